@@ -1,0 +1,1 @@
+"""The command-line interface (Typer); `python -m kg` runs it."""

@@ -1,0 +1,67 @@
+"""`policykg build` and `policykg list`."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..build import DEFAULT_DATA, build, input_files
+from ..inventory import list_policies
+from ..stores.oxigraph import DEFAULT_STORE, open_store
+from .main import app, err, report_errors, vocab_dir_option
+
+out = Console(highlight=False, soft_wrap=True)
+
+
+@app.command("build")
+@report_errors
+def build_command(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Cards (.yaml) or RDF files, or folders of them. "
+                                                           "Default: data/"),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Where the embedded store is written."),
+    vocab_dir: Optional[Path] = vocab_dir_option(),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+) -> None:
+    """Load every policy under PATHS (default data/) into the embedded store, replacing it atomically.
+
+    Example: policykg build data/policies --store .policykg/store
+    """
+    paths = paths or [DEFAULT_DATA]
+    total = len(input_files(paths))
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=quiet or total < 10 or not err.is_terminal) as progress:
+        task = progress.add_task("loading policies", total=total)
+
+        def step(label: str) -> None:
+            if not label.startswith("store "):
+                progress.update(task, advance=1, description=f"loading {Path(label).name}")
+
+        result = build(paths, store=store, vocab_dir=vocab_dir, progress=step)
+    if quiet:
+        return
+    for pg in result.policies:
+        err.print(f"  {pg.key:<32} {pg.statements:>5} statements {pg.triples:>7} triples  ({pg.path})")
+    err.print(f"built {result.store}: {len(result.policies)} policy version(s), "
+              f"{sum(p.triples for p in result.policies)} policy triples + {result.vocabulary_triples} "
+              f"vocabulary triples in {result.seconds['total']:.2f} s")
+
+
+@app.command("list")
+@report_errors
+def list_command(
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
+) -> None:
+    """List the policy versions in the store, with their statement, process and triple counts.
+
+    Example: policykg list
+    """
+    policies = list_policies(open_store(store))
+    table = Table("policy", "version", "title", "statements", "processes", "triples", box=None)
+    for p in policies:
+        table.add_row(p.slug, p.version, p.title, str(p.statements), str(p.processes), str(p.triples))
+    out.print(table)

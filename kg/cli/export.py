@@ -1,0 +1,37 @@
+"""`policykg export`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..export import FORMATS, export_store, format_for, write_atomic
+from ..stores.oxigraph import DEFAULT_STORE, open_store
+from .main import app, err, report_errors
+
+
+@app.command("export")
+@report_errors
+def export_command(
+    fmt: Optional[str] = typer.Option(None, "--format", "-f",
+                                      help="One of " + ", ".join(FORMATS) + " (default: from -o's extension)."),
+    policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG or SLUG@DATE; repeatable. "
+                                                                           "Default: every policy."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file (atomically) instead of stdout."),
+    with_vocabulary: bool = typer.Option(False, "--with-vocabulary", help="Also export the vocabulary graphs."),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
+) -> None:
+    """Export policies from the store as Turtle, TriG, N-Quads or JSON-LD (deterministic bytes).
+
+    Example: policykg export --format trig --policy planethoster -o build/planethoster.trig
+    """
+    chosen = format_for(fmt, out)
+    data = export_store(open_store(store), chosen, policy or None, with_vocabulary)
+    if out:
+        write_atomic(data, out)
+        err.print(f"wrote {out} ({len(data)} bytes, {chosen.name})")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()

@@ -1,0 +1,147 @@
+"""Serialise policy graphs as Turtle, TriG, N-Quads or JSON-LD, with deterministic bytes.
+
+Quads are sorted before writing, so the same graphs always give the same bytes. JSON-LD is compacted
+with the project's context (ontology/context.jsonld), written inline so that the output loads offline.
+Files are written atomically: a temporary file beside the target, then a rename.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import namespaces as ns
+from .errors import KgError, UsageError
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    media_type: str
+    extension: str
+    datasets: bool     # keeps named graphs
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "ttl": ExportFormat("ttl", "text/turtle", ".ttl", False),
+    "trig": ExportFormat("trig", "application/trig", ".trig", True),
+    "nq": ExportFormat("nq", "application/n-quads", ".nq", True),
+    "jsonld": ExportFormat("jsonld", "application/ld+json", ".jsonld", True),
+}
+_OX = {"ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+
+
+def format_for(name: str | None, out: str | Path | None) -> ExportFormat:
+    """The format named, or the one the output file's extension implies."""
+    if name:
+        if name not in FORMATS:
+            raise UsageError(f"unknown export format '{name}'", None, "use one of " + ", ".join(FORMATS),
+                             error_id="unknown-format")
+        return FORMATS[name]
+    if out:
+        for fmt in FORMATS.values():
+            if str(out).endswith(fmt.extension):
+                return fmt
+    raise UsageError("no export format given", None, "add --format ttl|trig|nq|jsonld", error_id="unknown-format")
+
+
+def _sort_key(q: ox.Quad) -> tuple:
+    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+
+
+def serialize(quads: Iterable[ox.Quad], fmt: ExportFormat) -> bytes:
+    quads = sorted(set(quads), key=_sort_key)
+    if fmt.name == "jsonld":
+        return _jsonld(quads)
+    if fmt.name == "ttl":  # one graph: the union of the selected graphs
+        triples = sorted({q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        return ox.serialize(triples, format=_OX["ttl"], prefixes=_used_prefixes(quads))
+    return ox.serialize(quads, format=_OX[fmt.name],
+                        prefixes=_used_prefixes(quads) if fmt.name == "trig" else None)
+
+
+def _used_prefixes(quads) -> dict[str, str]:
+    """The known prefixes whose namespace some IRI of the output is in (in PREFIXES order)."""
+    namespaces = set()
+    for q in quads:
+        for term in (q.subject, q.predicate, q.object, q.graph_name):
+            iri = term.value if isinstance(term, ox.NamedNode) else (
+                term.datatype.value if isinstance(term, ox.Literal) and term.datatype else None)
+            if iri:
+                cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+                namespaces.add(iri[:cut])
+    return {p: iri for p, iri in ns.PREFIXES.items() if iri in namespaces}
+
+
+def _jsonld(quads: list[ox.Quad]) -> bytes:
+    """Compact JSON-LD with the project context inline (rdflib's serializer does the compaction)."""
+    from rdflib import Dataset, URIRef
+
+    from .resources import ontology_dir
+    from .stores.oxigraph import from_ox
+
+    context = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    ds = Dataset()
+    for q in quads:
+        g = ds.graph(URIRef(q.graph_name.value)) if isinstance(q.graph_name, ox.NamedNode) else ds.default_graph
+        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    text = ds.serialize(format="json-ld", context=context, auto_compact=True, sort_keys=True, indent=1)
+    doc = json.loads(text)
+    return (json.dumps(_sorted_doc(doc), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _sorted_doc(doc):
+    """Order @graph arrays by @id so that the bytes do not depend on rdflib's traversal order."""
+    if isinstance(doc, dict):
+        out = {k: _sorted_doc(v) for k, v in doc.items() if k != "@context"}
+        if "@context" in doc:
+            out["@context"] = doc["@context"]
+        return out
+    if isinstance(doc, list):
+        return sorted((_sorted_doc(v) for v in doc), key=lambda i: json.dumps(i, sort_keys=True, ensure_ascii=False))
+    return doc
+
+
+def store_quads(store: ox.Store, graphs: Iterable[str]) -> list[ox.Quad]:
+    out: list[ox.Quad] = []
+    for g in graphs:
+        out += list(store.quads_for_pattern(None, None, None, ox.NamedNode(g)))
+    return out
+
+
+def write_atomic(data: bytes, out: str | Path) -> Path:
+    """Write bytes to `out` through a temporary file in the same folder and a rename."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return out
+
+
+def export_store(store: ox.Store, fmt: ExportFormat, policies: list[str] | None = None,
+                 include_vocabulary: bool = False) -> bytes:
+    """The selected policies (all by default) of a store, serialised."""
+    from .inventory import select_policies, vocabulary_graphs
+
+    graphs = [p.graph for p in select_policies(store, policies)]
+    if include_vocabulary:
+        graphs += vocabulary_graphs(store)
+    if not graphs:
+        raise KgError("the store holds no policy", None, "run 'policykg build' first", error_id="empty-store")
+    return serialize(store_quads(store, graphs), fmt)

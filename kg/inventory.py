@@ -1,0 +1,72 @@
+"""What a store holds: the policy versions, their graphs and counts; selecting policies by slug[@date]."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from . import namespaces as ns
+from .errors import UsageError
+
+_LIST = """
+PREFIX dpv: <https://w3id.org/dpv#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?g ?notice ?id ?title (COUNT(DISTINCT ?ev) AS ?statements) (COUNT(DISTINCT ?process) AS ?processes) WHERE {
+  GRAPH ?g {
+    ?notice a dpv:PrivacyNotice .
+    OPTIONAL { ?notice dct:identifier ?id }
+    OPTIONAL { ?notice dct:title ?title }
+    OPTIONAL { ?ev a oa:Annotation }
+    OPTIONAL { ?notice dpv:hasProcess ?process }
+  }
+} GROUP BY ?g ?notice ?id ?title ORDER BY ?g
+"""
+_TRIPLES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+@dataclass
+class PolicyInfo:
+    key: str          # slug@version
+    slug: str
+    version: str
+    graph: str
+    title: str
+    statements: int
+    processes: int
+    triples: int
+
+
+def list_policies(store: ox.Store) -> list[PolicyInfo]:
+    triples = {row["g"].value: int(row["n"].value) for row in store.query(_TRIPLES)}
+    out = []
+    for row in store.query(_LIST):
+        graph = row["g"].value
+        key = row["id"].value if row["id"] else graph.removeprefix(ns.POLICY_BASE).replace("/", "@", 1)
+        slug, _, version = key.partition("@")
+        out.append(PolicyInfo(key, slug, version, graph, row["title"].value if row["title"] else "",
+                              int(row["statements"].value), int(row["processes"].value), triples.get(graph, 0)))
+    return out
+
+
+def vocabulary_graphs(store: ox.Store) -> list[str]:
+    return sorted(g.value for g in store.named_graphs()
+                  if isinstance(g, ox.NamedNode) and g.value.startswith(ns.VOCAB_GRAPH_BASE))
+
+
+def select_policies(store: ox.Store, selectors: list[str] | None) -> list[PolicyInfo]:
+    """Policies matching SLUG or SLUG@DATE selectors (all when none); an unknown one is a usage error."""
+    policies = list_policies(store)
+    if not selectors:
+        return policies
+    chosen = []
+    for sel in selectors:
+        slug, _, version = sel.partition("@")
+        match = [p for p in policies if p.slug == slug and (not version or p.version == version)]
+        if not match:
+            known = ", ".join(p.key for p in policies) or "none"
+            raise UsageError(f"no policy '{sel}' in the store", None,
+                             f"use one of: {known} (SLUG for every version, SLUG@DATE for one)",
+                             error_id="unknown-policy")
+        chosen += [p for p in match if p not in chosen]
+    return chosen

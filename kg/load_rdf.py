@@ -1,0 +1,153 @@
+"""Load policies written directly in RDF (Turtle, TriG, N-Quads, N-Triples, JSON-LD).
+
+A user with RDF tooling should not have to write YAML: a file that describes one or more
+`dpv:PrivacyNotice`s is accepted as it is. Terms of the DPV namespaces are checked against the
+vocabulary like a card's. Nothing is fetched from the network: a JSON-LD document may only use the
+project's context (inline, or by its IRI, which is resolved to the shipped file).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+from . import namespaces as ns
+from .errors import InputNotFoundError, Location, RdfSyntaxError, UnknownTermError
+from .stores.oxigraph import from_ox
+
+RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS,
+                ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}
+CONTEXT_IRI = ns.BASE + "context.jsonld"
+
+
+@dataclass
+class RdfPolicy:
+    """One policy version read from an RDF file: its named graph and where it came from."""
+    key: str
+    graph_iri: str
+    graph: Graph
+    path: str
+
+    @property
+    def statement_count(self) -> int:
+        return len(set(self.graph.subjects(RDF.type, ns.OA.Annotation)))
+
+
+def _local_context() -> dict:
+    from .resources import ontology_dir
+    return json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+
+
+def _inline_contexts(doc, path: Path):
+    """Replace references to the project's context by the shipped context; refuse other remote ones."""
+    if isinstance(doc, dict):
+        out = {}
+        for key, value in doc.items():
+            if key == "@context":
+                out[key] = _resolve_context(value, path)
+            else:
+                out[key] = _inline_contexts(value, path)
+        return out
+    if isinstance(doc, list):
+        return [_inline_contexts(item, path) for item in doc]
+    return doc
+
+
+def _resolve_context(value, path: Path):
+    if isinstance(value, list):
+        return [_resolve_context(v, path) for v in value]
+    if isinstance(value, str):
+        if value.rstrip("/") == CONTEXT_IRI or value.endswith("context.jsonld"):
+            return _local_context()
+        raise RdfSyntaxError(f"the JSON-LD document uses the remote context {value}", str(path),
+                             "policykg reads no network at parse time: inline the context in the document, "
+                             f"or use the project's context ({CONTEXT_IRI})", error_id="remote-context")
+    return value
+
+
+def _parse(path: Path) -> list[ox.Quad]:
+    fmt = RDF_SUFFIXES.get(path.suffix.lower())
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputNotFoundError(f"no such file: {path}", str(path), "check the path") from None
+    try:
+        if fmt == ox.RdfFormat.JSON_LD:
+            doc = json.loads(data)
+            data = json.dumps(_inline_contexts(doc, path)).encode()
+        return list(ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()))
+    except json.JSONDecodeError as exc:
+        raise RdfSyntaxError(f"JSON syntax error: {exc.msg}", Location(str(path), exc.lineno, exc.colno),
+                             "fix the JSON at that line") from None
+    except SyntaxError as exc:
+        line, col = _position(exc)
+        raise RdfSyntaxError(f"{fmt.name.replace('_', '-')} syntax error: {exc.msg if hasattr(exc, 'msg') else exc}",
+                             Location(str(path), line, col), "fix the syntax at that line") from None
+
+
+def _position(exc: SyntaxError) -> tuple[int | None, int | None]:
+    lineno = getattr(exc, "lineno", None)
+    offset = getattr(exc, "offset", None)
+    return (lineno, offset) if lineno else (None, None)
+
+
+def load_rdf_policies(path: str | Path, *, vocabulary=None) -> list[RdfPolicy]:
+    """Every policy version in an RDF file: each named graph with a dpv:PrivacyNotice, or, for a
+    file of triples, the file's one graph."""
+    from .vocab import load_vocabulary
+
+    path = Path(path)
+    vocab = vocabulary or load_vocabulary()
+    quads = _parse(path)
+    graphs: dict[str | None, Graph] = {}
+    for q in quads:
+        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
+        graphs.setdefault(name, Graph()).add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    _check_terms(path, graphs.values(), vocab)
+    policies = []
+    for name, graph in sorted(graphs.items(), key=lambda kv: kv[0] or ""):
+        notices = sorted(set(graph.subjects(RDF.type, ns.DPV.PrivacyNotice)))
+        if not notices:
+            continue
+        iri = name or _graph_name_for(notices[0], graph, path)
+        ident = graph.value(notices[0], DCTERMS.identifier)
+        key = str(ident) if ident else iri.removeprefix(ns.POLICY_BASE).replace("/", "@", 1)
+        policies.append(RdfPolicy(key, iri, graph, str(path)))
+    if not policies:
+        raise RdfSyntaxError(f"{path} describes no dpv:PrivacyNotice", str(path),
+                             "type the policy node 'a dpv:PrivacyNotice' (see docs/mapping.md)",
+                             error_id="no-policy")
+    return policies
+
+
+def _graph_name_for(notice, graph: Graph, path: Path) -> str:
+    text = str(notice)
+    if text.startswith(ns.POLICY_BASE) and "#" in text:
+        return text.split("#", 1)[0]
+    ident = graph.value(notice, DCTERMS.identifier)
+    if ident and "@" in str(ident):
+        slug, version = str(ident).split("@", 1)
+        return ns.policy_graph_iri(slug, version)
+    return ns.policy_graph_iri(path.stem.lower(), "undated")
+
+
+def _check_terms(path: Path, graphs, vocab) -> None:
+    namespaces = [(p, ns.PREFIXES[p]) for p in ns.VOCAB_PREFIXES]
+    for graph in graphs:
+        for triple in graph:
+            for term in triple:
+                if not isinstance(term, URIRef):
+                    continue
+                text = str(term)
+                for prefix, base in namespaces:
+                    if text.startswith(base) and not vocab.exists(text):
+                        curie = f"{prefix}:{text[len(base):]}"
+                        close = vocab.suggest(curie)
+                        raise UnknownTermError(
+                            f"'{curie}' is not a term of DPV {vocab.version} or of the extension", str(path),
+                            ("did you mean " + " or ".join(f"'{c}'" for c in close) + "?") if close
+                            else "check the spelling against the DPV documentation")

@@ -1,0 +1,123 @@
+"""The embedded on-disk store (pyoxigraph), and its atomic rebuild.
+
+Layout: the store path the user names (default `.policykg/store`) is a symbolic link to a generation
+folder beside it (`store.gen-<stamp>`). A build writes a new generation, closes it, then swaps the link
+with one `rename`: readers see either the old store or the new one, and a build that fails or is
+killed leaves the previous store as it was (the half-written generation is removed on the next build).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.graph import Graph
+
+from ..errors import StoreError
+
+DEFAULT_STORE = Path(".policykg") / "store"
+_GEN = ".gen-"
+
+
+def to_ox(term):
+    """rdflib term -> pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r}")
+
+
+def from_ox(term):
+    """pyoxigraph term -> rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value if term.datatype else None
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def graph_quads(graph: Graph, name: str) -> Iterable[ox.Quad]:
+    g = ox.NamedNode(name)
+    for s, p, o in graph:
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), g)
+
+
+def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> ox.Store:
+    """Open an existing embedded store."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"no store at {path}", str(path),
+                         "run 'policykg build' first (or pass --store PATH to an existing store)",
+                         error_id="no-store")
+    try:
+        return ox.Store.read_only(str(path.resolve())) if read_only else ox.Store(str(path.resolve()))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {path}: {exc}", str(path),
+                         "check that no other program holds it open for writing, or rebuild it with 'policykg build'",
+                         error_id="store-locked") from None
+
+
+class StoreBuilder:
+    """Write a new store generation beside `path`; `commit()` swaps it in, `abort()` throws it away."""
+
+    def __init__(self, path: str | Path = DEFAULT_STORE):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clean_stale()
+        stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        self.generation = self.path.parent / f"{self.path.name}{_GEN}{stamp}"
+        self.store = ox.Store(str(self.generation))
+
+    def _clean_stale(self) -> None:
+        """Remove generations that are not the current one (left by killed or failed builds)."""
+        current = self.path.resolve() if self.path.is_symlink() else None
+        for gen in self.path.parent.glob(f"{self.path.name}{_GEN}*"):
+            if gen.resolve() != current and gen.is_dir():
+                shutil.rmtree(gen, ignore_errors=True)
+
+    def add_graph(self, graph: Graph, name: str) -> int:
+        quads = list(graph_quads(graph, name))
+        self.store.bulk_extend(quads)
+        return len(quads)
+
+    def commit(self) -> Path:
+        self.store.flush()
+        self.store.optimize()
+        del self.store  # close the files before the swap
+        if self.path.exists() and not self.path.is_symlink():
+            raise StoreError(f"{self.path} exists and is not a policykg store link", str(self.path),
+                             "move it away or choose another --store path")
+        old = self.path.resolve() if self.path.is_symlink() else None
+        tmp_link = self.path.parent / f".{self.path.name}.link-{os.getpid()}"
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(self.generation.name, tmp_link)
+        os.replace(tmp_link, self.path)  # the atomic swap
+        if old is not None and old != self.generation.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+        return self.generation
+
+    def abort(self) -> None:
+        try:
+            del self.store
+        except AttributeError:
+            pass
+        shutil.rmtree(self.generation, ignore_errors=True)

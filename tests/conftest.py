@@ -1,0 +1,50 @@
+"""Shared fixtures: paths, the vocabulary, the seed policies, a built store (session-scoped)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared"
+SEED_CARDS = sorted((DATA / "policies").rglob("*.yaml"))
+
+
+def needs_shared(*parts: str) -> Path:
+    """A path under ../shared, or skip the test (CI has ../shared; a user's clone may not)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: this test reads the shared research/DPV files beside the project")
+    return path
+
+
+@pytest.fixture(scope="session")
+def vocabulary():
+    from kg.vocab import load_vocabulary
+    return load_vocabulary()
+
+
+@pytest.fixture(scope="session")
+def seed_policies(vocabulary):
+    from kg.load import load_card
+    return {p.slug: p for p in (load_card(card, vocabulary=vocabulary) for card in SEED_CARDS)}
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory):
+    """The seeds built into an embedded store once for the session: (store path, BuildResult)."""
+    from kg.build import build
+    path = tmp_path_factory.mktemp("store") / "store"
+    result = build([DATA], store=path)
+    return path, result
+
+
+@pytest.fixture
+def minimal_card(tmp_path) -> Path:
+    """A writable copy of tests/fixtures (policies/minimal.yaml and its snapshot) for mutation tests."""
+    shutil.copytree(FIXTURES / "policies", tmp_path / "policies")
+    shutil.copytree(FIXTURES / "sources", tmp_path / "sources")
+    return tmp_path / "policies" / "minimal.yaml"

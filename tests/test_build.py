@@ -1,0 +1,146 @@
+"""kg.build: the embedded store, rebuilt atomically."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.build import build
+from kg.errors import CardError, UnknownTermError
+from kg.inventory import list_policies
+from kg.stores.oxigraph import open_store
+
+from .conftest import DATA, FIXTURES
+
+
+def _quads(store_path: Path) -> set:
+    store = open_store(store_path)
+    return {str(q) for q in store}
+
+
+def test_build_seeds(built_store):
+    path, result = built_store
+    keys = sorted(p.key for p in result.policies)
+    assert keys == ["planethoster@2015-09-01", "whiteprovider@2024-05-19"]
+    infos = {p.slug: p for p in list_policies(open_store(path))}
+    assert infos["whiteprovider"].statements >= 40 and infos["planethoster"].statements >= 84
+    assert infos["planethoster"].processes >= 8
+    assert result.vocabulary_triples > 10000
+
+
+def test_store_has_vocabulary_graphs(built_store):
+    from kg.inventory import vocabulary_graphs
+    graphs = vocabulary_graphs(open_store(built_store[0]))
+    assert any(g.endswith("/dpv-terms") for g in graphs) and any(g.endswith("/policykg") for g in graphs)
+
+
+def _bad_copy(tmp_path: Path) -> Path:
+    """A copy of the fixtures whose second card has an unknown term."""
+    shutil.copytree(FIXTURES / "sources", tmp_path / "in" / "sources")
+    (tmp_path / "in" / "policies").mkdir(parents=True)
+    good = (FIXTURES / "policies" / "minimal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "in" / "policies" / "a.yaml").write_text(good, encoding="utf-8")
+    bad = good.replace("slug: example", "slug: example-two").replace("pd:EmailAddress", "pd:EmailAdress")
+    (tmp_path / "in" / "policies" / "b.yaml").write_text(bad, encoding="utf-8")
+    return tmp_path / "in" / "policies"
+
+
+def test_failed_build_leaves_store_unchanged(tmp_path):
+    store = tmp_path / "store"
+    build([FIXTURES / "policies"], store=store)
+    before = _quads(store)
+    with pytest.raises(UnknownTermError):
+        build([_bad_copy(tmp_path)], store=store)
+    assert _quads(store) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("store.gen-")] == [store.resolve().name]
+
+
+def test_failure_while_writing_leaves_store_unchanged(tmp_path):
+    store = tmp_path / "store"
+    build([FIXTURES / "policies"], store=store)
+    before = _quads(store)
+
+    def explode(label):
+        if label.startswith("store "):
+            raise RuntimeError("disk full (simulated)")
+    with pytest.raises(RuntimeError):
+        build([DATA], store=store, progress=explode)
+    assert _quads(store) == before
+
+
+def test_killed_build_leaves_store_unchanged(tmp_path):
+    """A build killed (SIGKILL) while it writes the new store leaves the old one intact; the next
+    build cleans the half-written generation."""
+    store = tmp_path / "store"
+    build([FIXTURES / "policies"], store=store)
+    before = _quads(store)
+    script = textwrap.dedent(f"""
+        import os, signal
+        from kg.build import build
+        def die(label):
+            if label.startswith("store "):
+                os.kill(os.getpid(), signal.SIGKILL)
+        build([{str(DATA)!r}], store={str(store)!r}, progress=die)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    gens = [p for p in tmp_path.iterdir() if p.name.startswith("store.gen-")]
+    assert len(gens) == 2  # the current store and the killed build's leftover
+    assert _quads(store) == before
+    build([FIXTURES / "policies"], store=store)
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("store.gen-")]) == 1
+
+
+def test_rebuild_replaces(tmp_path):
+    store = tmp_path / "store"
+    build([FIXTURES / "policies"], store=store)
+    build([DATA], store=store)
+    assert sorted(p.slug for p in list_policies(open_store(store))) == ["planethoster", "whiteprovider"]
+
+
+def test_duplicate_policy_rejected(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path / "f")
+    shutil.copy(tmp_path / "f" / "policies" / "minimal.yaml", tmp_path / "f" / "policies" / "copy.yaml")
+    with pytest.raises(CardError) as exc:
+        build([tmp_path / "f" / "policies"], store=tmp_path / "store")
+    assert exc.value.id == "duplicate-policy"
+
+
+def test_rdf_policy_input(tmp_path, vocabulary):
+    """A policy written directly in Turtle is accepted like a card."""
+    ttl = tmp_path / "acme.ttl"
+    ttl.write_text(textwrap.dedent("""
+        @prefix dpv: <https://w3id.org/dpv#> . @prefix pd: <https://w3id.org/dpv/pd#> .
+        @prefix dct: <http://purl.org/dc/terms/> .
+        @prefix ex: <https://w3id.org/policykg/policy/acme/2025-01-01#> .
+        ex:notice a dpv:PrivacyNotice ; dct:identifier "acme@2025-01-01" ; dct:title "ACME privacy"@en ;
+            dpv:hasProcess ex:p1 .
+        ex:p1 a dpv:Process ; dpv:hasPurpose dpv:ServiceProvision ; dpv:hasPersonalData pd:EmailAddress .
+    """), encoding="utf-8")
+    result = build([ttl], store=tmp_path / "store")
+    assert [p.key for p in result.policies] == ["acme@2025-01-01"]
+    assert result.policies[0].graph_iri == "https://w3id.org/policykg/policy/acme/2025-01-01"
+
+
+def test_rdf_policy_unknown_term(tmp_path):
+    ttl = tmp_path / "bad.ttl"
+    ttl.write_text('@prefix dpv: <https://w3id.org/dpv#> . <urn:x> a dpv:PrivacyNotice ; dpv:hasPurpose dpv:Marketting .\n')
+    with pytest.raises(UnknownTermError) as exc:
+        build([ttl], store=tmp_path / "store")
+    assert "dpv:Marketing" in exc.value.fix
+
+
+def test_rdf_syntax_error_has_line(tmp_path):
+    from kg.errors import RdfSyntaxError
+    ttl = tmp_path / "broken.ttl"
+    ttl.write_text("@prefix dpv: <https://w3id.org/dpv#> .\n\n<urn:x> a dpv:PrivacyNotice ;\n  dpv:hasPurpose .\n")
+    with pytest.raises(RdfSyntaxError) as exc:
+        build([ttl], store=tmp_path / "store")
+    assert exc.value.where.line == 4

@@ -1,0 +1,148 @@
+"""kg.load: cards -> Policy, and the errors a bad card gets (file:line, field, fix)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kg.errors import CardError, InputNotFoundError, QuoteNotFoundError, SnapshotError, UnknownTermError
+from kg.load import load_card
+from kg.model import Lit, NodeRef, Term
+
+from .conftest import FIXTURES, SEED_CARDS
+
+
+def test_minimal_card_loads(vocabulary):
+    policy = load_card(FIXTURES / "policies" / "minimal.yaml", vocabulary=vocabulary)
+    assert policy.key == "example@2024-01-31"
+    assert [s.id for s in policy.statements] == ["E01", "E05", "E02", "E03", "E04", "E06"]
+    e04 = next(s for s in policy.statements if s.id == "E04")
+    values = {(f.subject, f.predicate.rsplit("#", 1)[-1], f.object) for f in e04.facts}
+    assert ("newsletter", "hasStorageCondition", NodeRef("newsletter-retention")) in values
+    assert ("newsletter-retention-duration", "value",
+            Lit("P3Y", datatype="http://www.w3.org/2001/XMLSchema#duration")) in values
+    assert ("newsletter-retention-duration", "description", Lit("trois ans après votre dernier contact", lang="fr")) in values
+    e02 = next(s for s in policy.statements if s.id == "E02")
+    assert ("example", "hasName", Lit("Example SAS")) in {(f.subject, f.predicate.rsplit("#", 1)[-1], f.object) for f in e02.facts}
+    assert Term("https://w3id.org/dpv#ForProfitOrganisation") in [f.object for f in e02.facts]
+
+
+def test_quote_offsets_and_occurrence(vocabulary):
+    policy = load_card(FIXTURES / "policies" / "minimal.yaml", vocabulary=vocabulary)
+    text = policy.source.text
+    for st in policy.statements:
+        ev = st.evidence
+        assert text[ev.start:ev.end] == ev.exact
+        assert text[:ev.start].endswith(ev.prefix) and text[ev.end:].startswith(ev.suffix)
+    e05 = next(s for s in policy.statements if s.id == "E05").evidence
+    assert e05.start == text.find(e05.exact, text.find(e05.exact) + 1)  # the second occurrence
+    assert next(s for s in policy.statements if s.id == "E06").evidence.inferred
+
+
+def _mutate(card: Path, old: str, new: str) -> Path:
+    text = card.read_text(encoding="utf-8")
+    assert old in text, old
+    card.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return card
+
+
+def _line_of(card: Path, needle: str) -> int:
+    for n, line in enumerate(card.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return n
+    raise AssertionError(needle)
+
+
+def test_yaml_syntax_error_names_line(minimal_card, vocabulary):
+    _mutate(minimal_card, "  title: Politique", "  title: [Politique")
+    with pytest.raises(CardError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert exc.value.id == "yaml-syntax"
+    assert exc.value.where.file == str(minimal_card) and exc.value.where.line is not None
+
+
+def test_missing_field_names_line_and_field(minimal_card, vocabulary):
+    _mutate(minimal_card, "  language: fr\n", "")
+    with pytest.raises(CardError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert "'language'" in exc.value.what
+    assert exc.value.where.field == "policy" and exc.value.where.line == _line_of(minimal_card, "policy:")
+
+
+def test_unknown_term_suggests_closest(minimal_card, vocabulary):
+    _mutate(minimal_card, "dpv:hasPurpose: dpv:DirectMarketing", "dpv:hasPurpose: dpv:DirectMarketting")
+    with pytest.raises(UnknownTermError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    err = exc.value
+    assert "dpv:DirectMarketting" in err.what
+    assert "dpv:DirectMarketing" in err.fix
+    assert err.where.line == _line_of(minimal_card, "dpv:DirectMarketting")
+    assert err.where.field == "processes[0].statements[0].dpv:hasPurpose"
+
+
+def test_unknown_property_and_prefix(minimal_card, vocabulary):
+    _mutate(minimal_card, "dpv:hasProcessing: dpv:Use", "dpv:hasProcesing: dpv:Use")
+    with pytest.raises(UnknownTermError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert "dpv:hasProcessing" in exc.value.fix
+    _mutate(minimal_card, "dpv:hasProcesing: dpv:Use", "dpv:hasProcessing: foo:Use")
+    with pytest.raises(UnknownTermError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert "unknown prefix 'foo'" in exc.value.what
+
+
+def test_term_where_text_expected_and_text_where_term_expected(minimal_card, vocabulary):
+    _mutate(minimal_card, "dpv:hasPurpose: dpv:DirectMarketing", "dpv:hasPurpose: {fr: prospection}")
+    with pytest.raises(CardError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert exc.value.id == "wrong-value-kind"
+
+
+def test_quote_not_in_snapshot(minimal_card, vocabulary):
+    _mutate(minimal_card, "pendant trois ans", "pendant 3 ans")
+    with pytest.raises(QuoteNotFoundError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert "E04" in exc.value.what and exc.value.where.field.endswith(".quote")
+
+
+def test_ambiguous_quote_needs_occurrence(minimal_card, vocabulary):
+    _mutate(minimal_card, "      occurrence: 2\n", "")
+    with pytest.raises(QuoteNotFoundError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert "occurs 2 times" in exc.value.what and "occurrence" in exc.value.fix
+
+
+def test_snapshot_hash_checked(minimal_card, vocabulary):
+    snap = minimal_card.parent.parent / "sources" / "example" / "2024-01-31.fr.txt"
+    snap.write_text(snap.read_text(encoding="utf-8") + "ajout\n", encoding="utf-8")
+    with pytest.raises(SnapshotError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert exc.value.where.field == "policy.source.sha256"
+
+
+def test_duplicate_statement_id(minimal_card, vocabulary):
+    _mutate(minimal_card, "- id: E04", "- id: E03")
+    with pytest.raises(CardError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert exc.value.id == "duplicate-id"
+
+
+def test_missing_file(vocabulary, tmp_path):
+    with pytest.raises(InputNotFoundError):
+        load_card(tmp_path / "nope.yaml", vocabulary=vocabulary)
+
+
+def test_error_text_has_what_where_fix(minimal_card, vocabulary):
+    _mutate(minimal_card, "pd:EmailAddress", "pd:EmailAdress")
+    with pytest.raises(UnknownTermError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    text = str(exc.value)
+    assert re.search(r"^error\[unknown-term\]: 'pd:EmailAdress' is not a term of DPV 2\.3", text)
+    assert re.search(r"where: .*minimal\.yaml:\d+:\d+", text) and "fix:   did you mean 'pd:EmailAddress'" in text
+
+
+@pytest.mark.parametrize("card", SEED_CARDS, ids=lambda p: p.parent.name)
+def test_seed_cards_load(card, vocabulary):
+    policy = load_card(card, vocabulary=vocabulary)
+    assert policy.statements and policy.processes
