@@ -239,3 +239,275 @@ def _write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# --- the vocabulary API ----------------------------------------------------------------------------
+
+class Vocabulary:
+    """DPV terms + the project's extension, labels and territories, with the questions the code asks."""
+
+    def __init__(self, graphs: dict[str, rdflib.Graph], version: str | None):
+        self._graphs = graphs
+        self.version = version or "unknown"
+        self._parents: dict[URIRef, set[URIRef]] = {}
+        self._terms: set[URIRef] = set()
+        self._properties: set[URIRef] = set()
+        self._status: dict[URIRef, str] = {}
+        self._labels: dict[tuple[URIRef, str], str] = {}
+        self._within: dict[URIRef, set[URIRef]] = {}
+        self._outside: dict[URIRef, set[URIRef]] = {}
+        for g in graphs.values():
+            self._index(g)
+        self._graph: rdflib.Graph | None = None
+
+    def _index(self, g: rdflib.Graph) -> None:
+        for s, p, o in g:
+            if not isinstance(s, URIRef):
+                continue
+            if p == RDF.type:
+                self._terms.add(s)
+                if o in PROPERTY_TYPES:
+                    self._properties.add(s)
+            if p in (RDF.type, SKOS.broader, RDFS.subClassOf) and isinstance(o, URIRef):
+                self._parents.setdefault(s, set()).add(o)
+            elif p == TERM_STATUS:
+                self._status[s] = str(o)
+            elif p == SKOS.prefLabel and isinstance(o, Literal) and o.language:
+                self._labels.setdefault((s, o.language.lower()), str(o))
+            elif p == ns.PKX.withinLegalTerritory:
+                self._within.setdefault(s, set()).add(o)
+            elif p == ns.PKX.outsideLegalTerritory:
+                self._outside.setdefault(s, set()).add(o)
+
+    @property
+    def graph(self) -> rdflib.Graph:
+        """Every triple of every file, in one graph (built on first use)."""
+        if self._graph is None:
+            g = rdflib.Graph()
+            for prefix, namespace in _WRITE_PREFIXES.items():
+                g.bind(prefix, namespace, override=True)
+            for part in self._graphs.values():
+                g += part
+            self._graph = g
+        return self._graph
+
+    def graphs(self) -> dict[str, rdflib.Graph]:
+        """One graph per file, keyed by its graph IRI (namespaces.VOCAB_GRAPH_BASE + file stem)."""
+        return dict(self._graphs)
+
+    def exists(self, iri) -> bool:
+        return _iri(iri) in self._terms
+
+    def is_sunset(self, iri) -> bool:
+        return self._status.get(_iri(iri)) in SUNSET
+
+    def is_property(self, iri) -> bool:
+        return _iri(iri) in self._properties
+
+    def ancestors(self, iri) -> set[URIRef]:
+        return set(self._ancestors(_iri(iri)))
+
+    @lru_cache(maxsize=None)
+    def _ancestors(self, iri: URIRef) -> frozenset[URIRef]:
+        seen: set[URIRef] = set()
+        stack = [iri]
+        while stack:
+            for parent in self._parents.get(stack.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        seen.discard(iri)
+        return frozenset(seen)
+
+    def is_a(self, iri, top_iri) -> bool:
+        iri, top = _iri(iri), _iri(top_iri)
+        return iri == top or top in self._ancestors(iri)
+
+    def label(self, iri, lang: str = "en") -> str | None:
+        iri = _iri(iri)
+        return self._labels.get((iri, lang.lower())) or self._labels.get((iri, "en"))
+
+    def suggest(self, iri_or_curie: str, n: int = 3) -> list[str]:
+        """The closest real terms, as CURIEs: same namespace first, then the others."""
+        iri = str(_iri(iri_or_curie))
+        namespace = max((v for v in _WRITE_PREFIXES.values() if iri.startswith(v)), key=len, default="")
+        local = iri[len(namespace):]
+        same, other = self._locals()
+        found = [namespace + m for m in _close(local, same.get(namespace, []), n)]
+        if len(found) < n:
+            pool = [full for ns_, names in same.items() if ns_ != namespace for full in (ns_ + x for x in names)]
+            by_local: dict[str, list[str]] = {}
+            for full in pool:
+                by_local.setdefault(full[len(_namespace_of(full)):], []).append(full)
+            for m in _close(local, sorted(by_local), n):
+                found += sorted(by_local[m])
+        return [ns.shorten(x) for x in found[:n]]
+
+    @lru_cache(maxsize=1)
+    def _locals(self) -> tuple[dict[str, list[str]], None]:
+        index: dict[str, list[str]] = {}
+        for term in self._terms:
+            namespace = _namespace_of(str(term))
+            if namespace:
+                index.setdefault(namespace, []).append(str(term)[len(namespace):])
+        return {k: sorted(v) for k, v in index.items()}, None
+
+    def in_territory(self, loc_iri, territory_iri) -> bool:
+        """Is this location inside the legal territory (pkx:territory-EU …)? Uses territories.ttl, where the
+        political loc: hierarchy is wrong (loc:PF skos:broader loc:FR, yet PF is outside the EU)."""
+        territory = _iri(territory_iri)
+        level, seen = [_iri(loc_iri)], set()
+        while level:
+            verdicts = {territory in self._within.get(x, set()) for x in level
+                        if territory in self._within.get(x, set()) | self._outside.get(x, set())}
+            if verdicts:
+                return verdicts == {True}
+            seen.update(level)
+            level = sorted({p for x in level for p in self._parents.get(x, ())
+                            if str(p).startswith(str(ns.LOC)) and p not in seen
+                            and (ns.DPV.Country in self._parents.get(p, ()) or
+                                 ns.DPV.Region in self._parents.get(p, ()))})
+        return False
+
+
+def _namespace_of(iri: str) -> str:
+    return max((v for v in _WRITE_PREFIXES.values() if iri.startswith(v)), key=len, default="")
+
+
+def _close(word: str, candidates: list[str], n: int) -> list[str]:
+    lowered: dict[str, list[str]] = {}
+    for c in candidates:
+        lowered.setdefault(c.lower(), []).append(c)
+    hits = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
+    return [c for h in hits for c in lowered[h]][:n]
+
+
+def _iri(value) -> URIRef:
+    if isinstance(value, URIRef):
+        return value
+    text = str(value)
+    if "://" not in text:
+        full = ns.expand_curie(text)
+        if full is None:
+            raise UsageError(f"'{text}' is neither an IRI nor a CURIE with a known prefix",
+                             fix="write prefix:Name with a prefix of kg.namespaces.PREFIXES, e.g. dpv:Purpose")
+        text = full
+    return URIRef(text)
+
+
+def graph_iri(stem: str) -> str:
+    return ns.VOCAB_GRAPH_BASE + stem
+
+
+def load_vocabulary(vocab_dir: Path | str | None = None) -> Vocabulary:
+    """The shipped vocabulary, or a full DPV copy from vocab_dir (or $POLICYKG_VOCAB_DIR) plus the
+    project's own files. Cached per folder."""
+    if vocab_dir is None and os.environ.get(ENV_VOCAB_DIR):
+        vocab_dir = os.environ[ENV_VOCAB_DIR]
+    return _load(str(Path(vocab_dir).resolve()) if vocab_dir is not None else None)
+
+
+@lru_cache(maxsize=4)
+def _load(vocab_dir: str | None) -> Vocabulary:
+    from kg.resources import ontology_dir
+    here = ontology_dir()
+    if vocab_dir is None:
+        dpv_files = [here / TERM_TABLE]
+    else:
+        folder = Path(vocab_dir)
+        dpv_files = sorted(folder.glob("*.ttl")) if folder.is_dir() else []
+        if not dpv_files:
+            raise VocabError(f"no DPV files (*.ttl) in {folder}", where=str(folder),
+                             fix="run `policykg vocab fetch` and use the folder it prints, or unset "
+                                 f"{ENV_VOCAB_DIR}", error_id="dpv-file-missing")
+    graphs = {graph_iri(p.stem): _parse(p) for p in dpv_files}
+    version = None
+    for g in graphs.values():
+        version = version or dpv_version(g)
+    for name in PROJECT_FILES:
+        graphs[graph_iri(Path(name).stem)] = _parse(here / name)
+    return Vocabulary(graphs, version)
+
+
+# --- fetching a release (explicit request only) ---------------------------------------------------------
+
+def default_cache_dir(version: str = DPV_VERSION) -> Path:
+    import platformdirs
+    return Path(platformdirs.user_cache_dir("policykg")) / "dpv" / version
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fetch_dpv(version: str = DPV_VERSION, base_url: str | None = None,
+              cache_dir: Path | str | None = None, timeout: float = 60) -> Path:
+    """Download the DPV release files into cache_dir, each checked against its pinned SHA-256.
+    Files already there with the right hash are kept. Returns the folder."""
+    if version not in RELEASE_FILES:
+        raise UsageError(f"no pinned hashes for DPV {version}",
+                         fix=f"use --version {' or '.join(sorted(RELEASE_FILES))}")
+    base = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+    target = Path(cache_dir) if cache_dir is not None else default_cache_dir(version)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"cannot create the cache folder {target}: {exc.strerror}", where=str(target),
+                         fix="pass a writable folder with --cache-dir") from exc
+    for name, (path, expected) in sorted(RELEASE_FILES[version].items()):
+        final = target / name
+        if final.is_file() and _sha256(final.read_bytes()) == expected:
+            continue
+        url = f"{base}/{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                data = response.read()
+        except urllib.error.HTTPError as exc:
+            raise FetchError(f"could not download {name}: HTTP {exc.code} {exc.reason}", where=url,
+                             fix="check --base-url (or $POLICYKG_DPV_BASE_URL) and --version") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FetchError(f"could not download {name}: {reason}", where=url,
+                             fix="check the network connection, or use --base-url for a mirror") from exc
+        got = _sha256(data)
+        if got != expected:
+            final.unlink(missing_ok=True)
+            raise HashMismatchError(f"{name} does not have the pinned SHA-256 of DPV {version} "
+                                    f"(got {got[:12]}…, expected {expected[:12]}…); the file was not kept",
+                                    where=url, fix="check --base-url points at the official release, then retry")
+        _write_atomic(final, data)
+    return target
+
+
+# --- JSON-LD context -------------------------------------------------------------------------------
+
+LITERAL_PROPERTIES = {ns.DPV.hasName: None, ns.DPV.hasAddress: None, ns.DPV.hasContact: None,
+                      ns.DPV.hasIdentifier: None, ns.DPV.isIndicatedAtTime: str(XSD.dateTime),
+                      ns.OA.start: str(XSD.nonNegativeInteger), ns.OA.end: str(XSD.nonNegativeInteger)}
+EXTRA_OBJECT_PROPERTIES = (ns.OA.hasBody, ns.OA.hasTarget, ns.OA.hasSource, ns.OA.hasSelector,
+                           ns.OA.motivatedBy, ns.PROV.wasDerivedFrom, RDF.subject, RDF.predicate,
+                           DCTERMS.isPartOf, DCTERMS.source)
+
+
+def generate_context(vocab: Vocabulary) -> dict:
+    """A JSON-LD 1.1 context: the prefixes, then every property of the vocabulary by its CURIE, with
+    `@type: @id` for object properties and an xsd datatype where one is known."""
+    terms: dict[str, dict] = {}
+    for prop in sorted(vocab._properties | set(EXTRA_OBJECT_PROPERTIES) | set(LITERAL_PROPERTIES), key=str):
+        curie = ns.shorten(str(prop))
+        if curie == str(prop) or not _LOCAL.match(curie.split(":", 1)[1]):
+            continue
+        if prop in LITERAL_PROPERTIES:
+            datatype = LITERAL_PROPERTIES[prop]
+            if datatype:
+                terms[curie] = {"@id": curie, "@type": ns.shorten(datatype)}
+            continue
+        terms[curie] = {"@id": curie, "@type": "@id"}
+    return {"@context": {"@version": 1.1, **dict(ns.PREFIXES), **terms}}
+
+
+def write_context(vocab: Vocabulary, out_dir: Path | str) -> Path:
+    path = Path(out_dir) / "context.jsonld"
+    text = json.dumps(generate_context(vocab), indent=2, ensure_ascii=False) + "\n"
+    _write_atomic(path, text.encode("utf-8"))
+    return path
