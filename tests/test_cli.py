@@ -1,0 +1,84 @@
+"""The command line, in-process: exit codes and the first line of output, one test per exit code."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli.main import app
+
+from .conftest import DATA, FIXTURES
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "store"
+    result = runner.invoke(app, ["build", str(DATA), "--store", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_help_documents_exit_codes():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "Exit codes" in result.output
+
+
+def test_build_reports_policies(store, tmp_path):
+    result = runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0
+    assert "example@2024-01-31" in result.output and "built" in result.output
+
+
+def test_list(store):
+    result = runner.invoke(app, ["list", "--store", str(store)])
+    assert result.exit_code == 0
+    assert "planethoster" in result.output and "whiteprovider" in result.output
+
+
+def test_export_ttl_to_stdout(store):
+    result = runner.invoke(app, ["export", "--format", "ttl", "--policy", "whiteprovider", "--store", str(store)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("@prefix ")
+
+
+def test_export_to_file(store, tmp_path):
+    out = tmp_path / "out" / "all.jsonld"
+    result = runner.invoke(app, ["export", "-o", str(out), "--store", str(store)])
+    assert result.exit_code == 0 and "wrote" in result.output
+    assert "@context" in json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_unknown_policy_exits_2(store):
+    result = runner.invoke(app, ["export", "--format", "nq", "--policy", "nobody", "--store", str(store)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == "error[unknown-policy]: no policy 'nobody' in the store"
+
+
+def test_bad_card_exits_2_without_traceback(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path / "f")
+    card = tmp_path / "f" / "policies" / "minimal.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("dpv:DirectMarketing", "dpv:DirectMarketting"),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["build", str(card), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == "error[unknown-term]: 'dpv:DirectMarketting' is not a term of DPV 2.3"
+    assert "Traceback" not in result.output and "did you mean 'dpv:DirectMarketing'" in result.output
+
+
+def test_missing_input_exits_2(tmp_path):
+    result = runner.invoke(app, ["build", str(tmp_path / "nope.yaml"), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2 and result.output.startswith("error[file-not-found]")
+
+
+def test_missing_store_exits_3(tmp_path):
+    result = runner.invoke(app, ["list", "--store", str(tmp_path / "none")])
+    assert result.exit_code == 3 and result.output.startswith("error[no-store]")
+
+
+def test_unknown_format_exits_2(store):
+    result = runner.invoke(app, ["export", "--format", "rdfxml", "--store", str(store)])
+    assert result.exit_code == 2 and result.output.startswith("error[unknown-format]")
