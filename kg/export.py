@@ -58,11 +58,28 @@ def serialize(quads: Iterable[ox.Quad], fmt: ExportFormat) -> bytes:
     quads = sorted(set(quads), key=_sort_key)
     if fmt.name == "jsonld":
         return _jsonld(quads)
+    prefixes = {**_used_prefixes(quads), **_policy_prefixes(quads)}
     if fmt.name == "ttl":  # one graph: the union of the selected graphs
         triples = sorted({q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-        return ox.serialize(triples, format=_OX["ttl"], prefixes=_used_prefixes(quads))
-    return ox.serialize(quads, format=_OX[fmt.name],
-                        prefixes=_used_prefixes(quads) if fmt.name == "trig" else None)
+        return ox.serialize(triples, format=_OX["ttl"], prefixes=prefixes)
+    return ox.serialize(quads, format=_OX[fmt.name], prefixes=prefixes if fmt.name == "trig" else None)
+
+
+def _policy_prefixes(quads) -> dict[str, str]:
+    """A prefix per policy graph (`whiteprovider:` for <…/policy/whiteprovider/2024-05-19#>), so that
+    Turtle and TriG name nodes `whiteprovider:retention`; the version is added when a slug has several."""
+    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)
+                     and q.graph_name.value.startswith(ns.POLICY_BASE)})
+    versions: dict[str, list[str]] = {}
+    for g in graphs:
+        slug, _, version = g.removeprefix(ns.POLICY_BASE).partition("/")
+        versions.setdefault(slug, []).append(version)
+    out = {}
+    for slug, vs in versions.items():
+        name = slug if slug[:1].isalpha() and slug not in ns.PREFIXES else f"p-{slug}"
+        for v in vs:
+            out[name if len(vs) == 1 else f"{name}-{v.replace('-', '')}"] = f"{ns.POLICY_BASE}{slug}/{v}#"
+    return out
 
 
 def _used_prefixes(quads) -> dict[str, str]:

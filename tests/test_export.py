@@ -78,3 +78,22 @@ def test_write_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_atomic(b"new", out)
     assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["x.ttl"]
+
+
+def test_same_bytes_from_two_builds(tmp_path):
+    """Two independent builds of the same cards export byte-identical files in every format."""
+    from kg.build import build
+
+    from .conftest import DATA
+    outputs = []
+    for name in ("a", "b"):
+        build([DATA], store=tmp_path / name)
+        store = open_store(tmp_path / name)
+        outputs.append({fmt: export_store(store, FORMATS[fmt]) for fmt in FORMATS})
+    assert outputs[0] == outputs[1]
+
+
+def test_turtle_names_policy_nodes_with_a_prefix(reference):
+    data = export_store(reference[0], FORMATS["ttl"], ["whiteprovider"])
+    assert b"@prefix whiteprovider: <https://w3id.org/policykg/policy/whiteprovider/2024-05-19#> ." in data
+    assert b"whiteprovider:notice a " in data or b"whiteprovider:notice " in data
