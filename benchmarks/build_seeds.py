@@ -55,7 +55,7 @@ def main() -> None:
             totals.append(result.seconds["total"])
             phases.append(result.seconds)
         n = len(result.policies)
-        print(f"build of {n} policy versions ({sum(p.triples for p in result.policies)} policy triples, "
+        print(f"build of {n} policy versions ({sum(p.triple_count for p in result.policies)} policy triples, "
               f"{result.vocabulary_triples} vocabulary triples): median {statistics.median(totals):.3f} s "
               f"over {args.runs} runs (warm vocabulary)")
         for key in ("load+map", "store"):

@@ -10,12 +10,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
 
 from .errors import CardError, InputNotFoundError
 from .load import find_cards, load_card
 from .load_rdf import RDF_SUFFIXES, load_rdf_policies
-from .mapping import graph_iri, policy_graph
+from .mapping import graph_iri, policy_triples
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder
 
 DEFAULT_DATA = Path("data")
@@ -26,13 +25,13 @@ class PolicyGraph:
     """One policy version ready for the store."""
     key: str              # slug@version
     graph_iri: str
-    graph: Graph
+    triples: list[tuple]   # rdflib terms
     path: str
     statements: int       # statements with evidence (quotes)
 
     @property
-    def triples(self) -> int:
-        return len(self.graph)
+    def triple_count(self) -> int:
+        return len(self.triples)
 
 
 @dataclass
@@ -74,10 +73,10 @@ def load_policy_graphs(paths: Iterable[str | Path], *, vocabulary,
             progress(str(path))
         if path.suffix.lower() in (".yaml", ".yml"):
             policy = load_card(path, vocabulary=vocabulary)
-            loaded = [PolicyGraph(policy.key, str(graph_iri(policy)), policy_graph(policy), str(path),
+            loaded = [PolicyGraph(policy.key, str(graph_iri(policy)), policy_triples(policy), str(path),
                                   len(policy.statements))]
         else:
-            loaded = [PolicyGraph(p.key, p.graph_iri, p.graph, p.path, p.statement_count)
+            loaded = [PolicyGraph(p.key, p.graph_iri, list(p.graph), p.path, p.statement_count)
                       for p in load_rdf_policies(path, vocabulary=vocabulary)]
         for pg in loaded:
             if pg.graph_iri in seen:
@@ -105,11 +104,11 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     t2 = time.perf_counter()
     builder = StoreBuilder(store)
     try:
-        vocab_triples = sum(builder.add_graph(g, iri) for iri, g in sorted(vocabulary.graphs().items()))
+        vocab_triples = sum(builder.add_triples(g, iri) for iri, g in sorted(vocabulary.graphs().items()))
         for pg in policies:
             if progress:
                 progress(f"store {pg.key}")
-            builder.add_graph(pg.graph, pg.graph_iri)
+            builder.add_triples(pg.triples, pg.graph_iri)
         builder.commit()
     except BaseException:
         builder.abort()

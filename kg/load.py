@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import yaml
 
 from . import namespaces as ns
@@ -45,6 +46,12 @@ CONTEXT_CHARS = 32  # prefix/suffix length of a TextQuoteSelector
 @lru_cache(maxsize=1)
 def card_schema() -> dict:
     return json.loads(resources.files("kg").joinpath("card.schema.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _fast_validator():
+    """jsonschema-rs checks a valid card in ~0.1 ms (jsonschema: ~90 ms); jsonschema explains errors."""
+    return jsonschema_rs.validator_for(card_schema())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,6 +136,8 @@ def read_card(path: Path) -> tuple[dict, _Positions]:
 
 
 def _schema_error(path: Path, data: dict, pos: _Positions) -> CardError | None:
+    if _fast_validator().is_valid(data):
+        return None
     validator = jsonschema.Draft202012Validator(card_schema())
     errors = list(validator.iter_errors(data))
     if not errors:

@@ -33,9 +33,22 @@ def _literal(lit: Lit) -> Literal:
 
 
 def policy_graph(policy: Policy, graph: Graph | None = None) -> Graph:
-    """The triples of one policy version (into `graph` if given)."""
+    """The triples of one policy version as an rdflib Graph (into `graph` if given)."""
+    g = graph if graph is not None else Graph(identifier=graph_iri(policy))
+    for triple in policy_triples(policy):
+        g.add(triple)
+    return g
+
+
+class _Triples(list):
+    """A list of triples with Graph's `add` spelling, so the mapping reads like rdflib code."""
+    add = list.append
+
+
+def policy_triples(policy: Policy) -> list[tuple]:
+    """The triples of one policy version, without duplicates, in a stable order."""
     g_iri = graph_iri(policy)
-    g = graph if graph is not None else Graph(identifier=g_iri)
+    g = _Triples()
 
     def node(local_id: str) -> URIRef:
         return URIRef(f"{g_iri}#{local_id}")
@@ -121,7 +134,7 @@ def policy_graph(policy: Policy, graph: Graph | None = None) -> Graph:
             g.add((reified, RDF.object, o))
             g.add((reified, PROV.wasDerivedFrom, ev))
             g.add((ev, OA.hasBody, reified))
-    return g
+    return list(dict.fromkeys(g))
 
 
 def to_dataset(policies: list[Policy], vocabulary=None) -> Dataset:

@@ -45,9 +45,9 @@ def build_command(
     if quiet:
         return
     for pg in result.policies:
-        err.print(f"  {pg.key:<32} {pg.statements:>5} statements {pg.triples:>7} triples  ({pg.path})")
+        err.print(f"  {pg.key:<32} {pg.statements:>5} statements {pg.triple_count:>7} triples  ({pg.path})")
     err.print(f"built {result.store}: {len(result.policies)} policy version(s), "
-              f"{sum(p.triples for p in result.policies)} policy triples + {result.vocabulary_triples} "
+              f"{sum(p.triple_count for p in result.policies)} policy triples + {result.vocabulary_triples} "
               f"vocabulary triples in {result.seconds['total']:.2f} s")
 
 
