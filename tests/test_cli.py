@@ -82,3 +82,14 @@ def test_missing_store_exits_3(tmp_path):
 def test_unknown_format_exits_2(store):
     result = runner.invoke(app, ["export", "--format", "rdfxml", "--store", str(store)])
     assert result.exit_code == 2 and result.output.startswith("error[unknown-format]")
+
+
+def test_build_with_a_full_dpv_copy(tmp_path):
+    """--vocab-dir makes build use a full DPV release folder instead of the shipped table."""
+    from .conftest import needs_shared
+    dpv = needs_shared("dpv")
+    result = runner.invoke(app, ["build", str(DATA), "--store", str(tmp_path / "s"), "--vocab-dir", str(dpv)])
+    assert result.exit_code == 0, result.output
+    plain = runner.invoke(app, ["build", str(DATA), "--store", str(tmp_path / "t")])
+    count = lambda out: int(out.split(" policy triples + ")[1].split()[0])  # noqa: E731
+    assert count(result.output) > count(plain.output)  # the full release has more vocabulary triples
