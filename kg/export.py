@@ -7,8 +7,6 @@ Files are written atomically: a temporary file beside the target, then a rename.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,26 +126,6 @@ def store_quads(store: ox.Store, graphs: Iterable[str]) -> list[ox.Quad]:
     out: list[ox.Quad] = []
     for g in graphs:
         out += list(store.quads_for_pattern(None, None, None, ox.NamedNode(g)))
-    return out
-
-
-def write_atomic(data: bytes, out: str | Path) -> Path:
-    """Write bytes to `out` through a temporary file in the same folder and a rename."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     return out
 
 

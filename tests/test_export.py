@@ -7,7 +7,7 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from kg.export import FORMATS, export_store, write_atomic
+from kg.export import FORMATS, export_store
 from kg.inventory import list_policies
 from kg.stores.oxigraph import open_store
 
@@ -66,18 +66,6 @@ def test_policy_selection(reference):
 def test_turtle_uses_prefixes(reference):
     data = export_store(reference[0], FORMATS["ttl"], ["planethoster@2015-09-01"])
     assert b"@prefix dpv: <https://w3id.org/dpv#> ." in data and b"dpv:hasPurpose" in data
-
-
-def test_write_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    out = tmp_path / "x.ttl"
-    write_atomic(b"old", out)
-    import os
-    def boom(*a, **k):
-        raise OSError("no space left (simulated)")
-    monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
-        write_atomic(b"new", out)
-    assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["x.ttl"]
 
 
 def test_same_bytes_from_two_builds(tmp_path):

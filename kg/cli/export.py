@@ -7,7 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from ..export import FORMATS, export_store, format_for, write_atomic
+from ..export import FORMATS, export_store, format_for
+from ..files import write_atomic
 from ..stores.oxigraph import DEFAULT_STORE, open_store
 from .main import app, err, report_errors
 
