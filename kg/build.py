@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from . import namespaces as ns
 from .errors import CardError, InputNotFoundError
 from .load import find_cards, load_card
 from .load_rdf import RDF_SUFFIXES, load_rdf_policies
@@ -104,7 +105,8 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     t2 = time.perf_counter()
     builder = StoreBuilder(store)
     try:
-        vocab_triples = sum(builder.add_triples(g, iri) for iri, g in sorted(vocabulary.graphs().items()))
+        # one vocabulary graph, so that hierarchy walks (skos:broader*) cross from extension terms to DPV
+        vocab_triples = sum(builder.add_triples(g, ns.VOCAB_GRAPH) for _, g in sorted(vocabulary.graphs().items()))
         for pg in policies:
             if progress:
                 progress(f"store {pg.key}")

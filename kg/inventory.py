@@ -51,7 +51,7 @@ def list_policies(store: ox.Store) -> list[PolicyInfo]:
 
 def vocabulary_graphs(store: ox.Store) -> list[str]:
     return sorted(g.value for g in store.named_graphs()
-                  if isinstance(g, ox.NamedNode) and g.value.startswith(ns.VOCAB_GRAPH_BASE))
+                  if isinstance(g, ox.NamedNode) and g.value == ns.VOCAB_GRAPH)
 
 
 def select_policies(store: ox.Store, selectors: list[str] | None) -> list[PolicyInfo]:

@@ -28,7 +28,8 @@ PKX = Namespace(BASE + "ext#")          # the extension terms (ontology/policykg
 PKS = Namespace(BASE + "shapes#")       # SHACL shapes (shapes/)
 POLICY_BASE = BASE + "policy/"          # <BASE>policy/<slug>/<version> = one named graph per version
 SOURCE_BASE = BASE + "source/"          # <BASE>source/<slug>/<version> = the dated snapshot
-VOCAB_GRAPH_BASE = BASE + "graph/vocab/"  # <BASE>graph/vocab/<file stem> = one graph per ontology file
+VOCAB_GRAPH = BASE + "graph/vocab"       # the store's one vocabulary graph (every ontology file merged)
+VOCAB_GRAPH_BASE = VOCAB_GRAPH + "/"     # <BASE>graph/vocab/<file stem>: Vocabulary.graphs() keys, one per file
 
 # prefix -> namespace, in the order used for CURIEs, Turtle output and the JSON-LD context.
 PREFIXES: dict[str, str] = {

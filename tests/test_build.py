@@ -38,7 +38,11 @@ def test_build_seeds(built_store):
 def test_store_has_vocabulary_graphs(built_store):
     from kg.inventory import vocabulary_graphs
     graphs = vocabulary_graphs(open_store(built_store[0]))
-    assert any(g.endswith("/dpv-terms") for g in graphs) and any(g.endswith("/policykg") for g in graphs)
+    assert graphs == ["https://w3id.org/policykg/graph/vocab"]
+    store = open_store(built_store[0])
+    ask = ("ASK { GRAPH <https://w3id.org/policykg/graph/vocab> { <https://w3id.org/policykg/ext#SessionCookie> "
+           "<http://www.w3.org/2004/02/skos/core#broader>+ <https://w3id.org/dpv#Technology> } }")
+    assert store.query(ask)  # a path from an extension term through DPV's hierarchy, in one graph
 
 
 def _bad_copy(tmp_path: Path) -> Path:
