@@ -1,0 +1,117 @@
+"""`policykg queries`, `policykg query`, `policykg push`."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from ..errors import UsageError
+from ..queries import find_queries, load_query, parse_param_args, run_query
+from ..render import FORMATS, LANGS, queries_json, queries_table, render
+from ..stores import EmbeddedStore, SparqlEndpoint
+from ..stores.oxigraph import DEFAULT_STORE
+from ..stores.sparql import PASSWORD_ENV, push_graphs
+from .main import app, err, report_errors
+
+out = Console(highlight=False, soft_wrap=False)
+
+
+def _choice(value: str, allowed, option: str) -> str:
+    if value not in allowed:
+        raise UsageError(f"{option} {value} is not one of {', '.join(allowed)}", None,
+                         f"use {option} " + "|".join(allowed), error_id="usage")
+    return value
+
+
+def _endpoint(url: str, graph_store: Optional[str], user: Optional[str]) -> SparqlEndpoint:
+    return SparqlEndpoint(url, graph_store=graph_store, user=user,
+                          password=os.environ.get(PASSWORD_ENV) if user else None)
+
+
+@app.command("queries")
+@report_errors
+def queries_command(
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    directory: Optional[Path] = typer.Option(None, "--dir", help="A folder of .rq files (default: queries/)."),
+) -> None:
+    """List the query library: name, title, parameters (TYPE? = optional).
+
+    Example: policykg queries --format json
+    """
+    library = find_queries(directory)
+    if _choice(fmt, ("table", "json"), "--format") == "json":
+        sys.stdout.write(queries_json(library))
+    else:
+        out.print(queries_table(library))
+
+
+@app.command("query")
+@report_errors
+def query_command(
+    name: str = typer.Argument(..., help="A query name (see 'policykg queries') or a .rq file."),
+    param: Optional[List[str]] = typer.Option(None, "--param", "-P", help="NAME=VALUE; repeatable. IRIs may be "
+                                                                          "CURIEs (dpv:Marketing)."),
+    policy: Optional[str] = typer.Option(None, "--policy", "-p", help="SLUG[@DATE]: bind the query's 'policy' "
+                                                                      "parameter to that version's graph "
+                                                                      "(SLUG alone: latest version)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, tsv or json (SPARQL JSON results)."),
+    lang: str = typer.Option("en", "--lang", help="Label language of table output: en or fr (falls back to en)."),
+    endpoint: Optional[str] = typer.Option(None, "--endpoint", "-e", help="Run on this SPARQL 1.1 query endpoint "
+                                                                          "instead of the embedded store."),
+    user: Optional[str] = typer.Option(None, "--user", help=f"User for the endpoint; password from ${PASSWORD_ENV}."),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to query."),
+    directory: Optional[Path] = typer.Option(None, "--dir", help="A folder of .rq files (default: queries/)."),
+) -> None:
+    """Run a library query (parameters are bound as RDF terms, never pasted into the text).
+
+    Example: policykg query processes-for-purpose --param purpose=dpv:Marketing --policy whiteprovider
+    """
+    _choice(fmt, FORMATS, "--format")
+    _choice(lang, LANGS, "--lang")
+    query = load_query(name, directory)
+    values = parse_param_args(param)
+    backend = _endpoint(endpoint, None, user) if endpoint else EmbeddedStore(store)
+    result = run_query(backend, query, values, policy)
+    if fmt == "table":
+        from ..vocab import load_vocabulary
+        out.print(render(result, fmt, lang, load_vocabulary()))
+        err.print(f"{len(result.rows)} rows from {result.store} in {result.seconds * 1000:.1f} ms")
+    else:
+        sys.stdout.write(render(result, fmt))
+        sys.stdout.flush()
+
+
+@app.command("push")
+@report_errors
+def push_command(
+    endpoint: str = typer.Option(..., "--endpoint", "-e", help="The server's SPARQL query endpoint URL."),
+    graph_store: Optional[str] = typer.Option(None, "--graph-store", help="Its Graph Store Protocol URL (derived "
+                                                                          "from --endpoint for Oxigraph, Fuseki, "
+                                                                          "GraphDB, Virtuoso)."),
+    policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG or SLUG@DATE; repeatable. "
+                                                                           "Default: every policy."),
+    user: Optional[str] = typer.Option(None, "--user", help=f"User for the server; password from ${PASSWORD_ENV}."),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to upload from."),
+) -> None:
+    """Upload the vocabulary graph and the policy graphs to a SPARQL server, replacing each named graph (PUT).
+
+    Example: policykg push --endpoint http://127.0.0.1:7878/query --policy whiteprovider
+    """
+    source = EmbeddedStore(store)
+    remote = _endpoint(endpoint, graph_store, user)
+    graphs = source.push_selection(policy or None)
+    remote.require_graph_store()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} graphs"),
+                  console=err, transient=False) as progress:
+        task = progress.add_task(f"push to {remote.graph_store}", total=len(graphs))
+        pushed = push_graphs(remote, ((g, source.graph_triples(g)) for g in graphs),
+                             lambda g, n: progress.advance(task))
+    total = sum(p.triples for p in pushed)
+    for p in pushed:
+        err.print(f"  {p.graph}  {p.triples} triples  {p.seconds:.2f} s")
+    err.print(f"pushed {len(pushed)} graph(s), {total} triples to {remote.graph_store} (each graph replaced)")
