@@ -11,6 +11,11 @@ def ontology_dir() -> Path:
     return Path(str(resources.files("kg.ontology")))
 
 
+def shapes_dir() -> Path:
+    """The folder of the SHACL profiles (shapes/ in the repository; one sub-folder per profile)."""
+    return Path(str(resources.files("kg._shapes")))
+
+
 def project_root() -> Path:
     """The repository root of a source checkout (where data/ and pyproject.toml are)."""
     return Path(__file__).resolve().parent.parent

@@ -1,0 +1,462 @@
+"""Validate policy graphs against the SHACL profiles in shapes/<profile>/ (one policy at a time).
+
+The data graph of one validation is the policy's own graph plus the part of the vocabulary its terms
+reach (their rdf:type / skos:broader / rdfs:subClassOf closure, sunset status and legal territories):
+DPV types its concepts inconsistently, so shapes walk `(rdf:type|skos:broader|rdfs:subClassOf)*`
+(see ../shared/research/dpv-modelling.md §5), and pySHACL never sees the 22k-triple vocabulary whole.
+The result is a `Report` per policy: its findings (with message and fix in fr and en, the article, the
+quote and the card line) and the standard `sh:ValidationReport` graph the engine produced.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
+
+from . import namespaces as ns
+from .errors import EnvironmentError_, Location, UsageError
+
+PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
+PROFILE_CLASS = PKS.Profile
+SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+SEVERITY_RANK = {"info": 0, "warning": 1, "violation": 2}
+ENGINES = ("pyshacl", "pyshacl-turbo")
+DEFAULT_ENGINE = "pyshacl"
+WALK = (RDF.type, SKOS.broader, RDFS.subClassOf)
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiles
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Profile:
+    id: str
+    iri: URIRef
+    title: dict[str, str]
+    description: dict[str, str]
+    imports: list[str]          # ids of the profiles it builds on
+    graph: Graph                # every shape file of the folder
+    folder: Path
+
+    def shape_ids(self) -> list[str]:
+        return sorted(shape_id(s) for s in _named_shapes(self.graph))
+
+
+def _texts(graph: Graph, subject, predicate) -> dict[str, str]:
+    out = {}
+    for lit in graph.objects(subject, predicate):
+        if isinstance(lit, Literal):
+            out.setdefault(lit.language or "en", str(lit))
+    return out
+
+
+def _named_shapes(graph: Graph):
+    shapes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape))
+    return {s for s in shapes if isinstance(s, URIRef)}
+
+
+def shape_id(iri) -> str:
+    text = str(iri)
+    return text[len(str(PKS)):] if text.startswith(str(PKS)) else text
+
+
+@lru_cache(maxsize=4)
+def load_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
+    """Every profile folder of shapes/ (each with a profile.ttl header), by id."""
+    from .resources import shapes_dir as default_dir
+
+    root = Path(shapes_dir) if shapes_dir else default_dir()
+    profiles: dict[str, Profile] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "profile.ttl").is_file()):
+        graph = Graph()
+        for prefix, iri in ns.PREFIXES.items():
+            graph.bind(prefix, iri)
+        for ttl in sorted(folder.glob("*.ttl")):
+            graph.parse(ttl, format="turtle")
+        header = next(iter(graph.subjects(RDF.type, PROFILE_CLASS)), None)
+        if header is None:
+            raise UsageError(f"{folder / 'profile.ttl'} declares no pks:Profile", str(folder),
+                             "add `pks:profile-<id> a pks:Profile ; dct:identifier \"<id>\"`", error_id="bad-profile")
+        pid = str(graph.value(header, DCTERMS.identifier) or folder.name)
+        imports = sorted(str(o).rsplit("profile-", 1)[-1] for o in graph.objects(header, OWL.imports))
+        profiles[pid] = Profile(pid, header, _texts(graph, header, DCTERMS.title),
+                                _texts(graph, header, DCTERMS.description), imports, graph, folder)
+    return profiles
+
+
+def resolve_profiles(requested: list[str], profiles: dict[str, Profile]) -> list[str]:
+    """Requested ids plus what they import (core first), in a stable order; unknown ids are usage errors."""
+    out: list[str] = []
+
+    def add(pid: str) -> None:
+        if pid not in profiles:
+            raise UsageError(f"unknown profile '{pid}'", None, "use one of: " + ", ".join(sorted(profiles)) +
+                             " (or auto)", error_id="unknown-profile")
+        for dep in profiles[pid].imports:
+            add(dep)
+        if pid not in out:
+            out.append(pid)
+    for pid in requested:
+        add(pid)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Which profiles apply (profile `auto`)
+# ---------------------------------------------------------------------------------------------
+
+_APPLIES = """
+PREFIX dpv: <https://w3id.org/dpv#>
+PREFIX pkx: <https://w3id.org/policykg/ext#>
+SELECT DISTINCT ?why ?term WHERE {
+  { ?n a dpv:PrivacyNotice ; dpv:hasApplicableLaw ?term . BIND("law" AS ?why) }
+  UNION { ?n a dpv:PrivacyNotice ; dpv:hasJurisdiction ?term . BIND("jurisdiction" AS ?why) }
+  UNION { ?n a dpv:PrivacyNotice ; dpv:hasDataController ?c . ?c dpv:hasLocation ?term . BIND("controller" AS ?why) }
+  UNION { ?n a dpv:PrivacyNotice ; dpv:hasGeographicCoverage ?term . BIND("coverage" AS ?why) }
+  UNION { ?p dpv:hasPersonalData ?term . BIND("data" AS ?why) }
+}
+"""
+
+
+def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile]) -> list[tuple[str, str]]:
+    """(profile id, why) for the profiles the graph calls for: core and consistency always; gdpr when the
+    policy claims the GDPR or its controller, jurisdiction or geographic coverage is in EU/EEA territory
+    (French Polynesia is not: see ontology/territories.ttl); law25 for Québec; pipeda for Canada;
+    pci-dss when payment card data is processed."""
+    eu, eea = PKX["territory-EU"], PKX["territory-EEA"]
+    chosen: dict[str, str] = {}
+
+    def pick(pid: str, why: str) -> None:
+        if pid in profiles and pid not in chosen:
+            chosen[pid] = why
+    pick("core", "always: well-formedness of the graph")
+    for row in graph.query(_APPLIES):
+        why, term = str(row.why), row.term
+        curie = ns.shorten(str(term))
+        if why == "law" and term == ns.LEGAL_EU["law-GDPR"]:
+            pick("gdpr", f"the policy says the GDPR applies ({curie})")
+        if why in ("jurisdiction", "controller", "coverage") and isinstance(term, URIRef):
+            if vocabulary.in_territory(term, eu) or vocabulary.in_territory(term, eea):
+                pick("gdpr", f"{why} {curie} is in EU/EEA territory")
+            if vocabulary.is_a(term, ns.LOC["CA-QC"]) or term == ns.LOC["CA-QC"]:
+                pick("law25", f"{why} {curie} is in Québec")
+            if term in (ns.LOC.CA, ns.LOC["CA-QC"]) or vocabulary.is_a(term, ns.LOC.CA):
+                pick("pipeda", f"{why} {curie} is in Canada")
+        if why == "law" and term == PKX["law-CA-QC-P39.1"]:
+            pick("law25", f"the policy refers to Québec's private-sector Act ({curie})")
+        if why == "law" and term == PKX["law-CA-PIPEDA"]:
+            pick("pipeda", f"the policy refers to PIPEDA ({curie})")
+        if why == "data" and isinstance(term, URIRef) and vocabulary.is_a(term, ns.PD.PaymentCard):
+            pick("pci-dss", f"payment card data is processed ({curie})")
+    pick("consistency", "always: statements of one policy that contradict each other")
+    order = list(profiles)
+    return sorted(chosen.items(), key=lambda kv: order.index(kv[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The data graph of one validation
+# ---------------------------------------------------------------------------------------------
+
+def validation_graph(policy: Graph, vocabulary) -> Graph:
+    """The policy graph plus the vocabulary facts its terms reach (hierarchy, status, territories)."""
+    vgraph = vocabulary.graph
+    data = Graph()
+    for prefix, iri in ns.PREFIXES.items():
+        data.bind(prefix, iri)
+    for triple in policy:
+        data.add(triple)
+    vocab_ns = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
+    todo = {o for _, _, o in policy if isinstance(o, URIRef) and str(o).startswith(vocab_ns)}
+    todo |= {p for _, p, _ in policy if str(p).startswith(vocab_ns)}
+    seen: set = set()
+    while todo:
+        term = todo.pop()
+        if term in seen:
+            continue
+        seen.add(term)
+        for p in WALK:
+            for o in vgraph.objects(term, p):
+                data.add((term, p, o))
+                if isinstance(o, URIRef):
+                    todo.add(o)
+        for p in (ns.SW.term_status, PKX.withinLegalTerritory, PKX.outsideLegalTerritory):
+            for o in vgraph.objects(term, p):
+                data.add((term, p, o))
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings and reports
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Finding:
+    policy: str                      # slug@version
+    profile: str
+    shape: str                       # the shape id, e.g. gdpr-13-2-a-retention-stated
+    severity: str                    # violation | warning | info
+    message: dict[str, str]          # lang -> text
+    fix: dict[str, str]
+    article: str                     # e.g. "GDPR Art. 13(2)(a)"
+    references: list[str]            # CURIEs of the legal IRIs (dct:references)
+    focus: str                       # IRI of the focus node
+    focus_label: dict[str, str]      # lang -> label of the focus node
+    path: str | None = None          # CURIE
+    value: str | None = None         # CURIE, IRI or literal text
+    quote: str | None = None         # the evidence of (focus, path, value) when the graph has one
+    statement: str | None = None     # the card statement id of that quote
+    where: Location | None = None    # the card file:line when the input was a card
+
+    def text(self, what: str, lang: str) -> str:
+        """message, fix or focus_label in `lang` (fr falls back to en)."""
+        texts = getattr(self, what)
+        return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
+
+
+@dataclass
+class Report:
+    policy: str
+    profiles: list[tuple[str, str]]  # (id, why)
+    findings: list[Finding]
+    graph: Graph                     # the sh:ValidationReport
+    engine: str
+    seconds: float
+    source: str | None = None        # the file validated
+
+    def conforms(self, fail_on: str = "violation") -> bool:
+        return not any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        out = {"violation": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity] += 1
+        return out
+
+
+def _evidence_index(policy: Graph) -> dict[tuple, tuple[str, str]]:
+    """(subject, predicate, object) -> (quote, statement id), and (subject, predicate) -> first one."""
+    index: dict[tuple, tuple[str, str]] = {}
+    for st in policy.subjects(RDF.type, RDF.Statement):
+        s, p, o = policy.value(st, RDF.subject), policy.value(st, RDF.predicate), policy.value(st, RDF.object)
+        ann = policy.value(st, ns.PROV.wasDerivedFrom)
+        if ann is None:
+            continue
+        target = policy.value(ann, OA.hasTarget)
+        exact = None
+        for sel in policy.objects(target, OA.hasSelector):
+            exact = policy.value(sel, OA.exact) or exact
+        if exact is None:
+            continue
+        found = (str(exact), str(policy.value(ann, DCTERMS.identifier) or ""))
+        index.setdefault((s, p, o), found)
+        index.setdefault((s, p, None), found)
+        index.setdefault((s, None, None), found)
+    return index
+
+
+def _label(graph: Graph, node, vocabulary, lang: str = "en") -> str:
+    for p in (RDFS.label, DPV_HAS_NAME, DCTERMS.title):
+        texts = _texts(graph, node, p)
+        if texts:
+            return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
+    if str(node).startswith(ns.POLICY_BASE):
+        return str(node).rsplit("#", 1)[-1]
+    return vocabulary.label(node, lang) or ns.shorten(str(node))
+
+
+DPV_HAS_NAME = ns.DPV.hasName
+
+
+def _term_text(term) -> str | None:
+    if term is None:
+        return None
+    return ns.shorten(str(term)) if isinstance(term, URIRef) else str(term)
+
+
+def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shapes: Graph, policy: Graph,
+              vocabulary, locations: dict | None) -> list[Finding]:
+    evidence = _evidence_index(policy)
+    out = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        source = results.value(result, SH.sourceShape)
+        sid = shape_id(source)
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        severity = SEVERITIES.get(results.value(result, SH.resultSeverity), "violation")
+        messages = _localized_messages(results, result, shapes, source, policy, vocabulary)
+        if value == focus:  # SPARQL constraints without ?value report the focus node as the value
+            value = None
+        # presence findings (a value) carry the quote that states it; absence findings have none
+        p_key = path if isinstance(path, URIRef) else None
+        quote = (evidence.get((focus, p_key, value)) or evidence.get((focus, p_key, None))) if value is not None else None
+        refs = sorted(ns.shorten(str(r)) for r in shapes.objects(source, DCTERMS.references))
+        where = None
+        if locations is not None:
+            where = (locations.get((focus, path, value)) or locations.get((focus, path, None))
+                     or locations.get((focus, None, None)))
+        out.append(Finding(
+            policy=policy_key, profile=profile_of.get(sid, "?"), shape=sid, severity=severity,
+            message=messages, fix=_texts(shapes, source, PKS.fix),
+            article=str(shapes.value(source, PKS.article) or ""), references=refs,
+            focus=str(focus), focus_label={lang: _label(policy, focus, vocabulary, lang) for lang in ("en", "fr")},
+            path=_term_text(path) if isinstance(path, URIRef) else None, value=_term_text(value),
+            quote=quote[0] if quote else None, statement=quote[1] if quote else None, where=where))
+    out.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.profile, f.shape, f.focus, f.value or ""))
+    return out
+
+
+_IRI = re.compile(r"(?:https?|urn):[^\s\"<>«»]+[^\s\"<>«».,;:!?)]")
+
+
+def _localized_messages(results: Graph, result, shapes: Graph, source, policy: Graph, vocabulary) -> dict[str, str]:
+    """The result's messages by language. Both engines drop the language tags of sh:message when they
+    substitute {?var} and {$this}; each result message is matched back to the shape's template of its
+    language. IRIs in the text become labels (policy nodes) or CURIEs (vocabulary terms)."""
+    templates = {lit.language or "en": str(lit) for lit in shapes.objects(source, SH.message) if isinstance(lit, Literal)}
+    out: dict[str, str] = {}
+    for lit in results.objects(result, SH.resultMessage):
+        text = str(lit)
+        lang = lit.language if isinstance(lit, Literal) and lit.language else None
+        if lang is None:
+            for tlang, template in templates.items():
+                pattern = "".join("(.*?)" if re.fullmatch(r"\{[?$]\w+\}", part) else re.escape(part)
+                                  for part in re.split(r"(\{[?$]\w+\})", template))
+                if re.fullmatch(pattern, text, flags=re.S):
+                    lang = tlang
+                    break
+        out.setdefault(lang or "en", text)
+    if not out:
+        out = dict(templates)
+
+    def readable(match: re.Match) -> str:
+        iri = match.group(0)
+        if iri.startswith(ns.POLICY_BASE):
+            return _label(policy, URIRef(iri), vocabulary)
+        return ns.shorten(iri)
+    return {lang: _IRI.sub(readable, text) for lang, text in out.items()}
+
+
+def _engine(name: str):
+    if name == "pyshacl":
+        import pyshacl
+        return pyshacl.validate
+    if name == "pyshacl-turbo":
+        try:
+            import pyshacl_turbo
+        except ImportError:
+            raise EnvironmentError_("the engine pyshacl-turbo is not installed", None,
+                                    "pip install pyshacl-turbo, or use --engine pyshacl",
+                                    error_id="missing-engine") from None
+        return pyshacl_turbo.validate
+    raise UsageError(f"unknown engine '{name}'", None, "use one of " + ", ".join(ENGINES), error_id="unknown-engine")
+
+
+def validate_graph(policy: Graph, policy_key: str, vocabulary, *, profiles: list[str] | str = "auto",
+                   engine: str = DEFAULT_ENGINE, shapes_dir: str | None = None,
+                   locations: dict | None = None, source: str | None = None) -> Report:
+    """Validate one policy graph. `profiles` is 'auto' or a list of profile ids (their imports added)."""
+    available = load_profiles(shapes_dir)
+    if profiles == "auto" or profiles == ["auto"]:
+        chosen = applicable_profiles(policy, vocabulary, available)
+    else:
+        ids = resolve_profiles(list(profiles), available)
+        chosen = [(pid, "requested" if pid in profiles else f"imported by {', '.join(p for p in profiles)}")
+                  for pid in ids]
+    shapes = Graph()
+    profile_of: dict[str, str] = {}
+    for pid, _ in chosen:
+        shapes += available[pid].graph
+        for s in _named_shapes(available[pid].graph):
+            profile_of[shape_id(s)] = pid
+    data = validation_graph(policy, vocabulary)
+    started = time.perf_counter()
+    _conforms, results, _text = _engine(engine)(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, allow_infos=True)
+    seconds = time.perf_counter() - started
+    findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
+    return Report(policy_key, chosen, findings, results, engine, seconds, source)
+
+
+def card_locations(policy_model, graph_iri: str) -> dict[tuple, Location]:
+    """(subject, predicate, object) -> card Location, for findings on cards; (s, p, None) and
+    (s, None, None) point to the first statement that says something of s (with p)."""
+    from .mapping import _literal  # the same literal conversion as the mapping
+    from .model import Lit, NodeRef, Term
+
+    def node(local):
+        return URIRef(f"{graph_iri}#{local}")
+    out: dict[tuple, Location] = {}
+    for process in policy_model.processes:
+        if process.where:
+            out.setdefault((node(process.id), None, None), process.where)
+    for st in policy_model.statements:
+        for fact in st.facts:
+            obj = fact.object
+            o = URIRef(obj.iri) if isinstance(obj, Term) else node(obj.id) if isinstance(obj, NodeRef) else \
+                _literal(obj) if isinstance(obj, Lit) else None
+            s, p = node(fact.subject), URIRef(fact.predicate)
+            out.setdefault((s, p, o), fact.where)
+            out.setdefault((s, p, None), fact.where)
+            out.setdefault((s, None, None), st.where)
+    return out
+
+
+@dataclass
+class ValidationRun:
+    reports: list[Report] = field(default_factory=list)
+
+    def conforms(self, fail_on: str = "violation") -> bool:
+        return all(r.conforms(fail_on) for r in self.reports)
+
+
+def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto", engine: str = DEFAULT_ENGINE,
+                   vocab_dir: Path | None = None, shapes_dir: str | None = None) -> ValidationRun:
+    """Validate cards and RDF files (each policy on its own), without touching the store."""
+    from .build import input_files
+    from .load import load_card
+    from .load_rdf import load_rdf_policies
+    from .mapping import graph_iri, policy_graph
+    from .vocab import load_vocabulary
+
+    vocabulary = load_vocabulary(vocab_dir)
+    run = ValidationRun()
+    for path in input_files(paths):
+        if path.suffix.lower() in (".yaml", ".yml"):
+            model = load_card(path, vocabulary=vocabulary)
+            g_iri = str(graph_iri(model))
+            run.reports.append(validate_graph(policy_graph(model), model.key, vocabulary, profiles=profiles,
+                                              engine=engine, shapes_dir=shapes_dir,
+                                              locations=card_locations(model, g_iri), source=str(path)))
+        else:
+            for rp in load_rdf_policies(path, vocabulary=vocabulary):
+                run.reports.append(validate_graph(rp.graph, rp.key, vocabulary, profiles=profiles, engine=engine,
+                                                  shapes_dir=shapes_dir, source=str(path)))
+    return run
+
+
+def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | str = "auto",
+                   engine: str = DEFAULT_ENGINE, vocab_dir: Path | None = None,
+                   shapes_dir: str | None = None) -> ValidationRun:
+    """Validate policies already in the store (by SLUG or SLUG@DATE), one report per policy."""
+    import pyoxigraph as ox
+
+    from .inventory import select_policies
+    from .stores.oxigraph import from_ox
+    from .vocab import load_vocabulary
+
+    vocabulary = load_vocabulary(vocab_dir)
+    run = ValidationRun()
+    for info in select_policies(store, selectors):
+        g = Graph()
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(info.graph)):
+            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+        run.reports.append(validate_graph(g, info.key, vocabulary, profiles=profiles, engine=engine,
+                                          shapes_dir=shapes_dir, source=info.graph))
+    return run

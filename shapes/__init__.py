@@ -1,0 +1,1 @@
+"""SHACL profiles (one folder each); data, shipped in the package as kg._shapes."""

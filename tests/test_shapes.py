@@ -1,0 +1,92 @@
+"""Every shape has a conforming and a violating fixture (tests/shapes/<profile>/<shape-id>.*.ttl).
+
+`<id>.conforms.ttl` must produce no finding of that shape; `<id>.violates.ttl` must produce exactly the
+(shape id, focus node) pairs of its `# expect: <shape-id> <focus local id>` lines. A shape without both
+files fails. Both engines (pySHACL, the reference, and pyshacl-turbo) must give the same findings.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kg.load_rdf import load_rdf_policies
+from kg.validate import ENGINES, load_profiles, validate_graph
+
+FIXTURES = Path(__file__).resolve().parent / "shapes"
+SHAPES = [(pid, sid) for pid, profile in sorted(load_profiles().items()) for sid in profile.shape_ids()]
+
+
+def _expected(path: Path) -> set[tuple[str, str]]:
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"#\s*expect:\s*(\S+)\s+(\S+)", line)
+        if m:
+            out.add((m.group(1), m.group(2)))
+    return out
+
+
+def _findings(path: Path, profile: str, vocabulary, engine: str = "pyshacl") -> list:
+    out = []
+    for rp in load_rdf_policies(path, vocabulary=vocabulary):
+        out += validate_graph(rp.graph, rp.key, vocabulary, profiles=[profile], engine=engine).findings
+    return out
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1]
+
+
+@pytest.mark.parametrize("profile,shape", SHAPES, ids=[s for _, s in SHAPES])
+def test_shape_fixtures(profile, shape, vocabulary):
+    conforms = FIXTURES / profile / f"{shape}.conforms.ttl"
+    violates = FIXTURES / profile / f"{shape}.violates.ttl"
+    assert conforms.is_file() and violates.is_file(), f"write {conforms} and {violates}"
+    ok = [f for f in _findings(conforms, profile, vocabulary) if f.shape == shape]
+    assert not ok, [(f.shape, _local(f.focus), f.value) for f in ok]
+    expected = _expected(violates)
+    assert expected and all(sid == shape for sid, _ in expected), f"{violates}: add '# expect: {shape} <focus>'"
+    got = {(f.shape, _local(f.focus)) for f in _findings(violates, profile, vocabulary) if f.shape == shape}
+    assert got == expected
+
+
+def test_no_orphan_fixtures():
+    known = {s for _, s in SHAPES}
+    orphans = [p.name for p in FIXTURES.rglob("*.ttl") if p.name.split(".")[0] not in known]
+    assert not orphans, orphans
+
+
+def test_every_shape_is_documented():
+    """Named shapes with severity, fr+en message and fix, a name, an article and a legal reference."""
+    from rdflib.namespace import DCTERMS, SH
+    from kg import namespaces as ns
+    problems = []
+    for pid, profile in load_profiles().items():
+        g = profile.graph
+        for sid in profile.shape_ids():
+            s = ns.PKS[sid]
+            langs = lambda p: {o.language for o in g.objects(s, p)}  # noqa: E731
+            if g.value(s, SH.severity) is None:
+                problems.append(f"{sid}: no sh:severity")
+            for prop in (SH.message, ns.PKS.fix, SH.name):
+                if not {"en", "fr"} <= langs(prop):
+                    problems.append(f"{sid}: {prop.n3()} needs @en and @fr")
+            if g.value(s, DCTERMS.references) is None or g.value(s, ns.PKS.article) is None:
+                problems.append(f"{sid}: needs dct:references and pks:article")
+            if not re.fullmatch(rf"{re.escape(pid)}-[a-z0-9-]+", sid):
+                problems.append(f"{sid}: ids start with the profile id ({pid}-…)")
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("profile,shape", SHAPES, ids=[s for _, s in SHAPES])
+def test_engines_agree_on_fixtures(profile, shape, vocabulary):
+    """pyshacl-turbo gives the same findings as pySHACL (the reference) on every fixture."""
+    pytest.importorskip("pyshacl_turbo")
+    for kind in ("conforms", "violates"):
+        path = FIXTURES / profile / f"{shape}.{kind}.ttl"
+        if not path.is_file():
+            pytest.skip("fixture missing (reported by test_shape_fixtures)")
+        results = [{(f.shape, f.focus, f.value, f.severity) for f in _findings(path, profile, vocabulary, e)}
+                   for e in ENGINES]
+        assert results[0] == results[1], path.name
