@@ -106,8 +106,11 @@ def push_command(
     remote = _endpoint(endpoint, graph_store, user)
     graphs = source.push_selection(policy or None)
     remote.require_graph_store()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} graphs"),
-                  console=err, transient=False) as progress:
+    # a progress bar on a terminal; plain lines otherwise (logs, pipes, tests)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total} graphs"), console=err, transient=True,
+                        disable=not err.is_terminal)
+    with progress:
         task = progress.add_task(f"push to {remote.graph_store}", total=len(graphs))
         pushed = push_graphs(remote, ((g, source.graph_triples(g)) for g in graphs),
                              lambda g, n: progress.advance(task))
