@@ -72,12 +72,11 @@ def vocab_dir_option() -> Optional[Path]:
 from . import build as _build  # noqa: E402  (commands register themselves on `app`)
 from . import export as _export  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
+from . import validate as _validate  # noqa: E402,F401
 
-try:
-    from . import vocab as _vocab  # noqa: E402
-    app.add_typer(_vocab.app, name="vocab")
-except ImportError:  # pragma: no cover - during development only
-    pass
+from . import vocab as _vocab  # noqa: E402
+
+app.add_typer(_vocab.app, name="vocab")
 
 
 def main() -> None:

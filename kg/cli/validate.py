@@ -1,0 +1,90 @@
+"""`policykg validate` and `policykg profiles`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from ..report import FORMATS, render
+from ..stores.oxigraph import DEFAULT_STORE, open_store
+from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, validate_paths, validate_store
+from .main import app, err, report_errors, vocab_dir_option
+
+
+def _profiles(values: list[str] | None) -> list[str] | str:
+    ids = [p.strip() for v in (values or []) for p in v.split(",") if p.strip()]
+    return "auto" if not ids or ids == ["auto"] else ids
+
+
+@app.command("validate")
+@report_errors
+def validate_command(
+    targets: List[str] = typer.Argument(..., help="Cards (.yaml), RDF files (.ttl .trig .nq .jsonld) or folders; "
+                                                  "or SLUG / SLUG@DATE of policies in the store."),
+    profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="core, gdpr, law25, pipeda, pci-dss, "
+                                                "consistency (comma-separated or repeated), or auto (default: the "
+                                                "profiles the graph calls for, with the reason)."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, json (one object per finding), ttl "
+                                                           "(sh:ValidationReport) or sarif (SARIF 2.1.0)."),
+    lang: str = typer.Option("en", "--lang", help="Language of messages: en or fr."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file (atomically)."),
+    engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
+    vocab_dir: Optional[Path] = vocab_dir_option(),
+) -> None:
+    """Check policies against the legal profiles before they are published.
+
+    Exit codes: 0 conforms (warnings allowed), 1 violations (or warnings with --strict), 2 bad input or
+    usage (unreadable file, YAML/Turtle syntax error, unknown DPV term, unknown profile), 3 environment.
+
+    Example: policykg validate data/policies/whiteprovider/2024-05-19.yaml --profile gdpr --lang fr
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format '{fmt}'", None, "use one of " + ", ".join(FORMATS), error_id="unknown-format")
+    if lang not in ("en", "fr"):
+        raise UsageError(f"unknown language '{lang}'", None, "use --lang en or --lang fr", error_id="usage")
+    profiles = _profiles(profile)
+    paths = [t for t in targets if Path(t).exists() or Path(t).suffix.lower() in (".yaml", ".yml", ".ttl", ".trig",
+                                                                                 ".nq", ".nt", ".jsonld", ".json")]
+    slugs = [t for t in targets if t not in paths]
+    reports = []
+    if paths:
+        reports += validate_paths(paths, profiles=profiles, engine=engine, vocab_dir=vocab_dir).reports
+    if slugs:
+        reports += validate_store(open_store(store), slugs, profiles=profiles, engine=engine,
+                                  vocab_dir=vocab_dir).reports
+    fail_on = "warning" if strict else "violation"
+    text = render(reports, fmt, lang, fail_on)
+    if out:
+        from ..files import write_atomic
+        write_atomic(text.encode("utf-8"), out)
+        err.print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+    conforms = all(r.conforms(fail_on) for r in reports)
+    raise typer.Exit(EXIT_OK if conforms else EXIT_FINDINGS)
+
+
+@app.command("profiles")
+@report_errors
+def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr.")) -> None:
+    """List the SHACL profiles, their shapes and severities.
+
+    Example: policykg profiles --lang fr
+    """
+    from rdflib.namespace import SH
+
+    from .. import namespaces as ns
+    table = Table("profile", "shape", "severity", "article", box=None)
+    for pid, profile in load_profiles().items():
+        for sid in profile.shape_ids():
+            sev = profile.graph.value(ns.PKS[sid], SH.severity)
+            table.add_row(pid, sid, str(sev).rsplit("#", 1)[-1] if sev else "",
+                          str(profile.graph.value(ns.PKS[sid], ns.PKS.article) or ""))
+    Console(highlight=False, soft_wrap=True).print(table)
