@@ -83,7 +83,7 @@ def display(term, lang: str = "en", vocabulary=None) -> str:
 
 
 def to_table(result, lang: str = "en", vocabulary=None) -> Table:
-    table = Table(title=f"{result.query.title} ({len(result.rows)} rows)", title_justify="left",
+    table = Table(title=f"{result.query.title} ({len(result.rows)} row{'' if len(result.rows) == 1 else 's'})", title_justify="left",
                   show_lines=False, expand=False)
     for column in result.columns:
         table.add_column(column, overflow="fold")

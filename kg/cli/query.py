@@ -80,7 +80,7 @@ def query_command(
     if fmt == "table":
         from ..vocab import load_vocabulary
         out.print(render(result, fmt, lang, load_vocabulary()))
-        err.print(f"{len(result.rows)} rows from {result.store} in {result.seconds * 1000:.1f} ms")
+        err.print(f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'} from {result.store} in {result.seconds * 1000:.1f} ms")
     else:
         sys.stdout.write(render(result, fmt))
         sys.stdout.flush()
