@@ -1,7 +1,6 @@
 """kg.build: the embedded store, rebuilt atomically."""
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -9,7 +8,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
 from kg.build import build

@@ -8,7 +8,6 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from kg.export import FORMATS, export_store
-from kg.inventory import list_policies
 from kg.stores.oxigraph import open_store
 
 RDFLIB_FORMAT = {"ttl": "turtle", "trig": "trig", "nq": "nquads", "jsonld": "json-ld"}

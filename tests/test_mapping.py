@@ -1,7 +1,6 @@
 """kg.mapping: the RDF contract of a policy graph (docs/mapping.md)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF

@@ -69,11 +69,11 @@ def vocab_dir_option() -> Optional[Path]:
                              "shipped term table.")
 
 
-from . import build as _build  # noqa: E402  (commands register themselves on `app`)
+# The command modules register themselves on `app` when imported.
+from . import build as _build  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import validate as _validate  # noqa: E402,F401
-
 from . import vocab as _vocab  # noqa: E402
 
 app.add_typer(_vocab.app, name="vocab")
