@@ -94,12 +94,11 @@ class QueryResult:
 # --- finding and parsing ------------------------------------------------------------------------------------
 
 def queries_dir() -> Path:
-    """$POLICYKG_QUERIES_DIR, else the checkout's queries/, else ./queries."""
+    """$POLICYKG_QUERIES_DIR, else the shipped library (queries/ in the repository)."""
     if os.environ.get(QUERIES_ENV):
         return Path(os.environ[QUERIES_ENV])
-    from .resources import project_root
-    here = project_root() / "queries"
-    return here if here.is_dir() else Path("queries")
+    from .resources import queries_dir as shipped
+    return shipped()
 
 
 def find_queries(directory: str | Path | None = None) -> dict[str, Query]:

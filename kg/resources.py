@@ -1,5 +1,5 @@
-"""Where the files shipped with policykg are: the ontology (inside the package), and the
-project folders data/, shapes/, queries/ of a source checkout."""
+"""Where the files shipped inside the package are: the ontology, the SHACL profiles and the query library
+(ontology/, shapes/ and queries/ in the repository, packaged as kg.ontology, kg._shapes, kg._queries)."""
 from __future__ import annotations
 
 from importlib import resources
@@ -16,6 +16,6 @@ def shapes_dir() -> Path:
     return Path(str(resources.files("kg._shapes")))
 
 
-def project_root() -> Path:
-    """The repository root of a source checkout (where data/ and pyproject.toml are)."""
-    return Path(__file__).resolve().parent.parent
+def queries_dir() -> Path:
+    """The folder of the SPARQL query library (queries/ in the repository)."""
+    return Path(str(resources.files("kg._queries")))
