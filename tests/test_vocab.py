@@ -17,10 +17,12 @@ from kg import namespaces as ns
 from kg import vocab
 from kg.cli.vocab import app
 from kg.errors import KgError
-from kg.resources import ontology_dir, project_root
+from kg.resources import ontology_dir
 
-SHARED_DPV = Path("/work/shared/dpv")
-needs_shared = pytest.mark.skipif(not SHARED_DPV.is_dir(), reason="the DPV reference copy /work/shared/dpv is absent")
+from .conftest import ROOT, SHARED
+
+SHARED_DPV = SHARED / "dpv"
+needs_shared = pytest.mark.skipif(not SHARED_DPV.is_dir(), reason=f"the DPV reference copy {SHARED_DPV} is absent")
 CURIE = re.compile(r"(?<![\w/#:-])(" + "|".join(re.escape(p) for p in ns.VOCAB_PREFIXES) + r"):([A-Za-z0-9_][\w.\-]*[\w-]|[A-Za-z0-9_])")
 
 
@@ -32,7 +34,7 @@ def v():
 def terms_used_in_project(root: Path | None = None) -> dict[str, set[str]]:
     """CURIEs and IRIs of the DPV / extension namespaces used in data/**/*.yaml, shapes/**/*.ttl,
     queries/**/*.rq -> the files using them."""
-    root = root or project_root()
+    root = root or ROOT
     found: dict[str, set[str]] = {}
     iri = re.compile(r"<(" + "|".join(re.escape(ns.PREFIXES[p]) for p in ns.VOCAB_PREFIXES) + r")([^>\s]+)>")
     for pattern in ("data/**/*.yaml", "shapes/**/*.ttl", "queries/**/*.rq"):
