@@ -107,7 +107,7 @@ def resolve_profiles(requested: list[str], profiles: dict[str, Profile]) -> list
             out.append(pid)
     for pid in requested:
         add(pid)
-    return out
+    return sorted(out, key=_profile_rank)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,8 +158,12 @@ def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile]) 
         if why == "data" and isinstance(term, URIRef) and vocabulary.is_a(term, ns.PD.PaymentCard):
             pick("pci-dss", f"payment card data is processed ({curie})")
     pick("consistency", "always: statements of one policy that contradict each other")
-    order = list(profiles)
-    return sorted(chosen.items(), key=lambda kv: order.index(kv[0]))
+    return sorted(chosen.items(), key=lambda kv: _profile_rank(kv[0]))
+
+
+def _profile_rank(pid: str) -> tuple[int, str]:
+    order = ("core", "gdpr", "law25", "pipeda", "pci-dss", "consistency")
+    return (order.index(pid) if pid in order else len(order), pid)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,8 +367,10 @@ def _engine(name: str):
 
 def validate_graph(policy: Graph, policy_key: str, vocabulary, *, profiles: list[str] | str = "auto",
                    engine: str = DEFAULT_ENGINE, shapes_dir: str | None = None,
-                   locations: dict | None = None, source: str | None = None) -> Report:
-    """Validate one policy graph. `profiles` is 'auto' or a list of profile ids (their imports added)."""
+                   locations: dict | None = None, source: str | None = None,
+                   only_shapes: list[str] | None = None) -> Report:
+    """Validate one policy graph. `profiles` is 'auto' or a list of profile ids (their imports added);
+    `only_shapes` (shape ids) restricts the run to those shapes."""
     available = load_profiles(shapes_dir)
     if profiles == "auto" or profiles == ["auto"]:
         chosen = applicable_profiles(policy, vocabulary, available)
@@ -380,8 +386,9 @@ def validate_graph(policy: Graph, policy_key: str, vocabulary, *, profiles: list
             profile_of[shape_id(s)] = pid
     data = validation_graph(policy, vocabulary)
     started = time.perf_counter()
+    extra = {"use_shapes": [str(PKS[sid]) for sid in only_shapes]} if only_shapes else {}
     _conforms, results, _text = _engine(engine)(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, allow_infos=True)
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, allow_infos=True, **extra)
     seconds = time.perf_counter() - started
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
     return Report(policy_key, chosen, findings, results, engine, seconds, source)
