@@ -48,3 +48,14 @@ def minimal_card(tmp_path) -> Path:
     shutil.copytree(FIXTURES / "policies", tmp_path / "policies")
     shutil.copytree(FIXTURES / "sources", tmp_path / "sources")
     return tmp_path / "policies" / "minimal.yaml"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the expected files (query results, seed findings) from the current output; "
+                          "review the diff before committing")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))

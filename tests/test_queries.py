@@ -122,11 +122,15 @@ def test_library_header(name):
 # --- expected results ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", LIBRARY)
-def test_library_expected_result(name, store):
+def test_library_expected_result(name, store, update_golden):
     """Each query, run with tests/queries/<name>.params only, gives tests/queries/<name>.expected.csv
-    (header equal, rows as a multiset)."""
+    (header equal, rows as a multiset). `pytest --update-golden` rewrites the file."""
     import csv
     expected_file = EXPECTED / f"{name}.expected.csv"
+    if update_golden:
+        rows = csv_rows(run_query(store, load_query(name), library_params(name)))
+        with expected_file.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)  # in the query's ORDER BY
     assert expected_file.exists(), f"queries/{name}.rq has no expected result {expected_file.relative_to(ROOT)}"
     with expected_file.open(encoding="utf-8", newline="") as f:
         expected = list(csv.reader(f))

@@ -23,7 +23,7 @@ from .conftest import ROOT, SHARED
 
 SHARED_DPV = SHARED / "dpv"
 needs_shared = pytest.mark.skipif(not SHARED_DPV.is_dir(), reason=f"the DPV reference copy {SHARED_DPV} is absent")
-CURIE = re.compile(r"(?<![\w/#:-])(" + "|".join(re.escape(p) for p in ns.VOCAB_PREFIXES) + r"):([A-Za-z0-9_][\w.\-]*[\w-]|[A-Za-z0-9_])")
+CURIE = re.compile(r"(?<![\w/#:-])(" + "|".join(re.escape(p) for p in ns.VOCAB_PREFIXES) + r"):([A-Za-z0-9_][\w.\-]*\w|[A-Za-z0-9_])(?![\w.\-*])")  # not a prefix of a name (pkx:QC-*)
 
 
 @pytest.fixture(scope="module")
