@@ -34,7 +34,7 @@ def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violati
     for report in reports:
         lines.append(f"{report.policy}  ({report.source or ''})")
         for pid, why in report.profiles:
-            lines.append(f"  {_w(lang, 'profile')} {pid}: {why}")
+            lines.append(f"  {_w(lang, 'profile')} {pid}: {why.get(lang) or why.get('en')}")
         for pid, _ in report.profiles:
             found = [f for f in report.findings if f.profile == pid]
             counts = {s: sum(1 for f in found if f.severity == s) for s in ("violation", "warning", "info")}

@@ -127,37 +127,64 @@ SELECT DISTINCT ?why ?term WHERE {
 """
 
 
-def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile]) -> list[tuple[str, str]]:
-    """(profile id, why) for the profiles the graph calls for: core and consistency always; gdpr when the
+_WHERE = {"en": {"jurisdiction": "the jurisdiction", "controller": "the controller's location",
+                 "coverage": "the geographic coverage"},
+          "fr": {"jurisdiction": "la juridiction", "controller": "le lieu du responsable",
+                 "coverage": "la couverture géographique"}}
+REASONS = {
+    lang: {
+        "core": {"en": "always: well-formedness of the graph", "fr": "toujours : graphe bien formé"}[lang],
+        "consistency": {"en": "always: statements of one policy that contradict each other",
+                        "fr": "toujours : énoncés d'une même politique qui se contredisent"}[lang],
+        "claims": {"en": "the policy says {law} applies", "fr": "la politique dit que {law} s'applique"}[lang],
+        "card-data": {"en": "payment card data is processed ({data})",
+                      "fr": "des données de carte de paiement sont traitées ({data})"}[lang],
+        "requested": {"en": "requested", "fr": "demandé"}[lang],
+        "imported": {"en": "imported by {by}", "fr": "importé par {by}"}[lang],
+        **{f"{w}-{zone}": f"{_WHERE[lang][w]} {{place}} " + {
+            "eu": {"en": "is in EU/EEA territory", "fr": "est sur le territoire de l'UE/EEE"},
+            "qc": {"en": "is in Québec", "fr": "est au Québec"},
+            "ca": {"en": "is in Canada", "fr": "est au Canada"}}[zone][lang]
+           for w in ("jurisdiction", "controller", "coverage") for zone in ("eu", "qc", "ca")},
+    }
+    for lang in ("en", "fr")
+}
+
+
+def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile]) -> list[tuple[str, dict[str, str]]]:
+    """(profile id, why in en and fr) for the profiles the graph calls for: core and consistency always; gdpr when the
     policy claims the GDPR or its controller, jurisdiction or geographic coverage is in EU/EEA territory
     (French Polynesia is not: see ontology/territories.ttl); law25 for Québec; pipeda for Canada;
     pci-dss when payment card data is processed."""
     eu, eea = PKX["territory-EU"], PKX["territory-EEA"]
-    chosen: dict[str, str] = {}
+    chosen: dict[str, dict[str, str]] = {}
 
-    def pick(pid: str, why: str) -> None:
+    def pick(pid: str, reason: str, **values) -> None:
         if pid in profiles and pid not in chosen:
-            chosen[pid] = why
-    pick("core", "always: well-formedness of the graph")
-    for row in graph.query(_APPLIES):
+            chosen[pid] = {lang: texts[reason].format(**values) for lang, texts in REASONS.items()}
+    pick("core", "core")
+    # the controller's own location first: a law the card only infers (PlanetHoster P84) is a weaker reason
+    rank = {"controller": 0, "jurisdiction": 1, "coverage": 2, "law": 3, "data": 4}
+    for row in sorted(graph.query(_APPLIES), key=lambda r: (rank[str(r.why)], str(r.term))):
         why, term = str(row.why), row.term
         curie = ns.shorten(str(term))
+        where = {"jurisdiction": "jurisdiction", "controller": "controller", "coverage": "coverage"}.get(why)
         if why == "law" and term == ns.LEGAL_EU["law-GDPR"]:
-            pick("gdpr", f"the policy says the GDPR applies ({curie})")
-        if why in ("jurisdiction", "controller", "coverage") and isinstance(term, URIRef):
+            pick("gdpr", "claims", law=curie)
+        if where and isinstance(term, URIRef):
             if vocabulary.in_territory(term, eu) or vocabulary.in_territory(term, eea):
-                pick("gdpr", f"{why} {curie} is in EU/EEA territory")
+                pick("gdpr", where + "-eu", place=curie)
             if vocabulary.is_a(term, ns.LOC["CA-QC"]) or term == ns.LOC["CA-QC"]:
-                pick("law25", f"{why} {curie} is in Québec")
+                pick("law25", where + "-qc", place=curie)
             if term in (ns.LOC.CA, ns.LOC["CA-QC"]) or vocabulary.is_a(term, ns.LOC.CA):
-                pick("pipeda", f"{why} {curie} is in Canada")
+                pick("pipeda", where + "-ca", place=curie)
         if why == "law" and term == PKX["law-CA-QC-P39.1"]:
-            pick("law25", f"the policy refers to Québec's private-sector Act ({curie})")
+            pick("law25", "claims", law=curie)
         if why == "law" and term == PKX["law-CA-PIPEDA"]:
-            pick("pipeda", f"the policy refers to PIPEDA ({curie})")
+            pick("pipeda", "claims", law=curie)
         if why == "data" and isinstance(term, URIRef) and vocabulary.is_a(term, ns.PD.PaymentCard):
-            pick("pci-dss", f"payment card data is processed ({curie})")
-    pick("consistency", "always: statements of one policy that contradict each other")
+            pick("pci-dss", "card-data", data=curie)
+    pick("consistency", "consistency")
     return sorted(chosen.items(), key=lambda kv: _profile_rank(kv[0]))
 
 
@@ -229,7 +256,7 @@ class Finding:
 @dataclass
 class Report:
     policy: str
-    profiles: list[tuple[str, str]]  # (id, why)
+    profiles: list[tuple[str, dict[str, str]]]  # (id, why: lang -> text)
     findings: list[Finding]
     graph: Graph                     # the sh:ValidationReport
     engine: str
@@ -376,7 +403,8 @@ def validate_graph(policy: Graph, policy_key: str, vocabulary, *, profiles: list
         chosen = applicable_profiles(policy, vocabulary, available)
     else:
         ids = resolve_profiles(list(profiles), available)
-        chosen = [(pid, "requested" if pid in profiles else f"imported by {', '.join(p for p in profiles)}")
+        chosen = [(pid, {lang: REASONS[lang]["requested"] if pid in profiles else
+                         REASONS[lang]["imported"].format(by=", ".join(profiles)) for lang in REASONS})
                   for pid in ids]
     shapes = Graph()
     profile_of: dict[str, str] = {}

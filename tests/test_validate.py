@@ -27,7 +27,8 @@ def test_auto_profiles_for_the_seeds(seed_policies, vocabulary):
     white = dict(applicable_profiles(policy_graph(seed_policies["whiteprovider"]), vocabulary, profiles))
     planet = dict(applicable_profiles(policy_graph(seed_policies["planethoster"]), vocabulary, profiles))
     assert "core" in white and "consistency" in white and "core" in planet
-    assert "gdpr" in white and "GDPR" in white["gdpr"]          # the policy says the GDPR applies
+    assert "gdpr" in white and "law-GDPR" in white["gdpr"]["en"]  # the policy says the GDPR applies
+    assert white["gdpr"]["fr"] == "la politique dit que legal-eu:law-GDPR s'applique"
     assert "law25" not in white and "pipeda" not in white       # French Polynesia is not Canada
     assert {"law25", "pipeda", "pci-dss"} <= set(planet)        # Laval, Québec; card numbers and CVV
     assert "gdpr" not in planet                                 # not claimed, not established in the EU
