@@ -150,3 +150,33 @@ def test_error_text_has_what_where_fix(minimal_card, vocabulary):
 def test_seed_cards_load(card, vocabulary):
     policy = load_card(card, vocabulary=vocabulary)
     assert policy.statements and policy.processes
+
+
+# --- properties -------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kg.load import locate_quote  # noqa: E402
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Mn", "Mc", "Me")), min_size=1, max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXT, data=st.data())
+def test_any_quote_is_found_at_its_offsets(text, data):
+    """For any text and any non-empty slice of it, the quote (with the right occurrence) is located at
+    exactly that slice: the offsets written into the TextPositionSelector always select the quote."""
+    import unicodedata
+    text = unicodedata.normalize("NFC", text)
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = text[start:end]
+    starts, i = [], text.find(quote)
+    while i >= 0:
+        starts.append(i)
+        i = text.find(quote, i + 1)
+    found = locate_quote(text, quote, starts.index(start) + 1)
+    assert found == (start, end) and text[found[0]:found[1]] == quote
+    if len(starts) > 1:
+        assert locate_quote(text, quote, None) == f"occurs {len(starts)} times"

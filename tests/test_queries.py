@@ -313,3 +313,30 @@ def test_cli_missing_param_lists_the_params(built_store, tmp_path):
 def test_cli_query_missing_store_exits_3(tmp_path):
     result = _cli("query", str(write_query(tmp_path, ECHO, "echo")), "--store", str(tmp_path / "none"))
     assert result.exit_code == 3 and result.output.startswith("error[no-store]")
+
+
+# --- properties: any literal value is bound, never pasted -------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kg.stores.sparql import values_block, with_values  # noqa: E402
+
+_ECHO = "PREFIX dpv: <https://w3id.org/dpv#>\nSELECT ?text WHERE {\n  OPTIONAL { ?s dpv:hasName ?text }\n}\nORDER BY ?text\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_any_literal_comes_back_unchanged_on_both_paths(value):
+    """Whatever a user types as a literal parameter (quotes, braces, `} ; DROP ALL ; {`, newlines, \\u escapes),
+    the embedded path binds it and the remote path's VALUES block carries it: the query returns exactly the
+    value, and the query text around the block is the file's text, unchanged."""
+    term = to_term(Param("text", "literal", True), value)
+    assert term == ox.Literal(value)
+    memory = ox.Store()
+    embedded = [row["text"] for row in memory.query(_ECHO, substitutions={ox.Variable("text"): term})]
+    sent = with_values(_ECHO, {"text": term})
+    block = values_block({"text": term})
+    assert sent.replace(block, "", 1) == _ECHO
+    remote = [row["text"] for row in memory.query(sent)]
+    assert embedded == remote == [ox.Literal(value)]
