@@ -45,8 +45,11 @@ def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violati
             for f in found:
                 total += 1
                 target = f.focus_label.get(lang) or f.focus_label.get("en", "")
+                value = f.value or ""
+                if value.startswith(ns.POLICY_BASE):  # a node of the policy: its local id is enough here
+                    value = "#" + value.rsplit("#", 1)[-1]
                 lines.append(f"  {f.severity.upper():<9}  {f.shape}   {target}" + (f"  {f.path}" if f.path else "")
-                             + (f"  {f.value}" if f.value and f.value != f.path else ""))
+                             + (f"  {value}" if value and value != f.path else ""))
                 lines.append(f"             {f.text('message', lang)}")
                 if f.fix:
                     lines.append(f"             {_w(lang, 'fix')}: {f.text('fix', lang)}")
