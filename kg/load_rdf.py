@@ -61,7 +61,7 @@ def _resolve_context(value, path: Path):
     if isinstance(value, list):
         return [_resolve_context(v, path) for v in value]
     if isinstance(value, str):
-        if value.rstrip("/") == CONTEXT_IRI or value.endswith("context.jsonld"):
+        if value == CONTEXT_IRI:
             return _local_context()
         raise RdfSyntaxError(f"the JSON-LD document uses the remote context {value}", str(path),
                              "policykg reads no network at parse time: inline the context in the document, "

@@ -146,3 +146,25 @@ def test_rdf_syntax_error_has_line(tmp_path):
     with pytest.raises(RdfSyntaxError) as exc:
         build([ttl], store=tmp_path / "store")
     assert exc.value.where.line == 4
+
+
+def test_jsonld_policy_with_the_project_context_loads_offline(tmp_path):
+    """A JSON-LD policy that names the project's context IRI is read with the shipped context; any
+    other remote context is refused (no network at parse time)."""
+    import json
+
+    from kg.errors import RdfSyntaxError
+    doc = {"@context": "https://w3id.org/policykg/context.jsonld",
+           "@id": "https://w3id.org/policykg/policy/acme/2025-01-01#notice", "@type": "dpv:PrivacyNotice",
+           "dct:identifier": "acme@2025-01-01",
+           "dpv:hasProcess": {"@id": "https://w3id.org/policykg/policy/acme/2025-01-01#p1", "@type": "dpv:Process",
+                              "dpv:hasPurpose": "dpv:ServiceProvision"}}
+    path = tmp_path / "acme.jsonld"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = build([path], store=tmp_path / "store")
+    assert [p.key for p in result.policies] == ["acme@2025-01-01"]
+    doc["@context"] = "https://example.org/context.jsonld"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(RdfSyntaxError) as exc:
+        build([path], store=tmp_path / "store2")
+    assert exc.value.id == "remote-context"
