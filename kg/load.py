@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -41,6 +42,7 @@ TYPED = {"duration": "duration", "date": "date", "dateTime": "dateTime", "intege
          "decimal": "decimal", "boolean": "boolean"}
 STATEMENT_KEYS = {"id", "quote", "occurrence", "inferred", "note"}
 CONTEXT_CHARS = 32  # prefix/suffix length of a TextQuoteSelector
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 @lru_cache(maxsize=1)
@@ -223,8 +225,14 @@ class _CardReader:
             raise UnknownTermError(f"unknown prefix '{prefix}' in '{curie}'", self.where(path),
                                    "use one of the prefixes " + ", ".join(ns.VOCAB_PREFIXES) +
                                    " (or dct, rdfs, skos, rdf for descriptive properties)")
-        prefix = curie.split(":", 1)[0]
+        prefix, local = curie.split(":", 1)
         if prefix in ns.VOCAB_PREFIXES:
+            if not _LOCAL_NAME.fullmatch(local):  # e.g. a stray quote or brace: not an IRI at all
+                cleaned = f"{prefix}:{re.sub(r'[^A-Za-z0-9_.-]', '', local)}"
+                close = self.vocab.suggest(cleaned) if cleaned != f"{prefix}:" else []
+                raise UnknownTermError(f"'{curie}' is not a valid term name", self.where(path),
+                                       ("did you mean " + " or ".join(f"'{c}'" for c in close) + "?") if close
+                                       else "term names are letters, digits, '-', '_' and '.'")
             if not self.vocab.exists(iri):
                 close = self.vocab.suggest(curie)
                 hint = ("did you mean " + " or ".join(f"'{c}'" for c in close) + "? (closest real terms)"
