@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph
@@ -84,3 +85,27 @@ def test_turtle_names_policy_nodes_with_a_prefix(reference):
     data = export_store(reference[0], FORMATS["ttl"], ["whiteprovider"])
     assert b"@prefix whiteprovider: <https://w3id.org/policykg/policy/whiteprovider/2024-05-19#> ." in data
     assert b"whiteprovider:notice a " in data or b"whiteprovider:notice " in data
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_golden_exports_of_the_minimal_card(fmt, tmp_path, update_golden):
+    """The mapping contract, pinned: tests/fixtures/policies/minimal.yaml exports to tests/golden/example.<ext>
+    (compared as graphs, so a harmless reordering is not a failure). `pytest --update-golden` rewrites them;
+    review the diff: it is a change of the contract every query and shape relies on."""
+    from kg.build import build
+
+    from .conftest import FIXTURES
+    build([FIXTURES / "policies"], store=tmp_path / "store")
+    data = export_store(open_store(tmp_path / "store"), FORMATS[fmt])
+    golden = GOLDEN / f"example{FORMATS[fmt].extension}"
+    if update_golden:
+        golden.write_bytes(data)
+    got, want = Dataset(), Dataset()
+    got.parse(data=data.decode(), format=RDFLIB_FORMAT[fmt])
+    want.parse(data=golden.read_text(encoding="utf-8"), format=RDFLIB_FORMAT[fmt])
+    assert isomorphic(_union(got), _union(want))
+    if fmt == "nq":  # deterministic bytes: the sorted N-Quads are the same line for line
+        assert sorted(data.decode().splitlines()) == sorted(golden.read_text(encoding="utf-8").splitlines())
