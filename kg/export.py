@@ -100,7 +100,8 @@ def _jsonld(quads: list[ox.Quad]) -> bytes:
     from .resources import ontology_dir
     from .stores.oxigraph import from_ox
 
-    context = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    full = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    context = _context_for(full, quads)
     ds = Dataset()
     for q in quads:
         g = ds.graph(URIRef(q.graph_name.value)) if isinstance(q.graph_name, ox.NamedNode) else ds.default_graph
@@ -108,6 +109,22 @@ def _jsonld(quads: list[ox.Quad]) -> bytes:
     text = ds.serialize(format="json-ld", context=context, auto_compact=True, sort_keys=True, indent=1)
     doc = json.loads(text)
     return (json.dumps(_sorted_doc(doc), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _context_for(full: dict, quads: list[ox.Quad]) -> dict:
+    """The project context cut down to what the document uses: its namespaces, and the term definitions
+    of the properties that occur (the full context defines every DPV property)."""
+    prefixes = _used_prefixes(quads)
+    predicates = {ns.shorten(q.predicate.value) for q in quads}
+    context = {"@version": full.get("@version", 1.1)}
+    for key, value in full.items():
+        if key.startswith("@"):
+            continue
+        if isinstance(value, str) and key in prefixes:
+            context[key] = value
+        elif isinstance(value, dict) and key in predicates:
+            context[key] = value
+    return context
 
 
 def _sorted_doc(doc):
