@@ -378,9 +378,21 @@ class _CardReader:
                                 "give the process its own id", error_id="duplicate-id")
             seen_ids[raw["id"]] = ppath
             processes.append(Process(raw["id"], dict(raw["label"]), dict(raw.get("description", {})),
-                                     raw.get("scope") == "policy", self.where(ppath)))
+                                     raw.get("scope") == "policy", self.where(ppath), raw.get("within")))
             for j, st in enumerate(raw["statements"]):
                 statements.append(self.statement(st, raw["id"], ppath + ("statements", j), source))
+        ids = {p.id: p for p in processes}
+        for p in processes:
+            if p.within is not None and (p.within not in ids or p.within == p.id):
+                raise CardError(f"the process '{p.id}' is within '{p.within}', which is not another process of the card",
+                                p.where, "name the id of the parent process, or remove 'within'", error_id="invalid-card")
+            seen, parent = {p.id}, p.within
+            while parent is not None:
+                if parent in seen:
+                    raise CardError(f"the processes {' → '.join(sorted(seen))} are nested in a loop", p.where,
+                                    "remove one 'within' so that nesting ends", error_id="invalid-card")
+                seen.add(parent)
+                parent = ids[parent].within
         if sum(p.policy_scope for p in processes) > 1:
             second = [p for p in processes if p.policy_scope][1]
             raise CardError("more than one process has scope: policy", second.where,

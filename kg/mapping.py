@@ -87,6 +87,8 @@ def policy_triples(policy: Policy) -> list[tuple]:
         for parent in parents:
             if parent is not process:
                 g.add((node(parent.id), DPV.hasProcess, p))
+        if process.within:  # nesting: the parent's context (purposes, bases, …) is shared with this one
+            g.add((node(process.within), DPV.hasProcess, p))
 
     # The snapshot every quote points into.
     g.add((source, RDF.type, PROV.Entity))

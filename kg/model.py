@@ -70,6 +70,7 @@ class Process:
     description: dict[str, str] = field(default_factory=dict)
     policy_scope: bool = False   # holds what the policy says of all its processing
     where: Location | None = None
+    within: str | None = None     # the parent process whose context this one shares
 
 
 @dataclass

@@ -180,3 +180,21 @@ def test_any_quote_is_found_at_its_offsets(text, data):
     assert found == (start, end) and text[found[0]:found[1]] == quote
     if len(starts) > 1:
         assert locate_quote(text, quote, None) == f"occurs {len(starts)} times"
+
+
+def test_within_names_another_process(minimal_card, vocabulary):
+    _mutate(minimal_card, "  - id: newsletter\n", "  - id: newsletter\n    within: nowhere\n")
+    with pytest.raises(CardError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert "'nowhere'" in exc.value.what and exc.value.where.field == "processes[0]"
+
+
+def test_within_loops_are_refused(minimal_card, vocabulary):
+    text = minimal_card.read_text(encoding="utf-8")
+    text = text.replace("  - id: newsletter\n", "  - id: newsletter\n    within: other\n")
+    text += ("  - id: other\n    within: newsletter\n    label: {fr: Autre, en: Other}\n    statements:\n"
+             "      - id: E07\n        quote: \"Nous utilisons votre adresse email\"\n        dpv:hasPurpose: dpv:ServiceProvision\n")
+    minimal_card.write_text(text, encoding="utf-8")
+    with pytest.raises(CardError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    assert "loop" in exc.value.what

@@ -91,3 +91,14 @@ def test_no_blank_nodes_in_seed_graphs(seed_policies):
     from rdflib import BNode
     for policy in seed_policies.values():
         assert not any(isinstance(t, BNode) for triple in policy_graph(policy) for t in triple)
+
+
+def test_within_nests_a_process_under_its_parent(seed_policies):
+    """PlanetHoster's per-category processes are within `customer-information` (P31's purposes), and still
+    under the policy-wide process; the disclosures are not within it."""
+    g = policy_graph(seed_policies["planethoster"])
+    base = str(graph_iri(seed_policies["planethoster"]))
+    group, contact = URIRef(base + "#customer-information"), URIRef(base + "#contact-data")
+    assert (group, DPV.hasProcess, contact) in g
+    assert (URIRef(base + "#all-processing"), DPV.hasProcess, contact) in g
+    assert (group, DPV.hasProcess, URIRef(base + "#disclosure-required-by-law")) not in g
