@@ -93,3 +93,8 @@ def test_build_with_a_full_dpv_copy(tmp_path):
     plain = runner.invoke(app, ["build", str(DATA), "--store", str(tmp_path / "t")])
     count = lambda out: int(out.split(" policy triples + ")[1].split()[0])  # noqa: E731
     assert count(result.output) > count(plain.output)  # the full release has more vocabulary triples
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("policykg 0.1.0 (DPV 2.3)")

@@ -58,8 +58,20 @@ def report_errors(func):
     return wrapper
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+        from ..vocab import DPV_VERSION
+        typer.echo(f"policykg {__version__} (DPV {DPV_VERSION})")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def main_options(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors.")) -> None:
+def main_options(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version of policykg and of DPV it ships, and exit."),
+) -> None:
     _state["debug"] = debug
 
 
