@@ -9,7 +9,7 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, SH
 
 from . import namespaces as ns
-from .validate import Report, SEVERITY_RANK, load_profiles, shape_id
+from .validate import Report, SEVERITY_RANK, lang_texts, load_profiles, shape_id
 
 FORMATS = ("text", "json", "ttl", "sarif")
 WORDS = {
@@ -109,8 +109,7 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
         g = profiles[pid].graph
         for sid in profiles[pid].shape_ids():
             s = ns.PKS[sid]
-            texts = lambda p: {lit.language: str(lit) for lit in g.objects(s, p)}  # noqa: E731
-            name, desc, msg = texts(SH.name), texts(SH.description), texts(SH.message)
+            name, desc, msg = (lang_texts(g, s, p) for p in (SH.name, SH.description, SH.message))
             severity = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}.get(g.value(s, SH.severity), "violation")
             index[sid] = len(rules)
             rules.append({

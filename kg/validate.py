@@ -51,7 +51,8 @@ class Profile:
         return sorted(shape_id(s) for s in _named_shapes(self.graph))
 
 
-def _texts(graph: Graph, subject, predicate) -> dict[str, str]:
+def lang_texts(graph: Graph, subject, predicate) -> dict[str, str]:
+    """The literals of (subject, predicate) by language tag (untagged counts as en), one per language."""
     out = {}
     for lit in graph.objects(subject, predicate):
         if isinstance(lit, Literal):
@@ -88,8 +89,8 @@ def load_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
                              "add `pks:profile-<id> a pks:Profile ; dct:identifier \"<id>\"`", error_id="bad-profile")
         pid = str(graph.value(header, DCTERMS.identifier) or folder.name)
         imports = sorted(str(o).rsplit("profile-", 1)[-1] for o in graph.objects(header, OWL.imports))
-        profiles[pid] = Profile(pid, header, _texts(graph, header, DCTERMS.title),
-                                _texts(graph, header, DCTERMS.description), imports, graph, folder)
+        profiles[pid] = Profile(pid, header, lang_texts(graph, header, DCTERMS.title),
+                                lang_texts(graph, header, DCTERMS.description), imports, graph, folder)
     return profiles
 
 
@@ -296,7 +297,7 @@ def _evidence_index(policy: Graph) -> dict[tuple, tuple[str, str]]:
 
 def _label(graph: Graph, node, vocabulary, lang: str = "en") -> str:
     for p in (RDFS.label, DPV_HAS_NAME, DCTERMS.title):
-        texts = _texts(graph, node, p)
+        texts = lang_texts(graph, node, p)
         if texts:
             return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
     if str(node).startswith(ns.POLICY_BASE):
@@ -337,7 +338,7 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
                      or locations.get((focus, None, None)))
         out.append(Finding(
             policy=policy_key, profile=profile_of.get(sid, "?"), shape=sid, severity=severity,
-            message=messages, fix=_texts(shapes, source, PKS.fix),
+            message=messages, fix=lang_texts(shapes, source, PKS.fix),
             article=str(shapes.value(source, PKS.article) or ""), references=refs,
             focus=str(focus), focus_label={lang: _label(policy, focus, vocabulary, lang) for lang in ("en", "fr")},
             path=_term_text(path) if isinstance(path, URIRef) else None, value=_term_text(value),
