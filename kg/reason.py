@@ -1,0 +1,620 @@
+"""Reasoning over one policy: its OWL view, HermiT (or Pellet) through owlready2, and the inferred graph.
+
+A policy graph is RDF on DPV's SKOS/RDFS vocabulary: a concept such as dpv:DirectMarketing is a class (it
+has a hierarchy) and is also used as a value (`:p dpv:hasPurpose dpv:DirectMarketing`). That is OWL 2
+punning, which owlready2 handles poorly, so `owl_view` builds a plain OWL 2 DL ontology instead
+(docs/reasoning.md):
+* classes: the vocabulary classes the policy uses and their ancestors, with `rdfs:subClassOf` from the
+  term table's rdfs:subClassOf, skos:broader and the typing of a concept by its top concept
+  (`dpv:DirectMarketing a dpv:Purpose`), as DPV's OWL variant does;
+* each concept used as a value becomes one individual of that class, with an IRI derived from the concept
+  (`value_iri`), mapped back to the concept when inferred facts are written;
+* object properties with their DPV super-properties and, as range, the union of their dcam:rangeIncludes
+  (never dcam:domainIncludes: DPV lists only some domains, e.g. dpv:hasRecipient "includes"
+  dpv:RightExerciseActivity, and every process would become one);
+* DISJOINT: pairs of top concepts that no DPV term falls under both of, so that a value of the wrong kind
+  makes the policy inconsistent;
+* the policy's nodes with their types, DPV edges and literals; literals outside the OWL 2 datatype map
+  (xsd:duration, xsd:date …) are left out and reported, since HermiT rejects them.
+Left out on purpose: the evidence (rdf:Statement, oa:Annotation), labels, descriptions and metadata.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from . import namespaces as ns
+from .errors import EnvironmentError_, KgError, UsageError
+
+DCAM = rdflib.Namespace("http://purl.org/dc/dcam/")
+REASONERS = ("hermit", "pellet")
+DEFAULT_REASONER = "hermit"
+INFERRED_SUFFIX = "/inferred"
+VALUE_BASE = ns.BASE + "owl/value/"     # + the percent-encoded IRI of a concept used as a value
+BNODE_BASE = ns.BASE + "owl/bnode/"     # + the id of a blank node of the policy graph
+JAVA_ENV = "POLICYKG_JAVA"
+VIEW_IRI = ns.BASE + "owl/view"
+EXPLAIN_TIMEOUT_S = 300
+
+# Pairs of DPV top concepts declared owl:disjointWith in the view. Checked against the term table (no term
+# is under both: tests/test_reason.py); docs/reasoning.md says why each pair cannot overlap. Not declared,
+# because DPV puts terms under both: Purpose/TechnicalOrganisationalMeasure (dpv:DataGovernance …),
+# Purpose/LegalBasis (dpv:RightsFulfilment), LegalBasis/TechnicalOrganisationalMeasure (contracts).
+DISJOINT_TOPS = ("Purpose", "Data", "Processing", "Entity", "LegalBasis", "TechnicalOrganisationalMeasure", "Process")
+OVERLAPPING_TOPS = {frozenset(("Purpose", "TechnicalOrganisationalMeasure")), frozenset(("Purpose", "LegalBasis")),
+                    frozenset(("LegalBasis", "TechnicalOrganisationalMeasure"))}
+
+
+def disjoint_pairs() -> list[tuple[URIRef, URIRef]]:
+    tops = DISJOINT_TOPS
+    return [(ns.DPV[a], ns.DPV[b]) for i, a in enumerate(tops) for b in tops[i + 1:]
+            if frozenset((a, b)) not in OVERLAPPING_TOPS]
+
+
+# The OWL 2 datatype map (OWL 2 Structural Specification, section 4): HermiT refuses any other datatype.
+_XSD_MAP = ("decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int short "
+            "byte unsignedLong unsignedInt unsignedShort unsignedByte double float string normalizedString token "
+            "language Name NCName NMTOKEN boolean hexBinary base64Binary anyURI dateTime dateTimeStamp").split()
+OWL2_DATATYPES = frozenset({XSD[n] for n in _XSD_MAP} | {RDF.PlainLiteral, RDF.XMLLiteral, RDF.langString,
+                                                         RDFS.Literal, OWL.real, OWL.rational})
+META_TYPES = frozenset({RDFS.Class, OWL.Class, SKOS.Concept, RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty,
+                        OWL.AnnotationProperty, OWL.NamedIndividual, OWL.Thing, RDFS.Resource})
+VOCAB_NAMESPACES = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
+# predicates outside the vocabulary namespaces that still carry a policy's facts
+EXTRA_PREDICATES = frozenset({RDF.value})
+# facts never written to the inferred graph: `policykg list` and the queries find policies by this type
+WITHHELD_TYPES = frozenset({ns.DPV.PrivacyNotice})
+
+
+class ReasonerError(EnvironmentError_):
+    id = "reasoner-failed"
+
+
+class JavaMissingError(EnvironmentError_):
+    id = "java-missing"
+
+
+class ReasonerUnavailableError(UsageError):
+    """The chosen reasoner cannot run with this Java (exit 2: choose the other one)."""
+    id = "reasoner-unavailable"
+
+
+# --- the OWL view -------------------------------------------------------------------------------------------
+
+@dataclass
+class LeftOut:
+    """A fact of the policy graph kept out of the OWL view, and why."""
+    subject: object
+    predicate: URIRef
+    object: object
+    reason: str           # "datatype" (outside the OWL 2 datatype map) | "mixed" | "not-a-class"
+
+
+@dataclass
+class OwlView:
+    ntriples: bytes
+    triples: int                          # triples of the view (axioms and assertions)
+    policy_triples: int                   # triples of the policy graph it was built from
+    asserted: set[tuple]                  # the policy's facts the view carries, in the policy's terms
+    individuals: dict[str, object]        # view IRI -> the policy's node (URIRef or BNode)
+    values: dict[str, URIRef]             # view IRI -> the concept used as a value
+    classes: set[URIRef]
+    object_properties: set[URIRef]
+    left_out: list[LeftOut] = field(default_factory=list)
+    skipped: int = 0                      # evidence, labels, metadata: not facts for the reasoner
+
+    def to_policy_term(self, iri: str):
+        """A view IRI -> the term of the policy's vocabulary it stands for."""
+        if iri in self.values:
+            return self.values[iri]
+        if iri in self.individuals:
+            return self.individuals[iri]
+        return URIRef(iri)
+
+
+def value_iri(concept) -> URIRef:
+    """The view's individual for a concept used as a value (`dpv:DirectMarketing` the value, not the class)."""
+    return URIRef(VALUE_BASE + urllib.parse.quote(str(concept), safe=""))
+
+
+def _in_vocab(iri) -> bool:
+    return isinstance(iri, URIRef) and str(iri).startswith(VOCAB_NAMESPACES)
+
+
+class _ViewBuilder:
+    def __init__(self, policy: rdflib.Graph, vocab: rdflib.Graph):
+        self.policy = policy
+        self.vocab = vocab
+        self.out = rdflib.Graph()
+        self.view = OwlView(b"", 0, len(policy), set(), {}, {}, set(), set())
+        self.vocab_classes = self._vocab_classes()
+        self.local_classes = {s for s, o in policy.subject_objects(RDFS.subClassOf)
+                              if isinstance(s, URIRef) and isinstance(o, URIRef)}
+
+    def _vocab_classes(self) -> set[URIRef]:
+        g = self.vocab
+        classes = {s for t in (RDFS.Class, OWL.Class) for s in g.subjects(RDF.type, t) if isinstance(s, URIRef)}
+        classes |= {s for s in g.subjects(RDFS.subClassOf, None) if isinstance(s, URIRef)}
+        return classes
+
+    def is_class(self, term) -> bool:
+        return term in self.vocab_classes or term in self.local_classes
+
+    def parents(self, cls: URIRef) -> set[URIRef]:
+        """Superclasses of a vocabulary class: rdfs:subClassOf, skos:broader and its typing by a top
+        concept (`dpv:DirectMarketing a dpv:Purpose`), kept when they are classes themselves."""
+        found = set()
+        for p in (RDFS.subClassOf, SKOS.broader, RDF.type):
+            for o in self.vocab.objects(cls, p):
+                if isinstance(o, URIRef) and o not in META_TYPES and o != cls and self.is_class(o):
+                    found.add(o)
+        return found
+
+    # individuals
+
+    def node(self, term) -> URIRef:
+        """The view's IRI for a term of the policy graph used as a subject or value."""
+        if isinstance(term, BNode):
+            iri = URIRef(BNODE_BASE + urllib.parse.quote(str(term), safe=""))
+            self.view.individuals[str(iri)] = term
+            return iri
+        if self.is_class(term):
+            iri = value_iri(term)
+            if str(iri) not in self.view.values:
+                self.view.values[str(iri)] = term
+                self.add_class(term)
+                self.out.add((iri, RDF.type, OWL.NamedIndividual))
+                self.out.add((iri, RDF.type, term))
+            return iri
+        if str(term) not in self.view.individuals:
+            self.view.individuals[str(term)] = term
+            self.out.add((term, RDF.type, OWL.NamedIndividual))
+            if _in_vocab(term):   # a vocabulary individual (pkx:law-FR-LIL a dpv:Law): its types
+                for t in self.vocab.objects(term, RDF.type):
+                    if t not in META_TYPES and self.is_class(t):
+                        self.add_class(t)
+                        self.out.add((term, RDF.type, t))
+        return term
+
+    # classes
+
+    def add_class(self, cls: URIRef) -> None:
+        stack = [cls]
+        while stack:
+            c = stack.pop()
+            if c in self.view.classes:
+                continue
+            self.view.classes.add(c)
+            self.out.add((c, RDF.type, OWL.Class))
+            parents = self.parents(c) if c in self.vocab_classes else set()
+            if c in self.local_classes:
+                parents |= {o for o in self.policy.objects(c, RDFS.subClassOf) if isinstance(o, URIRef)}
+            for parent in parents:
+                self.out.add((c, RDFS.subClassOf, parent))
+                stack.append(parent)
+
+    # properties
+
+    def add_object_property(self, prop: URIRef, data_properties: set[URIRef]) -> None:
+        stack = [prop]
+        while stack:
+            p = stack.pop()
+            if p in self.view.object_properties:
+                continue
+            self.view.object_properties.add(p)
+            self.out.add((p, RDF.type, OWL.ObjectProperty))
+            ranges = sorted({o for o in self.vocab.objects(p, DCAM.rangeIncludes) if self.is_class(o)} |
+                            {o for o in self.vocab.objects(p, RDFS.range) if self.is_class(o)}, key=str)
+            for c in ranges:
+                self.add_class(c)
+            if len(ranges) == 1:
+                self.out.add((p, RDFS.range, ranges[0]))
+            elif ranges:
+                union = BNode()
+                self.out.add((union, RDF.type, OWL.Class))
+                self.out.add((union, OWL.unionOf, _rdf_list(self.out, ranges)))
+                self.out.add((p, RDFS.range, union))
+            for c in sorted({o for o in self.vocab.objects(p, RDFS.domain) if self.is_class(o)}, key=str):
+                self.add_class(c)
+                self.out.add((p, RDFS.domain, c))
+            for sup in self.vocab.objects(p, RDFS.subPropertyOf):
+                if isinstance(sup, URIRef) and sup not in data_properties and sup != p:
+                    self.out.add((p, RDFS.subPropertyOf, sup))
+                    stack.append(sup)
+
+    def build(self) -> OwlView:
+        view, policy = self.view, self.policy
+        facts = [(s, p, o) for s, p, o in policy if p == RDF.type or _in_vocab(p) or p in EXTRA_PREDICATES]
+        view.skipped = len(policy) - len(facts) - sum(1 for _ in policy.triples((None, RDFS.subClassOf, None)))
+        literal_preds = {p for s, p, o in facts if isinstance(o, Literal) and p != RDF.type}
+        object_preds = {p for s, p, o in facts if not isinstance(o, Literal) and p != RDF.type}
+        data_preds = literal_preds - object_preds
+        for s, p, o in sorted(facts, key=lambda t: tuple(str(x) for x in t)):
+            if p == RDF.type:
+                if isinstance(o, URIRef) and self.is_class(o):
+                    self.add_class(o)
+                    self.out.add((self.node(s), RDF.type, o))
+                    view.asserted.add((s, p, o))
+                elif _in_vocab(o):
+                    view.left_out.append(LeftOut(s, p, o, "not-a-class"))
+                else:
+                    view.skipped += 1   # rdf:Statement, oa:Annotation …: evidence
+                continue
+            if isinstance(o, Literal):
+                if p in object_preds:
+                    view.left_out.append(LeftOut(s, p, o, "mixed"))
+                    continue
+                datatype = o.datatype or (RDF.langString if o.language else XSD.string)
+                if datatype not in OWL2_DATATYPES:
+                    view.left_out.append(LeftOut(s, p, o, "datatype"))
+                    continue
+                self.out.add((p, RDF.type, OWL.DatatypeProperty))
+                self.out.add((self.node(s), p, o))
+            else:
+                self.add_object_property(p, data_preds)
+                self.out.add((self.node(s), p, self.node(o)))
+            view.asserted.add((s, p, o))
+        for a, b in disjoint_pairs():
+            if a in view.classes or b in view.classes:
+                self.add_class(a)
+                self.add_class(b)
+                self.out.add((a, OWL.disjointWith, b))
+        self.out.add((URIRef(VIEW_IRI), RDF.type, OWL.Ontology))
+        view.triples = len(self.out)
+        view.ntriples = self.out.serialize(format="nt", encoding="utf-8")
+        return view
+
+
+def _rdf_list(g: rdflib.Graph, items: list) -> BNode:
+    head = BNode()
+    node = head
+    for i, item in enumerate(items):
+        g.add((node, RDF.first, item))
+        nxt = BNode() if i < len(items) - 1 else RDF.nil
+        g.add((node, RDF.rest, nxt))
+        node = nxt
+    return head
+
+
+def owl_view(policy: rdflib.Graph, vocabulary) -> OwlView:
+    """The OWL 2 DL view of one policy graph on the vocabulary (a kg.vocab.Vocabulary or an rdflib Graph)."""
+    vocab = vocabulary if isinstance(vocabulary, rdflib.Graph) else vocabulary.graph
+    return _ViewBuilder(policy, vocab).build()
+
+
+# --- running the reasoner -------------------------------------------------------------------------------------
+
+@dataclass
+class ReasonResult:
+    graph: str                            # the policy graph IRI
+    reasoner: str                         # "HermiT 1.3.8.1099"
+    consistent: bool
+    explanation: str | None               # why it is inconsistent, as the reasoner explains it
+    unsatisfiable: list[URIRef]
+    inferred: list[tuple]                 # facts entailed and not asserted, in the policy's terms
+    value_facts: list[tuple]              # types entailed for concepts used as values (never written)
+    withheld: list[tuple]                 # entailed facts never written (WITHHELD_TYPES)
+    view: OwlView
+    seconds: dict[str, float]
+
+    @property
+    def inferred_graph(self) -> str:
+        return inferred_graph_iri(self.graph)
+
+    @property
+    def has_findings(self) -> bool:
+        return not self.consistent or bool(self.unsatisfiable)
+
+
+def inferred_graph_iri(graph_iri: str) -> str:
+    return graph_iri + INFERRED_SUFFIX
+
+
+def java_executable() -> str:
+    """The java command: $POLICYKG_JAVA, else $JAVA_HOME/bin/java, else `java` on PATH."""
+    candidates = [os.environ.get(JAVA_ENV)]
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(str(Path(os.environ["JAVA_HOME"]) / "bin" / "java"))
+    candidates.append(shutil.which("java"))
+    for c in candidates:
+        if c and (shutil.which(c) or (Path(c).is_file() and os.access(c, os.X_OK))):
+            return c
+    raise JavaMissingError("the reasoners (HermiT, Pellet) need Java, and no java program was found",
+                           os.environ.get(JAVA_ENV) or "PATH",
+                           "install a Java runtime (11 or newer, e.g. `apt-get install default-jre-headless`), "
+                           f"or set {JAVA_ENV} (or JAVA_HOME) to it; see docs/reasoning.md")
+
+
+def reasoner_version(reasoner: str) -> str:
+    import owlready2
+    folder = Path(owlready2.__file__).parent
+    if reasoner == "hermit":
+        try:
+            with zipfile.ZipFile(folder / "hermit" / "HermiT.jar") as jar:
+                manifest = jar.read("META-INF/MANIFEST.MF").decode("utf-8", "replace")
+            version = next((line.split(":", 1)[1].strip() for line in manifest.splitlines()
+                            if line.startswith("Implementation-Version:")), "")
+        except (OSError, KeyError, zipfile.BadZipFile):
+            version = ""
+        return f"HermiT {version}".strip()
+    jars = sorted(p.name for p in (folder / "pellet").glob("pellet-*.jar"))
+    return "Pellet " + (jars[0].removeprefix("pellet-").removesuffix(".jar") if jars else "")
+
+
+def reason(policy: rdflib.Graph, vocabulary, graph_iri: str, reasoner: str = DEFAULT_REASONER,
+           explain: bool = True) -> ReasonResult:
+    """Build the OWL view of one policy graph, run the reasoner on it, and collect what it entails.
+    When the view is inconsistent and `explain`, Pellet's explanation is added (see `explain_inconsistency`)."""
+    if reasoner not in REASONERS:
+        raise UsageError(f"unknown reasoner '{reasoner}'", None, "use --reasoner " + " or ".join(REASONERS),
+                         error_id="unknown-reasoner")
+    import owlready2
+
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    view = owl_view(policy, vocabulary)
+    seconds["view"] = time.perf_counter() - t0
+    java = java_executable()
+    label = f"{reasoner_version(reasoner)} (owlready2 {owlready2.VERSION})"
+    with tempfile.TemporaryDirectory(prefix="policykg-reason-") as tmp:
+        world = owlready2.World()     # a fresh world per run: nothing is shared with another policy
+        try:
+            onto = world.get_ontology(VIEW_IRI).load(fileobj=io.BytesIO(view.ntriples), format="ntriples")
+            t1 = time.perf_counter()
+            consistent = True
+            try:
+                _run(owlready2, onto, reasoner, java, tmp)
+            except owlready2.OwlReadyInconsistentOntologyError:
+                consistent = False
+            seconds["reasoner"] = time.perf_counter() - t1
+            explanation = None
+            if not consistent and explain:
+                t2 = time.perf_counter()
+                explanation = explain_inconsistency(view, java, tmp)
+                seconds["explanation"] = time.perf_counter() - t2
+            if consistent:
+                unsatisfiable = sorted({view.to_policy_term(c.iri) for c in world.inconsistent_classes()}, key=str)
+                inferred, value_facts, withheld = _entailed(owlready2, world, view)
+            else:
+                unsatisfiable, inferred, value_facts, withheld = [], [], [], []
+        finally:
+            world.close()
+    seconds["total"] = time.perf_counter() - t0
+    return ReasonResult(graph_iri, label, consistent, explanation, unsatisfiable, inferred, value_facts, withheld,
+                        view, seconds)
+
+
+def _run(owlready2, onto, reasoner: str, java: str, tmp: str) -> None:
+    """Run the reasoner through owlready2 (its temporary files in `tmp`, its progress output swallowed)."""
+    previous_java, previous_tmp = owlready2.JAVA_EXE, tempfile.tempdir
+    owlready2.JAVA_EXE, tempfile.tempdir = java, tmp
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            if reasoner == "hermit":
+                owlready2.sync_reasoner_hermit(onto, infer_property_values=True, debug=0)
+            else:
+                owlready2.sync_reasoner_pellet(onto, infer_property_values=True, debug=0)
+    except owlready2.OwlReadyJavaError as exc:
+        text = str(exc)
+        if "UnsupportedClassVersionError" in text:
+            raise ReasonerUnavailableError(
+                f"{reasoner_version(reasoner)} as shipped with owlready2 {owlready2.VERSION} needs a newer Java than "
+                f"{java} ({java_version(java)}): {_class_version_note(text)}", java,
+                f"use --reasoner hermit (the default), or set {JAVA_ENV} to a newer Java; see docs/reasoning.md"
+            ) from None
+        raise ReasonerError(f"{reasoner} failed: {_first_lines(text)}", None,
+                            "run again with --debug; if the message names a datatype or an axiom, report it "
+                            "with the policy (docs/reasoning.md)") from None
+    except FileNotFoundError as exc:   # java vanished between the check and the run
+        raise JavaMissingError(f"cannot run {java}: {exc.strerror}", java,
+                               f"install Java or set {JAVA_ENV}; see docs/reasoning.md") from None
+    finally:
+        owlready2.JAVA_EXE, tempfile.tempdir = previous_java, previous_tmp
+
+
+def java_version(java: str) -> str:
+    try:
+        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "version unknown"
+    first = (done.stderr or done.stdout).strip().splitlines()
+    return first[0] if first else "version unknown"
+
+
+def _class_version_note(text: str) -> str:
+    found = re.search(r"class file version (\d+)\.0\), this version of the Java Runtime only recognizes class "
+                      r"file versions up to (\d+)", text)
+    if not found:
+        return _first_lines(text, 2)
+    need, have = int(found.group(1)) - 44, int(found.group(2)) - 44   # class file 61 = Java 17
+    return f"its Java code is compiled for Java {need}, this Java runs up to Java {have}"
+
+
+def _pellet_classpath() -> str:
+    import owlready2
+    folder = Path(owlready2.__file__).parent / "pellet"
+    return os.pathsep.join(str(p) for p in sorted(folder.glob("*.jar")))
+
+
+def explain_inconsistency(view: OwlView, java: str, tmp: str) -> str | None:
+    """Why the view is inconsistent: the axioms `pellet explain` gives (the command owlready2 runs for its
+    explanations; HermiT gives none), with the view's IRIs put back as the policy's terms."""
+    path = Path(tmp) / "view-explain.nt"
+    path.write_bytes(view.ntriples)
+    command = [java, "-Xmx2000M", "-cp", _pellet_classpath(), "pellet.Pellet", "explain", "--ignore-imports",
+               str(path)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=EXPLAIN_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = [line.rstrip() for line in done.stdout.splitlines()]
+    start = next((i for i, line in enumerate(lines) if line.startswith("Explanation")), None)
+    if start is None:
+        return None
+    text = "\n".join(line for line in lines[start + 1:] if line.strip())
+    return _policy_names(text, view) or None
+
+
+def _policy_names(text: str, view: OwlView) -> str:
+    """Pellet names entities by their local names: put CURIEs back for the concepts used as values."""
+    for iri, concept in sorted(view.values.items(), key=lambda kv: -len(kv[0])):
+        local = iri[len(VALUE_BASE):]
+        text = text.replace(local, ns.shorten(str(concept)))
+    return text
+
+
+def _first_lines(text: str, n: int = 3) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " / ".join(lines[:n])
+
+
+def _entailed(owlready2, world, view: OwlView) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Types and object-property edges of the policy's own nodes that the reasoner entails and the policy
+    does not assert, in the policy's terms; the types entailed for concepts used as values; the entailed
+    facts never written (WITHHELD_TYPES)."""
+    inferred, value_facts, withheld = set(), set(), set()
+    own = {iri for iri, node in view.individuals.items() if not _in_vocab(node)}
+    for iri in own:
+        ind = world[iri]
+        if ind is None:
+            continue
+        subject = view.individuals[iri]
+        for cls in ind.is_a:
+            if not isinstance(cls, owlready2.ThingClass):
+                continue
+            for c in cls.ancestors():
+                triple = (subject, RDF.type, view.to_policy_term(c.iri))
+                if isinstance(c, owlready2.ThingClass) and URIRef(c.iri) not in META_TYPES \
+                        and triple not in view.asserted:
+                    (withheld if triple[2] in WITHHELD_TYPES else inferred).add(triple)
+    # HermiT's property values (owlready2's infer_property_values) list asserted pairs only: the edges
+    # entailed through the property hierarchy the reasoner classified are added here
+    declared = {str(p) for p in view.object_properties}
+    for prop in world.object_properties():
+        if prop.iri not in declared:
+            continue
+        supers = [a for a in prop.ancestors() if getattr(a, "iri", None) in declared]
+        for s, o in prop.get_relations():
+            if getattr(s, "iri", None) not in own or not hasattr(o, "iri"):
+                continue
+            for p in supers:
+                triple = (view.individuals[s.iri], URIRef(p.iri), view.to_policy_term(o.iri))
+                if triple not in view.asserted:
+                    inferred.add(triple)
+    # a concept used as a value may get types its class hierarchy does not give (dpv:Authority as the value of
+    # dpv:hasRecipient is a dpv:Recipient): reported, never written (it would be a fact about the concept)
+    for iri, concept in view.values.items():
+        ind, cls = world[iri], world[str(concept)]
+        if ind is None or cls is None:
+            continue
+        told = {c.iri for c in cls.ancestors()}
+        for c in {a for t in ind.is_a if isinstance(t, owlready2.ThingClass) for a in t.ancestors()}:
+            if c.iri not in told and URIRef(c.iri) not in META_TYPES:
+                value_facts.add((concept, RDF.type, view.to_policy_term(c.iri)))
+    key = lambda t: tuple(str(x) for x in t)  # noqa: E731
+    return sorted(inferred, key=key), sorted(value_facts, key=key), sorted(withheld, key=key)
+
+
+# --- what a SPARQL walk already gives ---------------------------------------------------------------------
+
+_WALK_TYPES = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?policy ?s ?c WHERE {{
+  GRAPH ?policy {{ ?s a ?t }}
+  GRAPH <{ns.VOCAB_GRAPH}> {{ ?t (rdfs:subClassOf|skos:broader)* ?c }}
+}}"""
+_WALK_EDGES = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?policy ?s ?p ?o WHERE {{
+  GRAPH ?policy {{ ?s ?q ?o }}
+  GRAPH <{ns.VOCAB_GRAPH}> {{ ?q rdfs:subPropertyOf* ?p }}
+}}"""
+
+
+def walk_baseline(store: ox.Store, graph_iri: str) -> set[tuple]:
+    """The types and edges of a stored policy that plain SPARQL gives without a reasoner: its asserted
+    types walked up `(rdfs:subClassOf|skos:broader)*` and its edges up `rdfs:subPropertyOf*` in the
+    vocabulary graph (the walks the query library uses)."""
+    from .stores.oxigraph import from_ox
+    bindings = {ox.Variable("policy"): ox.NamedNode(graph_iri)}
+    out = {(from_ox(row["s"]), RDF.type, from_ox(row["c"])) for row in store.query(_WALK_TYPES, substitutions=bindings)}
+    out |= {(from_ox(row["s"]), from_ox(row["p"]), from_ox(row["o"]))
+            for row in store.query(_WALK_EDGES, substitutions=bindings)}
+    return out
+
+
+def beyond_walk(result: ReasonResult, baseline: set[tuple]) -> list[tuple]:
+    """The inferred facts that the SPARQL walks do not give."""
+    return [t for t in result.inferred if t not in baseline]
+
+
+# --- the inferred graph in the store -------------------------------------------------------------------------
+
+def provenance(result: ReasonResult, ended: str | None = None) -> list[tuple]:
+    """Where the inferred graph comes from: the policy graph, the reasoner and its version, the time."""
+    graph = URIRef(result.inferred_graph)
+    activity = URIRef(result.inferred_graph + "#reasoning")
+    agent = URIRef(result.inferred_graph + "#reasoner")
+    ended = ended or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return [
+        (graph, PROV.wasDerivedFrom, URIRef(result.graph)),
+        (graph, PROV.wasGeneratedBy, activity),
+        (graph, DCTERMS.description, Literal(
+            f"Facts entailed by the OWL view of {result.graph} and not asserted there; "
+            "`policykg reason --drop` removes this graph, `policykg build` too.", lang="en")),
+        (activity, RDF.type, PROV.Activity),
+        (activity, PROV.used, URIRef(result.graph)),
+        (activity, PROV.wasAssociatedWith, agent),
+        (activity, PROV.endedAtTime, Literal(ended, datatype=XSD.dateTime)),
+        (agent, RDF.type, PROV.SoftwareAgent),
+        (agent, RDFS.label, Literal(result.reasoner)),
+    ]
+
+
+def write_inferred(store: ox.Store, result: ReasonResult) -> int:
+    """Replace the policy's inferred graph by the result's facts and provenance, atomically: the quads go
+    to a pending graph (one transaction), then one SPARQL update moves it over the old graph. Returns the
+    number of triples written."""
+    from .stores.oxigraph import to_ox
+    if not result.consistent:
+        raise UsageError(f"{result.graph} is inconsistent: there are no inferred facts to write", None,
+                         "fix the policy first (see the explanation)", error_id="inconsistent-policy")
+    target = ox.NamedNode(result.inferred_graph)
+    pending = ox.NamedNode(result.inferred_graph + "-pending")
+    triples = list(result.inferred) + provenance(result)
+    store.remove_graph(pending)
+    store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), pending) for s, p, o in triples])
+    store.update(f"MOVE SILENT {pending} TO {target}")   # two checked IRIs (ox.NamedNode), no user text
+    return len(triples)
+
+
+def drop_inferred(store: ox.Store, graph_iri: str) -> int:
+    """Remove a policy's inferred graph; returns how many triples it held (0: there was none)."""
+    target = ox.NamedNode(inferred_graph_iri(graph_iri))
+    count = sum(1 for _ in store.quads_for_pattern(None, None, None, target))
+    store.remove_graph(target)
+    return count
+
+
+def policy_graph(store: ox.Store, graph_iri: str) -> rdflib.Graph:
+    """One stored policy graph as an rdflib Graph."""
+    from .stores.oxigraph import from_ox
+    g = rdflib.Graph()
+    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
+        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    return g
