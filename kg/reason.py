@@ -270,6 +270,8 @@ class _ViewBuilder:
                 self.add_object_property(p, data_preds)
                 self.out.add((self.node(s), p, self.node(o)))
             view.asserted.add((s, p, o))
+        for cls in sorted(self.local_classes, key=str):   # the policy's own classes, used or not
+            self.add_class(cls)
         for a, b in disjoint_pairs():
             if a in view.classes or b in view.classes:
                 self.add_class(a)
@@ -337,7 +339,7 @@ def java_executable() -> str:
             return c
     raise JavaMissingError("the reasoners (HermiT, Pellet) need Java, and no java program was found",
                            os.environ.get(JAVA_ENV) or "PATH",
-                           "install a Java runtime (11 or newer, e.g. `apt-get install default-jre-headless`), "
+                           "install a Java runtime (e.g. `apt-get install default-jre-headless`; tested with OpenJDK 17), "
                            f"or set {JAVA_ENV} (or JAVA_HOME) to it; see docs/reasoning.md")
 
 
@@ -389,7 +391,8 @@ def reason(policy: rdflib.Graph, vocabulary, graph_iri: str, reasoner: str = DEF
                 explanation = explain_inconsistency(view, java, tmp)
                 seconds["explanation"] = time.perf_counter() - t2
             if consistent:
-                unsatisfiable = sorted({view.to_policy_term(c.iri) for c in world.inconsistent_classes()}, key=str)
+                unsatisfiable = sorted({view.to_policy_term(c.iri) for c in world.inconsistent_classes()
+                                        if URIRef(c.iri) != OWL.Nothing}, key=str)
                 inferred, value_facts, withheld = _entailed(owlready2, world, view)
             else:
                 unsatisfiable, inferred, value_facts, withheld = [], [], [], []

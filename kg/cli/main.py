@@ -85,6 +85,7 @@ def vocab_dir_option() -> Optional[Path]:
 from . import build as _build  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
+from . import reason as _reason  # noqa: E402,F401
 from . import validate as _validate  # noqa: E402,F401
 from . import vocab as _vocab  # noqa: E402
 
