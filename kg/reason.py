@@ -603,6 +603,7 @@ def write_inferred(store: ox.Store, result: ReasonResult) -> int:
     store.remove_graph(pending)
     store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), pending) for s, p, o in triples])
     store.update(f"MOVE SILENT {pending} TO {target}")   # two checked IRIs (ox.NamedNode), no user text
+    store.flush()   # readers that open the store now see the new graph
     return len(triples)
 
 
@@ -611,6 +612,7 @@ def drop_inferred(store: ox.Store, graph_iri: str) -> int:
     target = ox.NamedNode(inferred_graph_iri(graph_iri))
     count = sum(1 for _ in store.quads_for_pattern(None, None, None, target))
     store.remove_graph(target)
+    store.flush()
     return count
 
 

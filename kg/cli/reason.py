@@ -146,30 +146,47 @@ def reason_command(
     if reasoner not in rs.REASONERS:
         raise UsageError(f"unknown reasoner '{reasoner}'", None, "use --reasoner " + " or ".join(rs.REASONERS),
                          error_id="unknown-reasoner")
-    w = rs_words(lang)
-    db = open_store(store, read_only=dry_run and not drop)
-    chosen = select_policies(db, policy or None)
     if drop:
-        for p in chosen:
-            n = rs.drop_inferred(db, p.graph)
-            err.print(f"{w['dropped']} <{rs.inferred_graph_iri(p.graph)}> ({n} {w['triples']})" if n
-                      else f"{p.key}: {w['no_graph']}")
+        for line in _drop(store, policy, rs_words(lang)):
+            err.print(line)
         raise typer.Exit(EXIT_OK)
-    from ..vocab import load_vocabulary
-    vocabulary = load_vocabulary(vocab_dir)
-    summaries, findings = [], False
-    for p in chosen:
-        result = rs.reason(rs.policy_graph(db, p.graph), vocabulary, p.graph, reasoner)
-        written = None
-        if not dry_run:
-            written = rs.write_inferred(db, result) if result.consistent else None
-            if not result.consistent:
-                rs.drop_inferred(db, p.graph)   # the old inferences no longer hold
-        beyond = rs.beyond_walk(result, rs.walk_baseline(db, p.graph)) if result.consistent else []
-        summaries.append(_summary(result, beyond, written, p.key))
-        findings = findings or result.has_findings
+    summaries = _reason(store, policy, reasoner, dry_run, vocab_dir)
     if fmt == "json":
         sys.stdout.write(json.dumps(summaries, ensure_ascii=False, indent=1) + "\n")
     else:
         sys.stdout.write("\n\n".join(_text(s, lang) for s in summaries) + "\n")
+    findings = any(not s["consistent"] or s["unsatisfiable"] for s in summaries)
     raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)
+
+
+# The store is opened and released inside these functions, so that it is closed (its files flushed) before
+# the command exits, even when something keeps the exit's traceback.
+
+def _drop(store: Path, policy: list[str] | None, w: dict) -> list[str]:
+    db = open_store(store, read_only=False)
+    lines = []
+    for p in select_policies(db, policy or None):
+        n = rs.drop_inferred(db, p.graph)
+        lines.append(f"{w['dropped']} <{rs.inferred_graph_iri(p.graph)}> ({n} {w['triples']})" if n
+                     else f"{p.key}: {w['no_graph']}")
+    return lines
+
+
+def _reason(store: Path, policy: list[str] | None, reasoner: str, dry_run: bool, vocab_dir: Path | None) -> list[dict]:
+    from ..vocab import load_vocabulary
+    rs.java_executable()   # no Java: say so before opening the store for writing
+    db = open_store(store, read_only=dry_run)
+    chosen = select_policies(db, policy or None)
+    vocabulary = load_vocabulary(vocab_dir)
+    summaries = []
+    for p in chosen:
+        result = rs.reason(rs.policy_graph(db, p.graph), vocabulary, p.graph, reasoner)
+        written = None
+        if not dry_run:
+            if result.consistent:
+                written = rs.write_inferred(db, result)
+            else:
+                rs.drop_inferred(db, p.graph)   # the old inferences no longer hold
+        beyond = rs.beyond_walk(result, rs.walk_baseline(db, p.graph)) if result.consistent else []
+        summaries.append(_summary(result, beyond, written, p.key))
+    return summaries
