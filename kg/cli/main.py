@@ -2,9 +2,9 @@
 
 Exit codes (also in the README):
   0  done (the policy conforms)
-  1  findings at or above the chosen level
+  1  findings at or above the chosen level (validate); an inconsistent policy (reason)
   2  usage or input error: bad option, unreadable or unparsable file, unknown term/policy/format
-  3  environment error: store locked, endpoint unreachable, network, missing optional dependency
+  3  environment error: store locked, endpoint unreachable, network, missing optional dependency, no Java
 Results go to stdout, progress and errors to stderr. A traceback is shown only with --debug.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from rich.console import Console
 
 from ..errors import EXIT_USAGE, KgError
 
-EXIT_CODES_HELP = ("Exit codes: 0 done; 1 findings (validate); 2 usage or input error (bad option, "
+EXIT_CODES_HELP = ("Exit codes: 0 done; 1 findings (validate, reason); 2 usage or input error (bad option, "
                    "unreadable or invalid file, unknown term); 3 environment error (store locked, endpoint "
-                   "unreachable, network).")
+                   "unreachable, network, no Java).")
 
 app = typer.Typer(
     name="policykg",
