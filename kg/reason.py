@@ -30,7 +30,6 @@ import tempfile
 import time
 import urllib.parse
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +39,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from . import namespaces as ns
-from .errors import EnvironmentError_, KgError, UsageError
+from .errors import EnvironmentError_, UsageError
 
 DCAM = rdflib.Namespace("http://purl.org/dc/dcam/")
 REASONERS = ("hermit", "pellet")
@@ -339,8 +338,8 @@ def java_executable() -> str:
             return c
     raise JavaMissingError("the reasoners (HermiT, Pellet) need Java, and no java program was found",
                            os.environ.get(JAVA_ENV) or "PATH",
-                           "install a Java runtime (e.g. `apt-get install default-jre-headless`; tested with OpenJDK 17), "
-                           f"or set {JAVA_ENV} (or JAVA_HOME) to it; see docs/reasoning.md")
+                           "install a Java runtime (e.g. `apt-get install default-jre-headless`; tested with "
+                           f"OpenJDK 17), or set {JAVA_ENV} (or JAVA_HOME) to it; see docs/reasoning.md")
 
 
 def reasoner_version(reasoner: str) -> str:

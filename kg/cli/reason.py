@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rdflib import Literal
+from rdflib import BNode, Literal
 from rdflib.namespace import RDF
 
 from .. import namespaces as ns
@@ -25,10 +25,12 @@ WORDS = {
            "mixed": "literal of a property that also links nodes", "not-a-class": "type that is not a class",
            "why": "why (Pellet's explanation)", "no_why": "no explanation (Pellet could not give one)",
            "unsat": "unsatisfiable classes", "none": "none", "inferred": "inferred",
-           "types": "types", "edges": "edges", "beyond": "not given by a SPARQL subClassOf*/broader*/subPropertyOf* walk",
+           "types": "types", "edges": "edges",
+           "beyond": "not given by a SPARQL subClassOf*/broader*/subPropertyOf* walk",
            "values": "about concepts used as values (not written)", "withheld": "withheld (never written)",
            "written": "written to", "not_written": "nothing written; previous inferred facts dropped",
-           "dropped": "dropped", "triples": "triples", "no_graph": "no inferred graph", "dry": "not written (--dry-run)"},
+           "dropped": "dropped", "triples": "triples", "no_graph": "no inferred graph",
+           "dry": "not written (--dry-run)"},
     "fr": {"consistent": "cohérente", "inconsistent": "INCOHÉRENTE",
            "view": "vue OWL : {triples} triplets pour les {policy_triples} de la politique ({skipped} de preuves, "
                    "libellés et métadonnées écartés)",
@@ -36,7 +38,8 @@ WORDS = {
            "mixed": "littéral d'une propriété qui relie aussi des nœuds", "not-a-class": "type qui n'est pas une classe",
            "why": "pourquoi (explication de Pellet)", "no_why": "pas d'explication (Pellet n'a pas pu en donner)",
            "unsat": "classes insatisfiables", "none": "aucune", "inferred": "inféré",
-           "types": "types", "edges": "arêtes", "beyond": "absents d'un parcours SPARQL subClassOf*/broader*/subPropertyOf*",
+           "types": "types", "edges": "arêtes",
+           "beyond": "absents d'un parcours SPARQL subClassOf*/broader*/subPropertyOf*",
            "values": "sur des concepts employés comme valeurs (non écrits)", "withheld": "retenus (jamais écrits)",
            "written": "écrit dans", "not_written": "rien d'écrit ; les faits inférés précédents sont supprimés",
            "dropped": "supprimé", "triples": "triplets", "no_graph": "pas de graphe inféré",
@@ -48,9 +51,12 @@ def _short(term, graph: str) -> str:
     text = str(term)
     if text.startswith(graph + "#"):
         return "#" + text[len(graph) + 1:]
+    if isinstance(term, BNode):
+        return f"_:{term}"
     if isinstance(term, Literal):
-        suffix = f"@{term.language}" if term.language else (f"^^{ns.shorten(str(term.datatype))}" if term.datatype else "")
-        return f'"{term}"{suffix}'
+        if term.language:
+            return f'"{term}"@{term.language}'
+        return f'"{term}"' + (f"^^{ns.shorten(str(term.datatype))}" if term.datatype else "")
     return ns.shorten(text)
 
 
