@@ -168,6 +168,23 @@ def test_list_export_and_queries_ignore_inferred_graphs(run, store):
     assert result.exit_code == 0 and "/inferred>" not in result.stdout
 
 
+def test_library_queries_ignore_inferred_graphs(run, store, tmp_path):
+    """Every query of the library without a required parameter answers the same with the inferred graphs."""
+    from kg.queries import find_queries, run_query
+    from kg.stores import EmbeddedStore
+    fresh = tmp_path / "fresh"
+    build([DATA, REASON_FIXTURES], store=fresh)
+    with_inferred, without = EmbeddedStore(store), EmbeddedStore(fresh)
+    assert ox.NamedNode(rs.inferred_graph_iri(WP)) in set(with_inferred.store.named_graphs())
+    checked = 0
+    for query in find_queries().values():
+        if any(p.required for p in query.params):
+            continue
+        assert run_query(with_inferred, query).rows == run_query(without, query).rows, query.name
+        checked += 1
+    assert checked > 10
+
+
 def test_queries_can_use_the_inferred_graph(run, store, tmp_path):
     rq = tmp_path / "recipients.rq"
     rq.write_text("# title: recipients, inferred included\n# description: the inferred recipients\n"
