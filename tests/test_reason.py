@@ -34,6 +34,14 @@ UNSAT = ns.policy_graph_iri("unsatisfiable", "2024-01-01")
 runner = CliRunner()
 
 
+def needs_java() -> None:
+    """Skip where no Java is installed (CI installs one: .ci/run)."""
+    try:
+        rs.java_executable()
+    except rs.JavaMissingError:
+        pytest.skip("no Java: the reasoners need it (docs/reasoning.md)")
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """The seeds and the reasoning fixtures in one store."""
@@ -45,6 +53,7 @@ def store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(store):
     """`policykg reason --format json` over the four policies, once: (exit code, {policy key: summary})."""
+    needs_java()
     result = runner.invoke(app, ["reason", "--store", str(store), "--format", "json"])
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, {s["policy"]: s for s in json.loads(result.stdout)}
@@ -198,6 +207,7 @@ def test_queries_can_use_the_inferred_graph(run, store, tmp_path):
 
 
 def test_drop_and_rebuild_remove_inferred_graphs(tmp_path):
+    needs_java()
     path = tmp_path / "store"
     build([REASON_FIXTURES / "unsatisfiable.ttl"], store=path)
     graph = ox.NamedNode(rs.inferred_graph_iri(UNSAT))
@@ -239,6 +249,7 @@ def test_java_from_environment(monkeypatch, tmp_path):
 
 def test_pellet_runs_or_says_why(store):
     """Pellet as owlready2 0.51 ships it needs Java 25: with an older Java, a clear usage error (exit 2)."""
+    needs_java()
     result = runner.invoke(app, ["reason", "--reasoner", "pellet", "--policy", "unsatisfiable", "--store", str(store),
                                  "--dry-run", "--format", "json"])
     if result.exit_code == 2:
@@ -256,6 +267,7 @@ def test_unknown_reasoner_exits_2(store):
 
 def test_library_reason_on_a_file(vocabulary):
     """The library reasons on any policy graph (here an RDF file, not the store)."""
+    needs_java()
     policy = load_rdf_policies(REASON_FIXTURES / "inconsistent.ttl")[0]
     result = rs.reason(policy.graph, vocabulary, policy.graph_iri, explain=False)
     assert not result.consistent and result.explanation is None and result.has_findings
