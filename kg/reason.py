@@ -102,7 +102,7 @@ class LeftOut:
     subject: object
     predicate: URIRef
     object: object
-    reason: str           # "datatype" (outside the OWL 2 datatype map) | "mixed" | "not-a-class"
+    reason: str           # "datatype" (outside the OWL 2 datatype map) | "ill-typed" | "mixed" | "not-a-class"
 
 
 @dataclass
@@ -262,6 +262,9 @@ class _ViewBuilder:
                 datatype = o.datatype or (RDF.langString if o.language else XSD.string)
                 if datatype not in OWL2_DATATYPES:
                     view.left_out.append(LeftOut(s, p, o, "datatype"))
+                    continue
+                if getattr(o, "ill_typed", False):   # "two"^^xsd:integer: HermiT would stop on it
+                    view.left_out.append(LeftOut(s, p, o, "ill-typed"))
                     continue
                 self.out.add((p, RDF.type, OWL.DatatypeProperty))
                 self.out.add((self.node(s), p, o))

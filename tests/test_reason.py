@@ -106,6 +106,17 @@ def test_view_leaves_out_evidence_and_durations(wp_view):
     assert left.object.datatype == rdflib.XSD.duration
 
 
+def test_view_leaves_out_ill_typed_literals(vocabulary):
+    g = rdflib.Graph()
+    node = URIRef(WP + "#x")
+    g.add((node, RDF.type, ns.DPV.Process))
+    g.add((node, RDF.value, rdflib.Literal("two", datatype=rdflib.XSD.integer)))
+    g.add((node, RDF.value, rdflib.Literal("2", datatype=rdflib.XSD.integer)))
+    view = rs.owl_view(g, vocabulary)
+    assert [(str(x.object), x.reason) for x in view.left_out] == [("two", "ill-typed")]
+    assert b'"2"^^<http://www.w3.org/2001/XMLSchema#integer>' in view.ntriples
+
+
 def test_disjoint_tops_share_no_term(vocabulary):
     """The declared disjointness holds in DPV 2.3 and the extension: no term falls under both of a pair."""
     terms = [t for t in vocabulary._terms]

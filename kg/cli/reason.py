@@ -22,6 +22,7 @@ WORDS = {
            "view": "OWL view: {triples} triples for the policy's {policy_triples} ({skipped} of evidence, labels "
                    "and metadata left out)",
            "left_out": "left out of the OWL view", "datatype": "literal outside the OWL 2 datatype map",
+           "ill-typed": "literal whose text does not fit its datatype",
            "mixed": "literal of a property that also links nodes", "not-a-class": "type that is not a class",
            "why": "why (Pellet's explanation)", "no_why": "no explanation (Pellet could not give one)",
            "unsat": "unsatisfiable classes", "none": "none", "inferred": "inferred",
@@ -35,6 +36,7 @@ WORDS = {
            "view": "vue OWL : {triples} triplets pour les {policy_triples} de la politique ({skipped} de preuves, "
                    "libellés et métadonnées écartés)",
            "left_out": "écarté de la vue OWL", "datatype": "littéral hors de la table des types de données OWL 2",
+           "ill-typed": "littéral dont le texte ne convient pas à son type",
            "mixed": "littéral d'une propriété qui relie aussi des nœuds", "not-a-class": "type qui n'est pas une classe",
            "why": "pourquoi (explication de Pellet)", "no_why": "pas d'explication (Pellet n'a pas pu en donner)",
            "unsat": "classes insatisfiables", "none": "aucune", "inferred": "inféré",
