@@ -219,7 +219,7 @@ def _normalise(side: Side) -> _Normal:
         canon = _Canonicalizer(facts)
         canonical = Graph()
         canonical += canon.canonical_triples()
-        relabel = {b: BNode("cb" + label) for b, label in canon.labels.items()}
+        relabel = {b: BNode("cb" + label) for b, label in canon.labels.items() if isinstance(b, BNode)}
         facts = canonical
         for b, c in relabel.items():
             absolute[c] = absolute.get(b, b)
