@@ -56,8 +56,9 @@ def build_command(
 def list_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
 ) -> None:
-    """List every policy version in the store, with their statement, process and triple counts; `latest`
-    marks the version a bare SLUG selects (SLUG@DATE selects one version, SLUG@* every version).
+    """List every policy version in the store (the latest marked), with statement, process and triple counts.
+
+    A bare SLUG selects the latest version, SLUG@DATE one version, SLUG@* every version.
 
     Example: policykg list
     """

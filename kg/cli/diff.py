@@ -55,9 +55,12 @@ def diff_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
 ) -> None:
-    """Compare two policy versions (or two policies) by what they state, not by their text: processes,
-    personal data, purposes, legal bases, recipients, retention, locations, rights … added, removed or
-    changed, each with its quotes on both sides, and the validation findings that appeared or disappeared.
+    """Compare two policy versions (or two policies) by what they state, not by their text.
+
+    Processes, personal data, purposes, legal bases, recipients, retention, locations, rights … added,
+    removed or changed, each with its quotes on both sides, and the validation findings that appeared or
+    disappeared. Nodes are compared relative to each policy graph; evidence, statement IRIs, ordering and
+    blank-node labels are no change. SLUG is the latest version, SLUG@DATE one version.
 
     Example: policykg diff whiteprovider@2024-05-19 whiteprovider --format json
     """
@@ -94,9 +97,11 @@ def compare_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
 ) -> None:
-    """Compare policies side by side: one row per data category, purpose, recipient, retention, location
-    and right, one column per policy; `only` marks what a single policy states. Read with the library
-    queries; the last row counts each policy's validation findings.
+    """Compare policies side by side, marking what only one of them states.
+
+    One row per aspect (data categories, purposes, recipients, retention, locations, rights), one column
+    per policy, read with the library queries; `*` (table) or the `only` column (csv) marks an item that
+    a single policy states; the last row counts each policy's validation findings.
 
     Example: policykg compare planethoster whiteprovider --format csv
     """
