@@ -105,7 +105,7 @@ class Diff:
 
 def _is_file(target: str) -> bool:
     from .load_rdf import RDF_SUFFIXES
-    return Path(target).exists() or Path(target).suffix.lower() in (".yaml", ".yml", *RDF_SUFFIXES)
+    return Path(target).is_file() or Path(target).suffix.lower() in (".yaml", ".yml", *RDF_SUFFIXES)
 
 
 def load_side(target: str, *, store=None, store_path=None, vocabulary=None) -> Side:
@@ -520,26 +520,20 @@ def render_text(d: Diff, lang: str = "en", vocabulary=None) -> str:
 
 
 def patch_dataset(d: Diff):
-    """The patch as an rdflib Dataset: the removed triples (in A's own IRIs) and the added triples (in B's)
-    as two named graphs `<B graph>#diff-removed` and `<B graph>#diff-added`."""
+    """The patch as an rdflib Dataset: every fact triple of A that B lacks (in A's own IRIs) and of B that A
+    lacks (in B's), as two named graphs `<B graph>#diff-removed` and `<B graph>#diff-added`. Evidence and
+    version metadata are not part of it."""
     from rdflib import Dataset
     ds = Dataset()
     for prefix, iri in ns.PREFIXES.items():
         ds.bind(prefix, iri, override=True, replace=True)
     base = d.b.graph_iri.split("#")[0]
-    for name, normal, kind in (("removed", d.normal_a, ("removed", "changed")), ("added", d.normal_b, ("added", "changed"))):
+    facts_a, facts_b = set(d.normal_a.facts), set(d.normal_b.facts)
+    for name, normal, triples in (("removed", d.normal_a, facts_a - facts_b), ("added", d.normal_b, facts_b - facts_a)):
         graph = ds.graph(URIRef(f"{base}#diff-{name}"))
-        for c in d.changes:
-            if c.kind not in kind:
-                continue
-            value = c.b if name == "added" else c.a
-            back = normal.absolute
-            graph.add((back.get(c.subject, c.subject), c.predicate, back.get(value, value)))
-            # a process added or removed as a whole: its type, labels and nesting too
-            if c.predicate == DPV.hasProcess and c.subject == NOTICE and c.kind != "changed":
-                for p, o in normal.facts.predicate_objects(value):
-                    if p in _STRUCTURE:
-                        graph.add((back.get(value, value), p, back.get(o, o)))
+        back = normal.absolute
+        for s, p, o in triples:
+            graph.add((back.get(s, s), p, back.get(o, o)))
     return ds
 
 

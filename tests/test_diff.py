@@ -163,13 +163,26 @@ def test_trig_patch_holds_the_removed_and_added_triples(card_diff):
     ds.parse(data=render(card_diff, "trig"), format="trig")
     base_b = card_diff.b.graph_iri
     removed, added = ds.graph(URIRef(base_b + "#diff-removed")), ds.graph(URIRef(base_b + "#diff-added"))
-    kinds = [c.kind for c in card_diff.changes]
+    kinds = [c.kind for c in card_diff.changes]    # here every change is one triple (no process added)
     assert len(removed) == kinds.count("removed") + kinds.count("changed")
     assert len(added) == kinds.count("added") + kinds.count("changed")
     duration = RDF.value
     assert (URIRef(card_diff.a.graph_iri + "#retention-duration"), duration,
             Literal("P2Y", datatype=ns.XSD.duration)) in removed
     assert (URIRef(base_b + "#retention-duration"), duration, Literal("P1Y", datatype=ns.XSD.duration)) in added
+
+
+def test_trig_patch_of_two_policies_is_the_set_difference(vocabulary):
+    planethoster = DATA / "policies" / "planethoster" / "2015-09-01.yaml"
+    a, b = load_side(str(SEED), vocabulary=vocabulary), load_side(str(planethoster), vocabulary=vocabulary)
+    result = diff_sides(a, b, vocabulary=vocabulary, validate=False)
+    ds = Dataset()
+    ds.parse(data=render(result, "trig"), format="trig")
+    added = ds.graph(URIRef(b.graph_iri + "#diff-added"))
+    label = (URIRef(b.graph_iri + "#hosted-customer-data"), URIRef(str(ns.RDFS) + "label"))
+    assert list(added.objects(*label))                     # a process added as a whole: its label too
+    assert all(not str(s).startswith("urn:policykg:") for s, _, _ in added)   # B's own IRIs
+    assert len(added) == len(set(result.normal_b.facts) - set(result.normal_a.facts))
 
 
 def test_cli_json_and_out_file(tmp_path):
