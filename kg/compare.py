@@ -82,25 +82,25 @@ def _memory_store(sides, vocabulary):
 def compare_targets(targets: list[str], *, store_path=None, vocabulary=None, profiles="auto", engine=None,
                     validate: bool = True) -> Comparison:
     """Compare policies given as store selectors, cards or RDF files."""
-    from .diff import _is_file, load_side
+    from .diff import is_file_target, load_side
     from .queries import load_query, run_query
     from .stores import EmbeddedStore
-    from .stores.oxigraph import open_store
+    from .stores.oxigraph import DEFAULT_STORE, open_store
     from .vocab import load_vocabulary
 
     vocabulary = vocabulary or load_vocabulary()
     if not targets:
         raise UsageError("compare needs at least one policy", None, "give SLUG, SLUG@DATE, cards or RDF files",
                          error_id="diff-input")
-    store = None if all(_is_file(t) for t in targets) else (open_store(store_path) if store_path else open_store())
+    store = None if all(map(is_file_target, targets)) else open_store(store_path or DEFAULT_STORE)
     sides = [load_side(t, store=store, vocabulary=vocabulary) for t in targets]
     graphs = [s.graph_iri for s in sides]
     if len(set(graphs)) != len(graphs):
         twice = next(s for s in sides if graphs.count(s.graph_iri) > 1)
         raise UsageError(f"{twice.key} is given twice", None, "name each policy version once",
                          error_id="diff-input")
-    backend = EmbeddedStore(store_path, store=store) if store is not None and not any(map(_is_file, targets)) \
-        else _memory_store(sides, vocabulary)
+    backend = EmbeddedStore(store_path or DEFAULT_STORE, store=store) \
+        if store is not None and not any(map(is_file_target, targets)) else _memory_store(sides, vocabulary)
     result = Comparison([s.key for s in sides])
     for aspect, (name, column, *_names) in ASPECTS.items():
         query = load_query(name)

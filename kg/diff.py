@@ -21,7 +21,7 @@ from rdflib.compare import _TripleCanonicalizer
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from . import namespaces as ns
-from .errors import KgError, Location, UsageError
+from .errors import UsageError
 
 DPV, OA, SPDX = ns.DPV, ns.OA, ns.SPDX
 LOCAL = "urn:policykg:node#"          # the neutral base both sides' nodes are named in
@@ -103,14 +103,14 @@ class Diff:
 
 # --- loading the two sides ------------------------------------------------------------------------------
 
-def _is_file(target: str) -> bool:
+def is_file_target(target: str) -> bool:
     from .load_rdf import RDF_SUFFIXES
     return Path(target).is_file() or Path(target).suffix.lower() in (".yaml", ".yml", *RDF_SUFFIXES)
 
 
 def load_side(target: str, *, store=None, store_path=None, vocabulary=None) -> Side:
     """A card, an RDF file holding one policy, or a SLUG / SLUG@DATE of the store."""
-    if _is_file(target):
+    if is_file_target(target):
         path = Path(target)
         if not path.is_file():
             from .errors import InputNotFoundError
@@ -360,7 +360,7 @@ def diff_targets(target_a: str, target_b: str, *, store_path=None, vocab_dir=Non
     from .vocab import load_vocabulary
     vocabulary = load_vocabulary(vocab_dir)
     store = None
-    if not (_is_file(target_a) and _is_file(target_b)):
+    if not (is_file_target(target_a) and is_file_target(target_b)):
         from .stores.oxigraph import open_store
         store = open_store(store_path) if store_path else open_store()
     sides = [load_side(t, store=store, vocabulary=vocabulary) for t in (target_a, target_b)]
@@ -551,5 +551,5 @@ def render(d: Diff, fmt: str, lang: str = "en", vocabulary=None) -> str:
     return render_text(d, lang, vocabulary)
 
 
-__all__ = ["CATEGORIES", "Change", "Diff", "KgError", "Location", "Side", "diff_sides", "diff_targets",
+__all__ = ["CATEGORIES", "FORMATS", "Change", "Diff", "Side", "diff_sides", "diff_targets", "is_file_target",
            "load_side", "previous_and_latest"]

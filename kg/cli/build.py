@@ -64,8 +64,11 @@ def list_command(
     """
     policies = list_policies(open_store(store))
     latest = latest_versions(policies)
-    table = Table("policy", "version", "latest", "title", "statements", "processes", "triples", box=None)
+    table = Table(box=None)
+    for name in ("policy", "version", "latest", "statements", "processes", "triples"):
+        table.add_column(name, no_wrap=True)   # what users type and read never wraps; the title may
+    table.add_column("title")
     for p in policies:
-        table.add_row(p.slug, p.version, "latest" if p.key in latest else "", p.title, str(p.statements),
-                      str(p.processes), str(p.triples))
+        table.add_row(p.slug, p.version, "latest" if p.key in latest else "", str(p.statements),
+                      str(p.processes), str(p.triples), p.title)
     out.print(table)

@@ -69,9 +69,9 @@ def diff_command(
     _choice(fmt, FORMATS, "--format")
     _choice(lang, ("en", "fr"), "--lang")
     if new is None:
-        from ..diff import _is_file
+        from ..diff import is_file_target
         from ..stores.oxigraph import open_store
-        if _is_file(old) or "@" in old:
+        if is_file_target(old) or "@" in old:
             raise UsageError("diff needs two targets, or one SLUG with two versions in the store", None,
                              "give A and B: cards, RDF files or SLUG@DATE selectors", error_id="diff-input")
         old, new = previous_and_latest(open_store(store), old)
