@@ -162,7 +162,10 @@ def previous_and_latest(store, slug: str) -> tuple[str, str]:
 
 class _Canonicalizer(_TripleCanonicalizer):
     """rdflib's canonicaliser, keeping the labels it gives each blank node (to relabel the evidence too)."""
-    labels: dict = {}
+
+    def __init__(self, graph: Graph):
+        super().__init__(graph)
+        self.labels: dict = {}
 
     def _canonicalize_bnodes(self, triple, labels):
         self.labels = labels

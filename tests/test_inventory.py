@@ -65,6 +65,12 @@ def test_query_policy_binds_the_latest_or_the_named_version(versions_store):
         backend.policy_graph("whiteprovider@*")
 
 
+def test_endpoint_refuses_every_version_for_a_query_policy():
+    from kg.stores import SparqlEndpoint
+    with pytest.raises(UsageError, match="every version"):   # refused before any request is sent
+        SparqlEndpoint("http://127.0.0.1:9/query").policy_graph("whiteprovider@*")
+
+
 def test_push_selection_follows_the_selectors(versions_store):
     backend = EmbeddedStore(versions_store)
     graphs = backend.push_selection(["whiteprovider"])
