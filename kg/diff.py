@@ -44,6 +44,7 @@ CATEGORIES = {  # id -> (en, fr), in the order of the report
     "locations": ("Locations", "Localisations"),
     "rights": ("Rights", "Droits"),
     "data-subjects": ("Data subjects", "Personnes concernées"),
+    "consent": ("Consent", "Consentement"),
     "controller": ("Controller", "Responsable du traitement"),
     "measures": ("Measures", "Mesures"),
     "technologies": ("Technologies", "Technologies"),
@@ -58,6 +59,7 @@ _BY_PROPERTY = {
     DPV.hasLocation: "locations", DPV.hasJurisdiction: "locations", DPV.hasCountry: "locations",
     DPV.hasDataSubject: "data-subjects", DPV.hasProcess: "processes", DPV.hasDataController: "controller",
     DPV.isImplementedUsingTechnology: "technologies", DPV.hasApplicableLaw: "laws", DPV.hasAuthority: "laws",
+    DPV.hasConsentControl: "consent", DPV.hasConsentStatus: "consent", DPV.mitigatesRisk: "measures",
     DPV.hasRule: "rules", DPV.hasProhibition: "rules", DPV.hasPermission: "rules", DPV.hasObligation: "rules",
 }
 _WHOLE_NODE = ("retention", "rules", "locations")   # everything said inside such a node belongs to it
@@ -257,7 +259,7 @@ def _property_category(p, o, graph: Graph, vocabulary) -> str | None:
     if vocabulary is not None and vocabulary.exists(p):
         if vocabulary.is_a(p, DPV.hasRecipient):
             return "recipients"
-        if vocabulary.is_a(p, DPV.hasMeasure) or vocabulary.is_a(p, DPV.mitigatesRisk):
+        if vocabulary.is_a(p, DPV.hasTechnicalOrganisationalMeasure) or vocabulary.is_a(p, DPV.hasMeasure):
             return "measures"
     return None
 
@@ -267,7 +269,7 @@ def _node_categories(graph: Graph, processes: set, vocabulary) -> dict:
     the controller or a process (breadth first, so the shortest path wins)."""
     roots = {NOTICE, CONTROLLER} | processes
     out: dict = {}
-    frontier = [(r, None) for r in roots]
+    frontier = [(r, "controller" if r == CONTROLLER else None) for r in roots]   # its DPO, units …: controller
     while frontier:
         nxt = []
         for node, inherited in frontier:
