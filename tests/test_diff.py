@@ -141,7 +141,10 @@ def test_two_policies_line_up_their_controllers(vocabulary):
     planethoster = DATA / "policies" / "planethoster" / "2015-09-01.yaml"
     result = diff_sides(load_side(str(SEED), vocabulary=vocabulary), load_side(str(planethoster), vocabulary=vocabulary),
                         vocabulary=vocabulary, validate=False)
-    names = [c for c in result.changes if c.category == "controller" and str(c.predicate) == str(ns.DPV.hasName)]
+    names = [c for c in result.changes if c.category == "controller" and str(c.predicate) == str(ns.DPV.hasName)
+             and c.subject == URIRef("urn:policykg:node#controller")]
+    others = {c.subject for c in result.changes if c.category == "controller"} - {names[0].subject}
+    assert URIRef("urn:policykg:node#privacy-officer") in others   # what hangs off the controller is its too
     assert [(str(c.a), str(c.b), c.kind) for c in names] == [("WhiteProvider", "PLANETHOSTER", "changed")]
     ids = [{p["id"] for p in yaml.safe_load(card.read_text(encoding="utf-8"))["processes"]} for card in (SEED, planethoster)]
     for kind, expected in (("added", ids[1] - ids[0]), ("removed", ids[0] - ids[1])):
