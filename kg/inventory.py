@@ -1,4 +1,5 @@
-"""What a store holds: the policy versions, their graphs and counts; selecting policies by slug[@date]."""
+"""What a store holds: the policy versions, their graphs and counts; selecting policies by SLUG (the latest
+version), SLUG@DATE (one version) or SLUG@* (every version)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,19 +55,40 @@ def vocabulary_graphs(store: ox.Store) -> list[str]:
                   if isinstance(g, ox.NamedNode) and g.value == ns.VOCAB_GRAPH)
 
 
+ALL_VERSIONS = "*"   # SLUG@* selects every version of a policy
+
+
+def latest_versions(policies: list[PolicyInfo]) -> set[str]:
+    """The keys (slug@version) of each policy's latest version (versions are ISO dates, so they sort)."""
+    latest: dict[str, PolicyInfo] = {}
+    for p in policies:
+        if p.slug not in latest or p.version > latest[p.slug].version:
+            latest[p.slug] = p
+    return {p.key for p in latest.values()}
+
+
 def select_policies(store: ox.Store, selectors: list[str] | None) -> list[PolicyInfo]:
-    """Policies matching SLUG or SLUG@DATE selectors (all when none); an unknown one is a usage error."""
+    """Policies matching the selectors: SLUG (its latest version), SLUG@DATE (that version) or SLUG@*
+    (every version); every version of every policy when there is no selector. An unknown one is a
+    usage error that lists what the store holds."""
     policies = list_policies(store)
     if not selectors:
         return policies
+    latest = latest_versions(policies)
     chosen = []
     for sel in selectors:
-        slug, _, version = sel.partition("@")
-        match = [p for p in policies if p.slug == slug and (not version or p.version == version)]
+        slug, at, version = sel.partition("@")
+        if at and not version:
+            raise UsageError(f"'{sel}' names no version", None,
+                             f"write {slug}@DATE for one version, {slug}@* for every version, or {slug} "
+                             "for the latest", error_id="unknown-policy")
+        match = [p for p in policies if p.slug == slug and (
+            p.version == version if version and version != ALL_VERSIONS else
+            version == ALL_VERSIONS or p.key in latest)]
         if not match:
             known = ", ".join(p.key for p in policies) or "none"
             raise UsageError(f"no policy '{sel}' in the store", None,
-                             f"use one of: {known} (SLUG for every version, SLUG@DATE for one)",
-                             error_id="unknown-policy")
+                             f"use one of: {known} (SLUG for the latest version, SLUG@DATE for one, "
+                             "SLUG@* for every version)", error_id="unknown-policy")
         chosen += [p for p in match if p not in chosen]
     return chosen

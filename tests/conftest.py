@@ -59,3 +59,16 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def update_golden(request) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+VERSIONS = FIXTURES / "versions"          # a fictitious second version of a seed (test fixture, see its README)
+VERSION_CARD = VERSIONS / "policies" / "whiteprovider" / "2025-03-01.test-fixture.yaml"
+
+
+@pytest.fixture(scope="session")
+def versions_store(tmp_path_factory):
+    """The seeds plus the fixture version whiteprovider@2025-03-01, built once: the store path."""
+    from kg.build import build
+    path = tmp_path_factory.mktemp("versions") / "store"
+    build([DATA, VERSIONS / "policies"], store=path)
+    return path

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..build import DEFAULT_DATA, build, input_files
-from ..inventory import list_policies
+from ..inventory import latest_versions, list_policies
 from ..stores.oxigraph import DEFAULT_STORE, open_store
 from .main import app, err, report_errors, vocab_dir_option
 
@@ -56,12 +56,19 @@ def build_command(
 def list_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
 ) -> None:
-    """List the policy versions in the store, with their statement, process and triple counts.
+    """List every policy version in the store (the latest marked), with statement, process and triple counts.
+
+    A bare SLUG selects the latest version, SLUG@DATE one version, SLUG@* every version.
 
     Example: policykg list
     """
     policies = list_policies(open_store(store))
-    table = Table("policy", "version", "title", "statements", "processes", "triples", box=None)
+    latest = latest_versions(policies)
+    table = Table(box=None)
+    for name in ("policy", "version", "latest", "statements", "processes", "triples"):
+        table.add_column(name, no_wrap=True)   # what users type and read never wraps; the title may
+    table.add_column("title")
     for p in policies:
-        table.add_row(p.slug, p.version, p.title, str(p.statements), str(p.processes), str(p.triples))
+        table.add_row(p.slug, p.version, "latest" if p.key in latest else "", str(p.statements),
+                      str(p.processes), str(p.triples), p.title)
     out.print(table)

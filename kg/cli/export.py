@@ -18,8 +18,9 @@ from .main import app, err, report_errors
 def export_command(
     fmt: Optional[str] = typer.Option(None, "--format", "-f",
                                       help="One of " + ", ".join(FORMATS) + " (default: from -o's extension)."),
-    policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG or SLUG@DATE; repeatable. "
-                                                                           "Default: every policy."),
+    policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG (latest version), SLUG@DATE or "
+                                                                           "SLUG@* (every version); repeatable. "
+                                                                           "Default: every version of every policy."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file (atomically) instead of stdout."),
     with_vocabulary: bool = typer.Option(False, "--with-vocabulary", help="Also export the vocabulary graphs."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),

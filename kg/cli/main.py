@@ -83,6 +83,7 @@ def vocab_dir_option() -> Optional[Path]:
 
 # The command modules register themselves on `app` when imported.
 from . import build as _build  # noqa: E402,F401
+from . import diff as _diff  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import reason as _reason  # noqa: E402,F401

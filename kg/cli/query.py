@@ -58,7 +58,7 @@ def query_command(
                                                                           "CURIEs (dpv:Marketing)."),
     policy: Optional[str] = typer.Option(None, "--policy", "-p", help="SLUG[@DATE]: bind the query's 'policy' "
                                                                       "parameter to that version's graph "
-                                                                      "(SLUG alone: latest version)."),
+                                                                      "(SLUG alone: its latest version)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv, tsv or json (SPARQL JSON results)."),
     lang: str = typer.Option("en", "--lang", help="Label language of table output: en or fr (falls back to en)."),
     endpoint: Optional[str] = typer.Option(None, "--endpoint", "-e", help="Run on this SPARQL 1.1 query endpoint "
@@ -93,8 +93,9 @@ def push_command(
     graph_store: Optional[str] = typer.Option(None, "--graph-store", help="Its Graph Store Protocol URL (derived "
                                                                           "from --endpoint for Oxigraph, Fuseki, "
                                                                           "GraphDB, Virtuoso)."),
-    policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG or SLUG@DATE; repeatable. "
-                                                                           "Default: every policy."),
+    policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG (latest version), SLUG@DATE or "
+                                                                           "SLUG@* (every version); repeatable. "
+                                                                           "Default: every version of every policy."),
     user: Optional[str] = typer.Option(None, "--user", help=f"User for the server; password from ${PASSWORD_ENV}."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to upload from."),
 ) -> None:

@@ -25,7 +25,8 @@ def _profiles(values: list[str] | None) -> list[str] | str:
 @report_errors
 def validate_command(
     targets: List[str] = typer.Argument(..., help="Cards (.yaml), RDF files (.ttl .trig .nq .jsonld) or folders; "
-                                                  "or SLUG / SLUG@DATE of policies in the store."),
+                                                  "or policies in the store: SLUG (its latest version), "
+                                                  "SLUG@DATE (one version), SLUG@* (every version)."),
     profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="core, gdpr, law25, pipeda, pci-dss, "
                                                 "consistency (comma-separated or repeated), or auto (default: the "
                                                 "profiles the graph calls for, with the reason)."),

@@ -42,7 +42,11 @@ class EmbeddedStore:
         """The graph of SLUG@DATE, or of SLUG's latest version."""
         from ..inventory import select_policies
         chosen = select_policies(self.store, [selector])
-        return max(chosen, key=lambda p: p.version).graph
+        if len(chosen) > 1:
+            raise UsageError(f"'{selector}' names {len(chosen)} versions; a query's policy is one graph", None,
+                             f"use {chosen[0].slug}@DATE for one version, or {chosen[0].slug} for the latest",
+                             error_id="unknown-policy")
+        return chosen[0].graph
 
     def graph_triples(self, graph: str) -> list:
         """The triples of one named graph (for `push`)."""

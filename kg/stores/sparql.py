@@ -194,6 +194,10 @@ class SparqlEndpoint:
     def policy_graph(self, selector: str) -> str:
         """The graph IRI of SLUG@DATE (built), or of SLUG's latest version (asked of the endpoint)."""
         slug, _, version = selector.partition("@")
+        if version == "*":
+            raise UsageError(f"'{selector}' names every version; a query's policy is one graph", self.url,
+                             f"use {slug}@DATE for one version, or {slug} for the latest",
+                             error_id="unknown-policy")
         if version:
             return ns.policy_graph_iri(slug, version)
         try:

@@ -1,0 +1,119 @@
+"""`policykg diff` and `policykg compare`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from ..errors import UsageError
+from ..stores.oxigraph import DEFAULT_STORE
+from ..validate import DEFAULT_ENGINE, ENGINES
+from .main import app, err, report_errors, vocab_dir_option
+
+out = Console(highlight=False, soft_wrap=False)
+
+
+def _choice(value: str, allowed, option: str) -> str:
+    if value not in allowed:
+        raise UsageError(f"{option} {value} is not one of {', '.join(allowed)}", None,
+                         f"use {option} " + "|".join(allowed), error_id="usage")
+    return value
+
+
+def _profiles(values: list[str] | None) -> list[str] | str:
+    ids = [p.strip() for v in (values or []) for p in v.split(",") if p.strip()]
+    return "auto" if not ids or ids == ["auto"] else ids
+
+
+def _write(text: str, path: Optional[Path]) -> None:
+    if path:
+        from ..files import write_atomic
+        write_atomic(text.encode("utf-8"), path)
+        err.print(f"wrote {path}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+@app.command("diff")
+@report_errors
+def diff_command(
+    old: str = typer.Argument(..., help="A: a card (.yaml), an RDF file, or SLUG / SLUG@DATE in the store. Alone, "
+                                        "SLUG compares its previous version with its latest."),
+    new: Optional[str] = typer.Argument(None, help="B: the same kinds (another version, or another policy)."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, json, or trig (a patch: the removed and the "
+                                                           "added triples as two named graphs)."),
+    lang: str = typer.Option("en", "--lang", help="Labels and messages: en or fr."),
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file (atomically)."),
+    profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="Profiles for the findings that "
+                                                "appeared or disappeared (default auto)."),
+    no_findings: bool = typer.Option(False, "--no-findings", help="Do not validate: compare the statements only."),
+    engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
+    vocab_dir: Optional[Path] = vocab_dir_option(),
+) -> None:
+    """Compare two policy versions (or two policies) by what they state, not by their text.
+
+    Processes, personal data, purposes, legal bases, recipients, retention, locations, rights … added,
+    removed or changed, each with its quotes on both sides, and the validation findings that appeared or
+    disappeared. Nodes are compared relative to each policy graph; evidence, statement IRIs, ordering and
+    blank-node labels are no change. SLUG is the latest version, SLUG@DATE one version.
+
+    Example: policykg diff whiteprovider@2024-05-19 whiteprovider --format json
+    """
+    from ..diff import FORMATS, diff_targets, previous_and_latest, render
+    from ..vocab import load_vocabulary
+    _choice(fmt, FORMATS, "--format")
+    _choice(lang, ("en", "fr"), "--lang")
+    if new is None:
+        from ..diff import is_file_target
+        from ..stores.oxigraph import open_store
+        if is_file_target(old) or "@" in old:
+            raise UsageError("diff needs two targets, or one SLUG with two versions in the store", None,
+                             "give A and B: cards, RDF files or SLUG@DATE selectors", error_id="diff-input")
+        old, new = previous_and_latest(open_store(store), old)
+    result = diff_targets(old, new, store_path=store, vocab_dir=vocab_dir, profiles=_profiles(profile),
+                          engine=engine, validate=not no_findings)
+    _write(render(result, fmt, lang, load_vocabulary(vocab_dir)), out_path)
+    if fmt != "text" or out_path:
+        err.print(f"{len(result.changes)} change(s)" + ("" if no_findings else
+                  f"; findings: {len(result.appeared)} appeared, {len(result.disappeared)} disappeared"))
+
+
+@app.command("compare")
+@report_errors
+def compare_command(
+    policies: List[str] = typer.Argument(..., help="Two or more SLUG / SLUG@DATE in the store, or cards and RDF "
+                                                   "files."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    lang: str = typer.Option("en", "--lang", help="Labels: en or fr."),
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file (atomically)."),
+    profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="Profiles for the findings count "
+                                                "(default auto)."),
+    engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
+    vocab_dir: Optional[Path] = vocab_dir_option(),
+) -> None:
+    """Compare policies side by side, marking what only one of them states.
+
+    One row per aspect (data categories, purposes, recipients, retention, locations, rights), one column
+    per policy, read with the library queries; `*` (table) or the `only` column (csv) marks an item that
+    a single policy states; the last row counts each policy's validation findings.
+
+    Example: policykg compare planethoster whiteprovider --format csv
+    """
+    from ..compare import FORMATS, compare_targets, render
+    from ..vocab import load_vocabulary
+    _choice(fmt, FORMATS, "--format")
+    _choice(lang, ("en", "fr"), "--lang")
+    vocabulary = load_vocabulary(vocab_dir)
+    result = compare_targets(policies, store_path=store, vocabulary=vocabulary, profiles=_profiles(profile),
+                             engine=engine)
+    if fmt == "table" and not out_path:
+        out.print(render(result, fmt, lang, vocabulary))
+    else:
+        text = render(result, fmt, lang, vocabulary)
+        _write(text if isinstance(text, str) else str(text), out_path)
