@@ -5,10 +5,12 @@ fix it. Nothing here builds triples; the vocabulary is only asked whether terms 
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
 import unicodedata
+import warnings
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -20,7 +22,8 @@ import yaml
 
 from . import namespaces as ns
 from .errors import (CardError, InputNotFoundError, Location, QuoteNotFoundError, SnapshotError,
-                     UnknownTermError)
+                     SunsetTermWarning, UnknownTermError)
+from .files import read_input, read_text_input
 from .model import Evidence, Fact, Lit, NodeRef, Policy, Process, Source, Statement, Term
 
 try:  # the C loader is ~10x faster on large cards
@@ -78,8 +81,11 @@ def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
-                raise CardError(f"the key '{key}' appears twice in the same mapping",
-                                None, "keep one of them", error_id="invalid-card")
+                first = pos.get(path + (key,), (None, None))[0]
+                raise CardError(f"the key '{key}' appears twice in the same mapping (first at line {first})",
+                                Location("", key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                         _path_text(path + (key,))),
+                                "keep one of them (YAML keeps only the last, silently)", error_id="duplicate-key")
             pos[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = _to_python(value_node, path + (key,), pos)
             # the value's own position wins for scalars on the same line; keep the key's line
@@ -110,13 +116,10 @@ def _path_text(path: tuple) -> str:
 def read_card(path: Path) -> tuple[dict, _Positions]:
     """Parse a card's YAML, returning the data and the position of every value."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputNotFoundError(f"no such file: {path}", str(path),
-                                 "check the path; cards live in data/policies/<slug>/<version>.yaml") from None
-    except UnicodeDecodeError as exc:
-        raise CardError(f"the card is not UTF-8 text ({exc.reason})", Location(str(path)),
-                        "save the file as UTF-8") from None
+        text = read_text_input(path, "card")
+    except InputNotFoundError as exc:
+        exc.fix = "check the path; cards live in data/policies/<slug>/<version>.yaml"
+        raise
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -127,12 +130,16 @@ def read_card(path: Path) -> tuple[dict, _Positions]:
                         "fix the YAML at that line (indentation, a missing ':' or an unclosed quote)",
                         error_id="yaml-syntax") from None
     if root is None:
-        raise CardError("the card is empty", Location(str(path)), "start from docs/card.md's example")
+        raise CardError("the card is empty (only comments)", Location(str(path)), "start from docs/card.md's example",
+                        error_id="empty-file")
     pos = _Positions()
     try:
         data = _to_python(root, (), pos)
     except CardError as exc:
-        exc.where = Location(str(path))
+        if isinstance(exc.where, Location):
+            exc.where.file = str(path)
+        else:
+            exc.where = Location(str(path))
         raise
     return data, pos
 
@@ -239,6 +246,10 @@ class _CardReader:
                         if close else "check the spelling against the DPV 2.3 documentation")
                 owner = "the policykg extension" if prefix == "pkx" else f"DPV {self.vocab.version}"
                 raise UnknownTermError(f"'{curie}' is not a term of {owner}", self.where(path), hint)
+            if self.vocab.is_sunset(iri):
+                warnings.warn(SunsetTermWarning(f"'{curie}' is a sunset term of DPV {self.vocab.version}",
+                                                self.where(path), "DPV will remove it: use a current term "
+                                                "(see its documentation for the replacement)"), stacklevel=2)
             if is_property and not self.vocab.is_property(iri):
                 raise CardError(f"'{curie}' is a concept, not a property", self.where(path),
                                 "use it as a value (e.g. under dpv:hasPurpose), or use a dpv:has… property here",
@@ -265,6 +276,7 @@ class _CardReader:
         if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in TYPED:
             kind, raw = next(iter(item.items()))
             text = str(raw).lower() if kind == "boolean" else str(raw)
+            check_typed_value(kind, text, self.where(path + (kind,)))
             return Lit(text, datatype=XSD + TYPED[kind])
         if isinstance(item, dict):  # language map
             if not literal_prop:
@@ -342,8 +354,8 @@ class _CardReader:
         snap = self.sources_dir / raw["snapshot"]
         path = ("policy", "source", "snapshot")
         try:
-            blob = snap.read_bytes()
-        except FileNotFoundError:
+            blob = read_input(snap, "policy text snapshot")
+        except InputNotFoundError:
             raise SnapshotError(f"the snapshot {snap} does not exist", self.where(path),
                                 f"put the policy text there, or fix the path (relative to {self.sources_dir})") from None
         digest = hashlib.sha256(blob).hexdigest()
@@ -400,9 +412,26 @@ class _CardReader:
                             error_id="invalid-card")
         dates = {k: Lit(str(pol[k]), datatype=XSD + ("dateTime" if "T" in str(pol[k]) else "date"))
                  for k in ("issued", "modified", "valid") if k in pol}
+        for k, lit in dates.items():
+            check_typed_value(lit.datatype.removeprefix(XSD), lit.value, self.where(("policy", k)))
+        if "retrieved" in pol["source"]:
+            check_typed_value("date", str(pol["source"]["retrieved"])[:10], self.where(("policy", "source", "retrieved")))
         return Policy(slug=pol["slug"], version=str(pol["version"]), title=pol["title"],
                       language=pol["language"], dates=dates, source=source, controller_id=ctrl["id"],
                       processes=processes, statements=statements, card_path=str(self.path))
+
+
+def check_typed_value(kind: str, text: str, where: Location) -> None:
+    """Dates must be real calendar dates (the schema checks only their form: 2024-02-30 passes it)."""
+    try:
+        if kind == "date":
+            datetime.date.fromisoformat(text)
+        elif kind == "dateTime":
+            datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CardError(f"'{text}' is not a real {kind} ({exc})", where,
+                        "write an existing date as YYYY-MM-DD (month 01-12, day within the month)",
+                        error_id="invalid-value") from None
 
 
 class _LangMap(Exception):

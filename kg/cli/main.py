@@ -10,15 +10,17 @@ Results go to stdout, progress and errors to stderr. A traceback is shown only w
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 
-from ..errors import EXIT_USAGE, KgError
+from ..errors import EXIT_USAGE, InterruptedError_, KgError, KgWarning
 
 EXIT_CODES_HELP = ("Exit codes: 0 done; 1 findings (validate); 2 usage or input error (bad option, "
                    "unreadable or invalid file, unknown term); 3 environment error (store locked, endpoint "
@@ -35,27 +37,62 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """KgWarnings print like errors (warning[PKG-W001 sunset-term]: …); others keep Python's format."""
+    if isinstance(message, KgWarning):
+        err.print(str(message), markup=False)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _terminate(signum, frame):
+    """SIGTERM unwinds like Ctrl-C, so that a build removes its half-written store generation."""
+    raise KeyboardInterrupt
+
+
 def report_errors(func):
-    """Print a KgError as what/where/fix and exit with its code; anything else is a bug."""
+    """Print a KgError as what/where/fix and exit with its code; Ctrl-C or SIGTERM exits 130 after the
+    command's own clean-up (files are written atomically); anything else is a bug."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _terminate) if _in_main_thread() else None
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", KgWarning)
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            exc = InterruptedError_("interrupted (SIGINT or SIGTERM)", " ".join(sys.argv),
+                                    "nothing was half-written: the store and --out files are as they were; "
+                                    "run the command again")
+            err.print(str(exc), markup=False)
+            raise typer.Exit(exc.exit_code) from None
         except KgError as exc:
             if _state["debug"]:
                 traceback.print_exc()
             err.print(str(exc), markup=False)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(f"error[bug]: {type(exc).__name__}: {exc}\n  this is a bug in policykg, please report it "
-                      f"with the command line: {' '.join(sys.argv)}\n  (run again with --debug for the traceback)",
+            err.print(f"error[PKG-E099 bug]: {type(exc).__name__}: {exc}\n  this is a bug in policykg, please report "
+                      f"it with the command line: {' '.join(sys.argv)}\n  (run again with --debug for the traceback)",
                       markup=False)
             raise typer.Exit(70) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     return wrapper
+
+
+def _in_main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
 
 
 def _version(value: bool) -> None:
