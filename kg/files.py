@@ -128,9 +128,10 @@ def write_atomic(data: bytes, out: str | Path) -> Path:
 
 def _write_error(exc: OSError, out: Path) -> WriteError:
     if exc.errno in _FULL:
-        return DiskFullError(f"no space left to write {out} ({exc.strerror})", str(out),
+        return DiskFullError(f"no space left to write {out} ({exc.strerror or exc})", str(out),
                              f"free space on the disk of {out.parent} (or choose another --out); "
                              f"{out} was left as it was")
-    return WriteError(f"cannot write {out}: {exc.strerror or exc}", str(out),
-                      "choose an --out in a folder you can write to" + (
-                          f" ({exc.filename} is not a folder)" if exc.errno == errno.ENOTDIR else ""))
+    blocker = next((p for p in out.parents if p.exists()), None)
+    not_folder = f" ({blocker} is not a folder)" if blocker is not None and not blocker.is_dir() else ""
+    return WriteError(f"cannot write {out}: {exc.strerror or exc}{not_folder}", str(out),
+                      "choose an --out in a folder you can write to")

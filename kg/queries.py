@@ -202,7 +202,10 @@ def select_variables(text: str, where: str = "") -> list[str]:
     try:
         result = _EMPTY.query(text)
     except SyntaxError as exc:
-        raise QueryError(f"the query does not parse: {exc}", where, "fix the SPARQL syntax") from None
+        at = re.search(r"at (\d+):(\d+)", str(exc))   # pyoxigraph: 'error at LINE:COLUMN: …'
+        if at and isinstance(where, str):
+            where = Location(where, int(at.group(1)), int(at.group(2)))
+        raise QueryError(f"the query does not parse: {exc}", where, "fix the SPARQL syntax at that line and column") from None
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("the query is not a SELECT", where, "library queries are SELECT queries")
     return [v.value for v in result.variables]

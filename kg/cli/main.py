@@ -118,6 +118,23 @@ def vocab_dir_option() -> Optional[Path]:
                              "shipped term table.")
 
 
+def max_input_size_option() -> Optional[str]:
+    return typer.Option(None, "--max-input-size", envvar="POLICYKG_MAX_INPUT_SIZE",
+                        help="Refuse input files larger than this (bytes, or with K, M, G; default 64M).")
+
+
+def allow_remote_context_option() -> bool:
+    return typer.Option(False, "--allow-remote-context",
+                        help="Let JSON-LD inputs fetch a remote @context (refused by default: no network).")
+
+
+def apply_input_options(max_input_size: Optional[str], allow_remote_context: bool) -> None:
+    from ..files import set_max_input_size
+    from ..load_rdf import set_allow_remote_context
+    set_max_input_size(max_input_size)
+    set_allow_remote_context(allow_remote_context)
+
+
 # The command modules register themselves on `app` when imported.
 from . import build as _build  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
