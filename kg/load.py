@@ -95,15 +95,18 @@ def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
         return [_to_python(item, path + (i,), pos) for i, item in enumerate(node.value)]
     # scalars: keep dates as the text the author wrote; convert numbers and booleans
     tag = node.tag
-    if tag.endswith(":int"):
-        return int(node.value.replace("_", ""), 0) if node.value[:2].lower() in ("0x", "0o") else int(node.value.replace("_", ""))
-    if tag.endswith(":float"):
-        return float(node.value)
+    if tag.endswith(":int"):   # every YAML 1.1 form: 0x1F, 0o17, 0b101, 1_000, 1:30 (sexagesimal)
+        return _YAML_SCALARS.construct_yaml_int(node)
+    if tag.endswith(":float"):  # .inf, -.inf, .nan, 1_000.5, 1:30.5
+        return _YAML_SCALARS.construct_yaml_float(node)
     if tag.endswith(":bool"):
         return node.value.lower() in ("true", "yes", "on")
     if tag.endswith(":null"):
         return None
     return node.value
+
+
+_YAML_SCALARS = yaml.constructor.SafeConstructor()
 
 
 def _path_text(path: tuple) -> str:
@@ -175,6 +178,12 @@ def _explain(err: jsonschema.ValidationError) -> tuple[str, str]:
         return (f"unexpected field: {err.message.split('(')[-1].rstrip(')')}",
                 "remove it or check its spelling; properties are written prefix:name (see docs/card.md)")
     if v == "pattern":
+        last = err.absolute_path[-1] if err.absolute_path else ""
+        if last == "duration":
+            return (f"{err.instance!r} is not an ISO 8601 duration",
+                    "write P then the amounts: P3Y (3 years), P6M, P30D, PT12H, P1Y6M")
+        if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in err.validator_value:
+            return f"{err.instance!r} is not a date in the form YYYY-MM-DD", "write the date as YYYY-MM-DD (in quotes)"
         return f"the value {err.instance!r} is not in the expected form", f"it must match {err.validator_value}"
     if v == "anyOf" and "issued" in json.dumps(err.validator_value):
         return "the policy has no date", "add one of issued:, modified: or valid: to policy"
@@ -339,6 +348,7 @@ class _CardReader:
         found = locate_quote(source.text, raw["quote"], raw.get("occurrence"))
         if isinstance(found, str):
             fix = ("add 'occurrence: N' to say which one" if "times" in found and "not" not in found else
+                   "give an occurrence between 1 and the count, or quote a longer passage" if "not" in found else
                    "copy the quote exactly from the snapshot (apostrophes ’ vs ', spaces and case matter)")
             raise QuoteNotFoundError(f"the quote of '{raw['id']}' {found} in {source.snapshot}",
                                      self.where(path + ("quote",)), fix)

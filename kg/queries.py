@@ -275,15 +275,15 @@ def to_term(param: Param, value: str, query_name: str = ""):
         return ox.Literal(value)
     if param.type == "date":
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):   # ASCII digits: \d takes any script
                 raise ValueError
             date.fromisoformat(value)
         except ValueError:
             raise bad("not a date", "write the date as YYYY-MM-DD, e.g. 2024-05-19") from None
         return ox.Literal(value, datatype=XSD_DATE)
     if param.type == "integer":
-        if not re.fullmatch(r"[+-]?\d+", value.strip()):
-            raise bad("not an integer", "write a whole number, e.g. 30")
+        if not re.fullmatch(r"[+-]?[0-9]{1,4000}", value.strip()):   # Python's int() stops at 4300 digits
+            raise bad("not an integer", "write a whole number (ASCII digits, at most 4000), e.g. 30")
         return ox.Literal(str(int(value)), datatype=XSD_INTEGER)
     raise bad(f"unknown type {param.type}", "fix the query's header")  # pragma: no cover - checked at parse
 

@@ -157,7 +157,7 @@ def test_duration_not_iso8601(minimal_card, vocabulary):
     with pytest.raises(KgError) as exc:
         load_card(minimal_card, vocabulary=vocabulary)
     err = _error(exc, "invalid-card")
-    assert err.where.line == 49 and "'3 years'" in err.what and "P(" in err.fix
+    assert err.where.line == 49 and err.what == "'3 years' is not an ISO 8601 duration" and "P3Y" in err.fix
 
 
 def test_sunset_term_is_a_warning_not_an_error(minimal_card, vocabulary):
@@ -267,6 +267,16 @@ def test_max_input_size_option_and_environment(tmp_path, monkeypatch):
     assert result.exit_code == 2 and result.output.startswith("error[PKG-E090 usage]")
     monkeypatch.delenv("POLICYKG_MAX_INPUT_SIZE")
     assert runner.invoke(app, ["build", str(card), "--store", str(tmp_path / "s")]).exit_code == 0
+
+
+def test_yaml_special_numbers_do_not_crash(minimal_card, vocabulary):
+    """Found by the property tests: YAML 1.1 floats and ints such as .inf or 0b101 once escaped as ValueError."""
+    for value in (".inf", "-.inf", ".nan", "0b101", "1:30", "0x1F", "1_000"):
+        _mutate(minimal_card, "occurrence: 2", f"occurrence: {value}")
+        with pytest.raises(KgError) as exc:
+            load_card(minimal_card, vocabulary=vocabulary)
+        assert exc.value.id in ("invalid-card", "quote-not-found"), str(exc.value)
+        _mutate(minimal_card, f"occurrence: {value}", "occurrence: 2")
 
 
 # --- RDF inputs -----------------------------------------------------------------------------------------
@@ -605,6 +615,15 @@ def test_two_builds_at_once_second_refuses(tmp_path):
     assert sorted(p.slug for p in list_policies(open_store(store))) == ["planethoster", "whiteprovider"]
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("store.gen-")]) == 1
     assert runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(store)]).exit_code == 0
+
+
+def test_store_path_that_is_not_a_store(tmp_path):
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "mine.txt").write_text("keep me")
+    result = runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 3 and result.output.startswith("error[PKG-E032 store-error]"), result.output
+    assert (tmp_path / "store" / "mine.txt").read_text() == "keep me"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("store.gen-")]   # nothing was built
 
 
 def test_no_traceback_without_debug(tmp_path):

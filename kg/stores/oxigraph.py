@@ -78,6 +78,10 @@ class StoreBuilder:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fd = lock_store(self.path)  # before the clean-up: another build's generation is not stale
+        if self.path.exists() and not self.path.is_symlink():   # say so before a whole build is written
+            self._unlock()
+            raise StoreError(f"{self.path} exists and is not a policykg store link", str(self.path),
+                             "move it away or choose another --store path")
         self._clean_stale()
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         self.generation = self.path.parent / f"{self.path.name}{_GEN}{stamp}"

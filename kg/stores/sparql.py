@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -189,7 +190,9 @@ class SparqlEndpoint:
             wrapper.setCredentials(self.user, self.password)
         self.last_query = sent
         try:
-            data = wrapper.queryAndConvert()
+            with warnings.catch_warnings():   # SPARQLWrapper warns on an unexpected content type: we say it below
+                warnings.simplefilter("ignore")
+                data = wrapper.queryAndConvert()
         except ValueError:   # JSON that does not parse, under a JSON content type
             data = None
         except Exception as exc:  # noqa: BLE001 - SPARQLWrapper raises urllib and its own errors
