@@ -626,6 +626,34 @@ def test_store_path_that_is_not_a_store(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("store.gen-")]   # nothing was built
 
 
+def test_build_of_a_folder_without_policies_keeps_the_store(tmp_path):
+    """Found while probing: `policykg build sources` built an empty store over the good one."""
+    from kg.build import build
+    store = tmp_path / "store"
+    build([FIXTURES / "policies"], store=store)
+    before = _store_digest(store)
+    (tmp_path / "empty").mkdir()
+    for folder in (FIXTURES / "sources", tmp_path / "empty"):
+        result = runner.invoke(app, ["build", str(folder), "--store", str(store)])
+        assert result.exit_code == 2 and result.output.startswith("error[PKG-E022 no-policy]: no card"), result.output
+    assert _store_digest(store) == before
+
+
+def test_store_folder_that_cannot_be_written(tmp_path):
+    (tmp_path / "file").write_text("x")
+    for store in (tmp_path / "file" / "store", Path("/proc/self/store")):
+        result = runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(store)])
+        assert result.exit_code == 3 and result.output.startswith("error[PKG-E032 store-error]: cannot "), result.output
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/query"])
+def test_endpoint_url_that_is_not_a_url(url, built_store):
+    for args in (["query", "policy-versions", "--endpoint", url],
+                 ["push", "--endpoint", url, "--store", str(built_store[0])]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and result.output.startswith(f"error[PKG-E090 usage]: --endpoint {url} is not")
+
+
 def test_no_traceback_without_debug(tmp_path):
     bad = tmp_path / "p.ttl"
     bad.write_text("@prefix : <x> .\n:a :b", encoding="utf-8")

@@ -76,7 +76,11 @@ class StoreBuilder:
 
     def __init__(self, path: str | Path = DEFAULT_STORE):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {self.path.parent}: {exc.strerror}", str(self.path),
+                             "choose a --store path in a folder you can write to") from None
         self._lock_fd = lock_store(self.path)  # before the clean-up: another build's generation is not stale
         if self.path.exists() and not self.path.is_symlink():   # say so before a whole build is written
             self._unlock()
@@ -155,7 +159,11 @@ def lock_store(path: Path) -> int | None:
         return None
     import fcntl
     lock = path.parent / f".{path.name}.lock"
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot write in the store folder {path.parent}: {exc.strerror}", str(lock),
+                         "choose a --store path in a folder you can write to") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

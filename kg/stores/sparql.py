@@ -161,6 +161,13 @@ class SparqlEndpoint:
 
     def __init__(self, url: str, *, graph_store: str | None = None, user: str | None = None,
                  password: str | None = None, timeout: float = TIMEOUT_S):
+        try:
+            parts = urllib.parse.urlsplit(url)
+            parts.port   # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            raise UsageError(f"--endpoint {url} is not a valid URL ({exc})", url,
+                             "write it as http://HOST:PORT/PATH, e.g. http://127.0.0.1:7878/query",
+                             error_id="usage") from None
         self.url = url
         self.user = user
         self.password = password
