@@ -4,7 +4,8 @@ Exit codes (also in the README):
   0  done (the policy conforms)
   1  findings at or above the chosen level
   2  usage or input error: bad option, unreadable or unparsable file, unknown term/policy/format
-  3  environment error: store locked, endpoint unreachable, network, missing optional dependency
+  3  environment error: store locked or busy, endpoint unreachable or slow, network, disk full, missing dependency
+  130 interrupted (SIGINT, SIGTERM) after the command's clean-up
 Results go to stdout, progress and errors to stderr. A traceback is shown only with --debug.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..errors import EXIT_USAGE, InterruptedError_, KgError, KgWarning
 
 EXIT_CODES_HELP = ("Exit codes: 0 done; 1 findings (validate); 2 usage or input error (bad option, "
                    "unreadable or invalid file, unknown term); 3 environment error (store locked, endpoint "
-                   "unreachable, network).")
+                   "unreachable, network, disk full); 130 interrupted.")
 
 app = typer.Typer(
     name="policykg",
