@@ -142,6 +142,8 @@ def load_rdf_policies(path: str | Path, *, vocabulary=None, allow_remote_context
         name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
         graphs.setdefault(name, Graph()).add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
     _check_terms(path, graphs.values(), vocab)
+    for graph in graphs.values():
+        _check_selectors(path, graph)
     policies = []
     for name, graph in sorted(graphs.items(), key=lambda kv: kv[0] or ""):
         notices = sorted(set(graph.subjects(RDF.type, ns.DPV.PrivacyNotice)))
@@ -167,6 +169,30 @@ def _graph_name_for(notice, graph: Graph, path: Path) -> str:
         slug, version = str(ident).split("@", 1)
         return ns.policy_graph_iri(slug, version)
     return ns.policy_graph_iri(path.stem.lower(), "undated")
+
+
+def _check_selectors(path: Path, graph: Graph) -> None:
+    """A target's TextPositionSelector must select exactly its TextQuoteSelector's text: end - start is the
+    quote's length in code points. (The snapshot itself is not at hand for an RDF input, so this is the
+    check that can be made: offsets typed by hand or computed in bytes fail it.)"""
+    for target in sorted(set(graph.subjects(ns.OA.hasSelector, None)), key=str):
+        exact, start, end = None, None, None
+        for sel in graph.objects(target, ns.OA.hasSelector):
+            exact = graph.value(sel, ns.OA.exact) if exact is None else exact
+            start = graph.value(sel, ns.OA.start) if start is None else start
+            end = graph.value(sel, ns.OA.end) if end is None else end
+        if exact is None or start is None or end is None:
+            continue
+        try:
+            first, last = int(str(start)), int(str(end))
+        except ValueError:
+            first, last = -1, -1
+        if first < 0 or last < first or last - first != len(str(exact)):
+            raise RdfSyntaxError(
+                f"the TextPositionSelector (start {start}, end {end}) does not select the quote "
+                f"of {len(str(exact))} characters", Location(str(path), field=str(target)),
+                "set oa:end = oa:start + the length of oa:exact in characters (code points, not bytes), "
+                "or rebuild the file from a card", error_id="quote-offsets")
 
 
 def _check_terms(path: Path, graphs, vocab) -> None:

@@ -111,6 +111,8 @@ def test_case_table_names_real_tests():
     """Each row: number | case | error id(s) | exit code | tests/file.py::test_name[, …]. Every test
     named exists (a parametrized id after '[' is allowed) and every error id is in the catalogue."""
     rows = _case_rows()
+    table = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8").split("## Cases and their tests", 1)[1]
+    assert len(rows) == table.count("\n| ") - 1, "a row does not parse (header excluded)"
     assert len(rows) >= 30, len(rows)
     assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1))
     names: dict[Path, set[str]] = {}
@@ -288,6 +290,19 @@ TTL = """@prefix dpv: <https://w3id.org/dpv#> .
 <https://w3id.org/policykg/policy/acme/2024-01-01#notice> a dpv:PrivacyNotice ;
     dct:identifier "acme@2024-01-01" {imports}.
 """
+
+
+@pytest.mark.parametrize("old, new", [("oa:end 72 ;", "oa:end 75 ;"), ("oa:start 39 .", "oa:start 80 ."),
+                                      ("oa:end 72 ;", 'oa:end "x" ;')])
+def test_rdf_quote_at_wrong_offsets(tmp_path, old, new):
+    ttl = tmp_path / "example.ttl"
+    text = (ROOT / "tests" / "golden" / "example.ttl").read_text(encoding="utf-8")
+    assert old in text
+    ttl.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = runner.invoke(app, ["build", str(ttl), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E024 quote-offsets]: the TextPositionSelector")
+    assert "of 33 characters" in result.output and "#ev-E01-target" in result.output   # the quote of E01
+    assert not (tmp_path / "s").exists()
 
 
 def test_jsonld_syntax_error_has_line(tmp_path):
