@@ -444,6 +444,17 @@ def test_disk_full_while_exporting(built_store, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["p.ttl"]    # no temporary file left
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_stdout_on_a_full_disk(built_store):
+    """Found while probing: output to a full device was reported as a bug (exit 70)."""
+    for args in (["export", "-f", "nq", "--with-vocabulary"], ["query", "policy-versions", "-f", "csv"]):
+        with open("/dev/full", "wb") as full:
+            proc = subprocess.run(POLICYKG + args + ["--store", str(built_store[0])], stdout=full,
+                                  stderr=subprocess.PIPE, text=True)
+        assert proc.returncode == 3, proc.stderr
+        assert proc.stderr.startswith("error[PKG-E038 disk-full]: no space left to write the output")
+
+
 def test_write_atomic_error_kinds(tmp_path, monkeypatch):
     import errno
     out = tmp_path / "x.ttl"

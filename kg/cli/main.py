@@ -10,6 +10,7 @@ Results go to stdout, progress and errors to stderr. A traceback is shown only w
 """
 from __future__ import annotations
 
+import errno
 import functools
 import signal
 import sys
@@ -21,7 +22,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from ..errors import EXIT_USAGE, InterruptedError_, KgError, KgWarning
+from ..errors import EXIT_USAGE, DiskFullError, InterruptedError_, KgError, KgWarning
 
 EXIT_CODES_HELP = ("Exit codes: 0 done; 1 findings (validate); 2 usage or input error (bad option, "
                    "unreadable or invalid file, unknown term); 3 environment error (store locked, endpoint "
@@ -78,17 +79,31 @@ def report_errors(func):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                _bug(exc)
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(f"error[PKG-E099 bug]: {type(exc).__name__}: {exc}\n  this is a bug in policykg, please report "
-                      f"it with the command line: {' '.join(sys.argv)}\n  (run again with --debug for the traceback)",
-                      markup=False)
-            raise typer.Exit(70) from None
+            full = DiskFullError(f"no space left to write the output ({exc.strerror})", "standard output",
+                                 "free space on the disk the output goes to, or write elsewhere with --out")
+            err.print(str(full), markup=False)
+            raise typer.Exit(full.exit_code) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            _bug(exc)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
     return wrapper
+
+
+def _bug(exc: Exception):
+    """Anything policykg did not expect: say so, exit 70 (called inside an except block: --debug prints it)."""
+    if _state["debug"]:
+        traceback.print_exc()
+    err.print(f"error[PKG-E099 bug]: {type(exc).__name__}: {exc}\n  this is a bug in policykg, please report "
+              f"it with the command line: {' '.join(sys.argv)}\n  (run again with --debug for the traceback)",
+              markup=False)
+    raise typer.Exit(70) from None
 
 
 def _in_main_thread() -> bool:
