@@ -73,6 +73,13 @@ class _Positions(dict):
 
 
 def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
+    seen = pos.__dict__.setdefault("nodes", set())
+    if id(node) in seen:   # a YAML alias: a few lines of them expand to billions of values
+        raise CardError(f"{_path_text(path)} is a YAML alias (*name) of the value at line {node.start_mark.line + 1}",
+                        Location("", field=_path_text(path)),
+                        "write the value out in full: cards do not use anchors (&name) and aliases (*name)",
+                        error_id="yaml-alias")
+    seen.add(id(node))
     pos[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict = {}

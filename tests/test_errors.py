@@ -282,6 +282,19 @@ def test_yaml_special_numbers_do_not_crash(minimal_card, vocabulary):
         _mutate(minimal_card, f"occurrence: {value}", "occurrence: 2")
 
 
+def test_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    """Found while probing: nine lines of YAML aliases expand to 9**9 values; the loader hung."""
+    bomb = tmp_path / "bomb.yaml"
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    start = time.perf_counter()
+    result = runner.invoke(app, ["validate", str(bomb)])
+    assert result.exit_code == 2 and time.perf_counter() - start < 30
+    assert result.output.startswith("error[PKG-E025 yaml-alias]: a1[0] is a YAML alias (*name) of the value at line 1")
+    assert f"where: {bomb}  a1[0]" in result.output
+
+
 # --- RDF inputs -----------------------------------------------------------------------------------------
 
 TTL = """@prefix dpv: <https://w3id.org/dpv#> .
