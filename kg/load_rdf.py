@@ -114,6 +114,9 @@ def _parse(path: Path, allow_remote_context: bool | None = None) -> list[ox.Quad
             doc = json.loads(data)
             data = json.dumps(_inline_contexts(doc, path, allow)).encode()
         return list(ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()))
+    except RecursionError:
+        raise RdfSyntaxError("the JSON-LD document is nested too deeply to read", str(path),
+                             "flatten the document (a policy needs a few levels of nesting, not thousands)") from None
     except json.JSONDecodeError as exc:
         raise RdfSyntaxError(f"JSON syntax error: {exc.msg}", Location(str(path), exc.lineno, exc.colno),
                              "fix the JSON at that line") from None

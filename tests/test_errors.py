@@ -326,6 +326,18 @@ def test_jsonld_syntax_error_has_line(tmp_path):
     assert f"where: {bad}:3:11" in result.output
 
 
+@pytest.mark.parametrize("name, text, error_id", [
+    ("deep.jsonld", '{"a":' * 20000 + "1" + "}" * 20000, "rdf-syntax"),
+    ("deep.yaml", "a: " + "[" * 20000 + "]" * 20000, "yaml-syntax"),
+])
+def test_deeply_nested_input(tmp_path, name, text, error_id):
+    """Found while probing: JSON nested 20,000 deep escaped as RecursionError (a bug, exit 70)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and result.output.startswith(f"error[{code_of(error_id)} {error_id}]"), result.output
+
+
 def test_rdf_file_not_utf8(tmp_path):
     bad = tmp_path / "p.ttl"
     bad.write_bytes(TTL.replace("{imports}", "").encode().replace(b"acme@", b"acm\xe9@"))
