@@ -103,13 +103,20 @@ def read_text_input(path: str | Path, what: str = "input file") -> str:
 def write_atomic(data: bytes, out: str | Path) -> Path:
     """Write bytes to `out` through a temporary file in the same folder and an atomic rename; on any
     failure the previous file (if any) is left as it was and the temporary file is removed. A missing
-    folder is created. Disk full (ENOSPC, EFBIG, EDQUOT) is a DiskFullError (exit 3); a folder that cannot
+    folder is created; a symbolic link keeps pointing at the new file; a device or pipe is written to. Disk full (ENOSPC, EFBIG, EDQUOT) is a DiskFullError (exit 3); a folder that cannot
     be written, or an `out` that is a folder, a WriteError (exit 2)."""
     out = Path(out)
-    if out.is_dir():
-        raise WriteError(f"{out} is a folder", str(out), "give a file name, e.g. " + str(out / "policies.ttl"))
     tmp = None
     try:
+        if out.is_dir():
+            raise WriteError(f"{out} is a folder", str(out), "give a file name, e.g. " + str(out / "policies.ttl"))
+        if out.exists() and not out.is_file():
+            # a device, pipe or socket (-o /dev/stdout, a FIFO): written through, never replaced by a file
+            with open(out, "wb") as fh:
+                fh.write(data)
+            return out
+        if out.is_symlink():   # replace the file the link points to, and keep the link
+            out = out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
         with os.fdopen(fd, "wb") as fh:

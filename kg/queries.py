@@ -104,6 +104,8 @@ def queries_dir() -> Path:
 def find_queries(directory: str | Path | None = None) -> dict[str, Query]:
     """Every `*.rq` of the library by name (the file stem), parsed and checked."""
     folder = Path(directory) if directory else queries_dir()
+    if not folder.is_dir():
+        raise InputNotFoundError(f"no query folder {folder}", str(folder), "give a folder of .rq files to --dir")
     return {path.stem: parse_query(path) for path in sorted(folder.glob("*.rq"))}
 
 
@@ -131,10 +133,8 @@ def parse_query(path: str | Path, text: str | None = None) -> Query:
     """Read a query file's header and check it against the query (see check_query)."""
     path = Path(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputNotFoundError(f"cannot read {path}: {exc}", str(path), "check the file") from None
+        from .files import read_text_input
+        text = read_text_input(path, "query file")   # not found, empty, binary, not UTF-8, too large
     query = Query(name=path.stem, path=path, text=text)
     last_key = None
     values: dict[str, list[str]] = {}

@@ -434,7 +434,8 @@ def test_out_into_a_missing_folder_creates_it(built_store, tmp_path):
 
 def test_out_that_cannot_be_written(built_store, tmp_path):
     (tmp_path / "file").write_text("x")
-    targets = [(tmp_path / "file" / "p.ttl", "is not a folder"), (tmp_path, "is a folder")]
+    targets = [(tmp_path / "file" / "p.ttl", "is not a folder"), (tmp_path, "is a folder"),
+               (tmp_path / ("x" * 300 + ".ttl"), "File name too long")]    # found while probing: was a bug
     if os.geteuid() != 0:        # root writes anywhere: a read-only folder refuses only other users
         ro = tmp_path / "ro"
         ro.mkdir(mode=0o500)
@@ -480,6 +481,27 @@ def test_stdout_on_a_full_disk(built_store):
         assert proc.stderr.startswith("error[PKG-E038 disk-full]: no space left to write the output")
 
 
+def test_out_that_is_a_pipe_or_a_link(built_store, tmp_path):
+    """Found while probing: `-o /dev/full` (or /dev/stdout) replaced the device node by a regular file
+    (the atomic rename), as root. Devices and pipes are now written through; links keep pointing at the file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = runner.invoke(app, ["export", "-f", "nq", "-o", str(fifo), "--store", str(built_store[0])])
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert fifo.is_fifo() and got and got[0].count(b"\n") > 100
+    target = tmp_path / "real.nq"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.nq"
+    link.symlink_to(target)
+    result = runner.invoke(app, ["export", "-f", "nq", "-o", str(link), "--store", str(built_store[0])])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_bytes() == got[0]
+
+
 def test_write_atomic_error_kinds(tmp_path, monkeypatch):
     import errno
     out = tmp_path / "x.ttl"
@@ -503,6 +525,19 @@ def test_sparql_syntax_error_has_line_and_column(tmp_path, built_store):
     result = runner.invoke(app, ["query", str(rq), "--store", str(built_store[0])])
     assert result.exit_code == 2 and result.output.startswith("error[PKG-E061 invalid-query]: the query does not parse")
     assert f"where: {rq}:5:21" in result.output
+
+
+@pytest.mark.parametrize("content, error_id", [(b"", "empty-file"), (b"\x00\x01", "binary-file"),
+                                               (b"# title: caf\xe9", "not-utf8")])
+def test_query_file_empty_binary_or_not_utf8(tmp_path, built_store, content, error_id):
+    rq = tmp_path / "q.rq"
+    rq.write_bytes(content)
+    result = runner.invoke(app, ["query", str(rq), "--store", str(built_store[0])])
+    assert result.exit_code == 2 and result.output.startswith(f"error[{code_of(error_id)} {error_id}]"), result.output
+    result = runner.invoke(app, ["queries", "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and error_id in result.output
+    result = runner.invoke(app, ["queries", "--dir", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E013 file-not-found]: no query folder")
 
 
 def test_slow_endpoint_times_out(http_server, built_store):
