@@ -68,8 +68,8 @@ def report_errors(func):
                 return func(*args, **kwargs)
         except KeyboardInterrupt:
             exc = InterruptedError_("interrupted (SIGINT or SIGTERM)", " ".join(sys.argv),
-                                    "nothing was half-written: the store and --out files are as they were; "
-                                    "run the command again")
+                                    "nothing was half-written: the store and --out files are as they were "
+                                    "(a push may have replaced some graphs, each whole); run the command again")
             err.print(str(exc), markup=False)
             raise typer.Exit(exc.exit_code) from None
         except KgError as exc:
