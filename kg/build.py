@@ -45,6 +45,7 @@ class BuildResult:
 
 def input_files(paths: Iterable[str | Path]) -> list[Path]:
     """Cards (.yaml) and RDF files under the given files or folders, sorted, without duplicates."""
+    paths = list(paths)
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -61,6 +62,11 @@ def input_files(paths: Iterable[str | Path]) -> list[Path]:
         if p.resolve() not in seen:
             seen.add(p.resolve())
             unique.append(p)
+    if not unique:   # a build of nothing would replace the store with an empty one
+        given = ", ".join(str(p) for p in paths)
+        raise CardError(f"no card (.yaml) or RDF file under {given}", given,
+                        "give the folder that holds the cards (e.g. data/policies); snapshots under sources/ "
+                        "are not policies", error_id="no-policy")
     return unique
 
 

@@ -1,8 +1,9 @@
 """Errors policykg reports to its users: what is wrong, where, and how to fix it.
 
-Every error has a stable kebab-case id (a heading in docs/errors.md), a `what` sentence, a `where`
-(file:line and the field, a store path or a URL) and a `fix` the user can act on. The library raises
-them; the CLI prints them and picks the exit code from `exit_code`.
+Every error has a stable kebab-case id and a stable code `PKG-Ennn` (both in the heading of its section of
+docs/errors.md), a `what` sentence, a `where` (file:line:column and the field, a store path, a URL or a
+query parameter) and a `fix` the user can act on. The library raises them; the CLI prints them and picks
+the exit code from `exit_code`. Warnings (`KgWarning`, codes `PKG-Wnnn`) go through Python's `warnings`.
 """
 from __future__ import annotations
 
@@ -11,7 +12,55 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2        # bad option, unreadable or unparsable input, unknown term
-EXIT_ENVIRONMENT = 3  # endpoint unreachable, network, missing optional dependency
+EXIT_ENVIRONMENT = 3  # endpoint unreachable, network, missing optional dependency, disk full, store busy
+EXIT_INTERRUPTED = 130  # SIGINT / SIGTERM (128 + SIGINT, the shell's convention)
+
+# Stable codes: never renumber or reuse one; a new error takes the next free number of its group.
+CODES = {
+    # cards and RDF inputs (exit 2)
+    "invalid-card": "PKG-E001", "yaml-syntax": "PKG-E002", "duplicate-key": "PKG-E003",
+    "invalid-value": "PKG-E004", "unknown-property": "PKG-E005", "not-a-property": "PKG-E006",
+    "wrong-value-kind": "PKG-E007", "empty-statement": "PKG-E008", "duplicate-id": "PKG-E009",
+    "quote-not-found": "PKG-E010", "snapshot-mismatch": "PKG-E011", "unknown-term": "PKG-E012",
+    "file-not-found": "PKG-E013", "not-a-file": "PKG-E014", "empty-file": "PKG-E015",
+    "binary-file": "PKG-E016", "not-utf8": "PKG-E017", "file-too-large": "PKG-E018",
+    "rdf-syntax": "PKG-E019", "remote-context": "PKG-E020", "remote-context-failed": "PKG-E021",
+    "no-policy": "PKG-E022", "duplicate-policy": "PKG-E023", "quote-offsets": "PKG-E024", "yaml-alias": "PKG-E025",
+    # store, export, writing files
+    "no-store": "PKG-E030", "store-locked": "PKG-E031", "store-error": "PKG-E032", "store-busy": "PKG-E033",
+    "empty-store": "PKG-E034", "unknown-policy": "PKG-E035", "unknown-format": "PKG-E036",
+    "cannot-write": "PKG-E037", "disk-full": "PKG-E038", "interrupted": "PKG-E039",
+    # validation
+    "unknown-profile": "PKG-E040", "bad-profile": "PKG-E041", "unknown-engine": "PKG-E042",
+    "missing-engine": "PKG-E043", "environment": "PKG-E044",
+    # vocabulary
+    "vocab-error": "PKG-E050", "dpv-file-missing": "PKG-E051", "dpv-fetch-failed": "PKG-E052",
+    "dpv-hash-mismatch": "PKG-E053",
+    # queries and endpoints
+    "unknown-query": "PKG-E060", "invalid-query": "PKG-E061", "unknown-param": "PKG-E062",
+    "missing-param": "PKG-E063", "bad-param": "PKG-E064", "endpoint-unreachable": "PKG-E065",
+    "endpoint-auth": "PKG-E066", "endpoint-error": "PKG-E067", "graph-store-unknown": "PKG-E068",
+    "push-incomplete": "PKG-E069", "endpoint-timeout": "PKG-E070",
+    # diff, compare
+    "diff-input": "PKG-E075",
+    # reasoning
+    "java-missing": "PKG-E080", "unknown-reasoner": "PKG-E081", "reasoner-unavailable": "PKG-E082",
+    "reasoner-failed": "PKG-E083", "inconsistent-policy": "PKG-E084",
+    # other
+    "usage": "PKG-E090", "bug": "PKG-E099",
+    # warnings (printed, the command goes on)
+    "sunset-term": "PKG-W001",
+}
+
+
+def code_of(error_id: str) -> str:
+    """The stable code of an error id (`PKG-E000` for an id missing from CODES: a test forbids that)."""
+    return CODES.get(error_id, "PKG-E000")
+
+
+def anchor(error_id: str) -> str:
+    """The docs/errors.md anchor of an id (GitHub's slug of the heading 'PKG-E012 unknown-term')."""
+    return f"{code_of(error_id)}-{error_id}".lower()
 
 
 @dataclass
@@ -48,14 +97,46 @@ class KgError(Exception):
         if error_id:
             self.id = error_id
 
+    @property
+    def code(self) -> str:
+        return code_of(self.id)
+
     def __str__(self) -> str:
-        lines = [f"error[{self.id}]: {self.what}"]
-        if self.where:
-            lines.append(f"  where: {self.where}")
-        if self.fix:
-            lines.append(f"  fix:   {self.fix}")
-        lines.append(f"  docs:  docs/errors.md#{self.id}")
-        return "\n".join(lines)
+        return _message("error", self.code, self.id, self.what, self.where, self.fix)
+
+
+def _message(kind: str, code: str, error_id: str, what: str, where, fix) -> str:
+    lines = [f"{kind}[{code} {error_id}]: {what}"]
+    if where:
+        lines.append(f"  where: {where}")
+    if fix:
+        lines.append(f"  fix:   {fix}")
+    lines.append(f"  docs:  docs/errors.md#{anchor(error_id)}")
+    return "\n".join(lines)
+
+
+class KgWarning(UserWarning):
+    """Something that works but should be changed (e.g. a sunset DPV term); the command goes on."""
+
+    id = "warning"
+
+    def __init__(self, what: str, where: Location | str | None = None, fix: str | None = None,
+                 *, error_id: str | None = None):
+        super().__init__(what)
+        self.what, self.where, self.fix = what, where, fix
+        if error_id:
+            self.id = error_id
+
+    @property
+    def code(self) -> str:
+        return code_of(self.id)
+
+    def __str__(self) -> str:
+        return _message("warning", self.code, self.id, self.what, self.where, self.fix)
+
+
+class SunsetTermWarning(KgWarning):
+    id = "sunset-term"
 
 
 class CardError(KgError):
@@ -77,6 +158,28 @@ class SnapshotError(CardError):
 
 class InputNotFoundError(KgError):
     id = "file-not-found"
+
+
+class InputFileError(KgError):
+    """An input path that is not a readable text file of a sensible size (a folder, empty, binary, not
+    UTF-8, too large)."""
+    id = "not-a-file"
+
+
+class WriteError(KgError):
+    """An output file that cannot be written (folder missing or read-only, path is a folder)."""
+    id = "cannot-write"
+
+
+class DiskFullError(WriteError):
+    id = "disk-full"
+    exit_code = EXIT_ENVIRONMENT
+
+
+class InterruptedError_(KgError):
+    """SIGINT or SIGTERM: the command stopped, leaving what it was writing unchanged."""
+    id = "interrupted"
+    exit_code = EXIT_INTERRUPTED
 
 
 class RdfSyntaxError(KgError):

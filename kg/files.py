@@ -1,24 +1,144 @@
-"""Writing files so that nothing the user had is lost: a temporary file beside the target, then a rename."""
+"""Files in and out, so that nothing the user had is lost and no input can exhaust the machine.
+
+Writes go to a temporary file beside the target, then a rename. Reads check the path first: a folder, a
+device or pipe, an empty, binary, non-UTF-8 or oversized file is refused with its own error before any
+parser sees it (a 100 MB file is refused from its size alone, without reading it).
+"""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
+from .errors import DiskFullError, InputFileError, InputNotFoundError, Location, WriteError
+
+MAX_INPUT_SIZE_ENV = "POLICYKG_MAX_INPUT_SIZE"
+DEFAULT_MAX_INPUT_SIZE = 64 * 1024 * 1024   # 64 MiB: ~50 times the largest policy graph we know of
+_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+_max_input_size: int | None = None          # set by --max-input-size; else the environment, else the default
+_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+def parse_size(text: str) -> int:
+    """'64M', '500K', '1G' or a number of bytes -> bytes."""
+    raw = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = raw[-1:] if raw[-1:] in _UNITS and raw[-1:] else ""
+    number = raw[: len(raw) - len(unit)]
+    if not number.isdigit():
+        from .errors import UsageError
+        raise UsageError(f"the size '{text}' is not a number of bytes", MAX_INPUT_SIZE_ENV,
+                         "write a number with an optional unit K, M or G (e.g. 64M)", error_id="usage")
+    return int(number) * _UNITS[unit]
+
+
+def set_max_input_size(value: str | int | None) -> None:
+    global _max_input_size
+    _max_input_size = None if value is None else (value if isinstance(value, int) else parse_size(value))
+
+
+def max_input_size() -> int:
+    if _max_input_size is not None:
+        return _max_input_size
+    env = os.environ.get(MAX_INPUT_SIZE_ENV)
+    return parse_size(env) if env else DEFAULT_MAX_INPUT_SIZE
+
+
+def read_input(path: str | Path, what: str = "input file") -> bytes:
+    """The bytes of an input file, or the error that says why it cannot be one (not found, a folder or a
+    device, larger than the limit, empty, binary)."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputNotFoundError(f"no such file: {path}", str(path), "check the path") from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror}", str(path), "check the path") from None
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder, not a {what}", str(path),
+                             "give a file, or pass the folder to 'policykg build' (which reads every card in it)")
+    if not path.is_file():
+        raise InputFileError(f"{path} is not a regular file (a device, pipe or socket)", str(path),
+                             f"give a {what} saved on disk")
+    limit = max_input_size()
+    if info.st_size > limit:
+        raise InputFileError(f"{path} is {info.st_size:,} bytes, more than the limit of {limit:,} bytes",
+                             str(path), f"split the file, or raise the limit with --max-input-size "
+                                        f"(or ${MAX_INPUT_SIZE_ENV}), e.g. --max-input-size 256M",
+                             error_id="file-too-large")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)           # a file that grows while read cannot pass the limit either
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror}", str(path), "check the file's permissions") from None
+    if len(data) > limit:
+        raise InputFileError(f"{path} is more than the limit of {limit:,} bytes", str(path),
+                             "split the file or raise --max-input-size", error_id="file-too-large")
+    if not data.strip():
+        raise InputFileError(f"{path} is empty", str(path), f"write the {what}, or remove the file",
+                             error_id="empty-file")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputFileError(f"{path} is a binary file (it holds NUL bytes), not a {what}",
+                             Location(str(path), line), f"give the {what} as text", error_id="binary-file")
+    return data
+
+
+def decode_utf8(data: bytes, path: str | Path) -> str:
+    """The text of an input, or a not-utf8 error at the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputFileError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                             Location(str(path), line, column),
+                             "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)", error_id="not-utf8") from None
+
+
+def read_text_input(path: str | Path, what: str = "input file") -> str:
+    return decode_utf8(read_input(path, what), path)
+
 
 def write_atomic(data: bytes, out: str | Path) -> Path:
     """Write bytes to `out` through a temporary file in the same folder and an atomic rename; on any
-    failure the previous file (if any) is left as it was and the temporary file is removed."""
+    failure the previous file (if any) is left as it was and the temporary file is removed. A missing
+    folder is created; a symbolic link keeps pointing at the new file; a device or pipe is written to. Disk full (ENOSPC, EFBIG, EDQUOT) is a DiskFullError (exit 3); a folder that cannot
+    be written, or an `out` that is a folder, a WriteError (exit 2)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    tmp = None
     try:
+        if out.is_dir():
+            raise WriteError(f"{out} is a folder", str(out), "give a file name, e.g. " + str(out / "policies.ttl"))
+        if out.exists() and not out.is_file():
+            # a device, pipe or socket (-o /dev/stdout, a FIFO): written through, never replaced by a file
+            with open(out, "wb") as fh:
+                fh.write(data)
+            return out
+        if out.is_symlink():   # replace the file the link points to, and keep the link
+            out = out.resolve()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_error(exc, out) from None
         raise
     return out
+
+
+def _write_error(exc: OSError, out: Path) -> WriteError:
+    if exc.errno in _FULL:
+        return DiskFullError(f"no space left to write {out} ({exc.strerror or exc})", str(out),
+                             f"free space on the disk of {out.parent} (or choose another --out); "
+                             f"{out} was left as it was")
+    blocker = next((p for p in out.parents if p.exists()), None)
+    not_folder = f" ({blocker} is not a folder)" if blocker is not None and not blocker.is_dir() else ""
+    return WriteError(f"cannot write {out}: {exc.strerror or exc}{not_folder}", str(out),
+                      "choose an --out in a folder you can write to")

@@ -5,10 +5,12 @@ fix it. Nothing here builds triples; the vocabulary is only asked whether terms 
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
 import unicodedata
+import warnings
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -20,7 +22,8 @@ import yaml
 
 from . import namespaces as ns
 from .errors import (CardError, InputNotFoundError, Location, QuoteNotFoundError, SnapshotError,
-                     UnknownTermError)
+                     SunsetTermWarning, UnknownTermError)
+from .files import read_input, read_text_input
 from .model import Evidence, Fact, Lit, NodeRef, Policy, Process, Source, Statement, Term
 
 try:  # the C loader is ~10x faster on large cards
@@ -70,6 +73,13 @@ class _Positions(dict):
 
 
 def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
+    seen = pos.__dict__.setdefault("nodes", set())
+    if id(node) in seen:   # a YAML alias: a few lines of them expand to billions of values
+        raise CardError(f"{_path_text(path)} is a YAML alias (*name) of the value at line {node.start_mark.line + 1}",
+                        Location("", field=_path_text(path)),
+                        "write the value out in full: cards do not use anchors (&name) and aliases (*name)",
+                        error_id="yaml-alias")
+    seen.add(id(node))
     pos[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
@@ -78,8 +88,11 @@ def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
-                raise CardError(f"the key '{key}' appears twice in the same mapping",
-                                None, "keep one of them", error_id="invalid-card")
+                first = pos.get(path + (key,), (None, None))[0]
+                raise CardError(f"the key '{key}' appears twice in the same mapping (first at line {first})",
+                                Location("", key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                         _path_text(path + (key,))),
+                                "keep one of them (YAML keeps only the last, silently)", error_id="duplicate-key")
             pos[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = _to_python(value_node, path + (key,), pos)
             # the value's own position wins for scalars on the same line; keep the key's line
@@ -89,15 +102,18 @@ def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
         return [_to_python(item, path + (i,), pos) for i, item in enumerate(node.value)]
     # scalars: keep dates as the text the author wrote; convert numbers and booleans
     tag = node.tag
-    if tag.endswith(":int"):
-        return int(node.value.replace("_", ""), 0) if node.value[:2].lower() in ("0x", "0o") else int(node.value.replace("_", ""))
-    if tag.endswith(":float"):
-        return float(node.value)
+    if tag.endswith(":int"):   # every YAML 1.1 form: 0x1F, 0o17, 0b101, 1_000, 1:30 (sexagesimal)
+        return _YAML_SCALARS.construct_yaml_int(node)
+    if tag.endswith(":float"):  # .inf, -.inf, .nan, 1_000.5, 1:30.5
+        return _YAML_SCALARS.construct_yaml_float(node)
     if tag.endswith(":bool"):
         return node.value.lower() in ("true", "yes", "on")
     if tag.endswith(":null"):
         return None
     return node.value
+
+
+_YAML_SCALARS = yaml.constructor.SafeConstructor()
 
 
 def _path_text(path: tuple) -> str:
@@ -110,13 +126,10 @@ def _path_text(path: tuple) -> str:
 def read_card(path: Path) -> tuple[dict, _Positions]:
     """Parse a card's YAML, returning the data and the position of every value."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputNotFoundError(f"no such file: {path}", str(path),
-                                 "check the path; cards live in data/policies/<slug>/<version>.yaml") from None
-    except UnicodeDecodeError as exc:
-        raise CardError(f"the card is not UTF-8 text ({exc.reason})", Location(str(path)),
-                        "save the file as UTF-8") from None
+        text = read_text_input(path, "card")
+    except InputNotFoundError as exc:
+        exc.fix = "check the path; cards live in data/policies/<slug>/<version>.yaml"
+        raise
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -127,12 +140,16 @@ def read_card(path: Path) -> tuple[dict, _Positions]:
                         "fix the YAML at that line (indentation, a missing ':' or an unclosed quote)",
                         error_id="yaml-syntax") from None
     if root is None:
-        raise CardError("the card is empty", Location(str(path)), "start from docs/card.md's example")
+        raise CardError("the card is empty (only comments)", Location(str(path)), "start from docs/card.md's example",
+                        error_id="empty-file")
     pos = _Positions()
     try:
         data = _to_python(root, (), pos)
     except CardError as exc:
-        exc.where = Location(str(path))
+        if isinstance(exc.where, Location):
+            exc.where.file = str(path)
+        else:
+            exc.where = Location(str(path))
         raise
     return data, pos
 
@@ -168,6 +185,12 @@ def _explain(err: jsonschema.ValidationError) -> tuple[str, str]:
         return (f"unexpected field: {err.message.split('(')[-1].rstrip(')')}",
                 "remove it or check its spelling; properties are written prefix:name (see docs/card.md)")
     if v == "pattern":
+        last = err.absolute_path[-1] if err.absolute_path else ""
+        if last == "duration":
+            return (f"{err.instance!r} is not an ISO 8601 duration",
+                    "write P then the amounts: P3Y (3 years), P6M, P30D, PT12H, P1Y6M")
+        if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in err.validator_value:
+            return f"{err.instance!r} is not a date in the form YYYY-MM-DD", "write the date as YYYY-MM-DD (in quotes)"
         return f"the value {err.instance!r} is not in the expected form", f"it must match {err.validator_value}"
     if v == "anyOf" and "issued" in json.dumps(err.validator_value):
         return "the policy has no date", "add one of issued:, modified: or valid: to policy"
@@ -239,6 +262,10 @@ class _CardReader:
                         if close else "check the spelling against the DPV 2.3 documentation")
                 owner = "the policykg extension" if prefix == "pkx" else f"DPV {self.vocab.version}"
                 raise UnknownTermError(f"'{curie}' is not a term of {owner}", self.where(path), hint)
+            if self.vocab.is_sunset(iri):
+                warnings.warn(SunsetTermWarning(f"'{curie}' is a sunset term of DPV {self.vocab.version}",
+                                                self.where(path), "DPV will remove it: use a current term "
+                                                "(see its documentation for the replacement)"), stacklevel=2)
             if is_property and not self.vocab.is_property(iri):
                 raise CardError(f"'{curie}' is a concept, not a property", self.where(path),
                                 "use it as a value (e.g. under dpv:hasPurpose), or use a dpv:has… property here",
@@ -265,6 +292,7 @@ class _CardReader:
         if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in TYPED:
             kind, raw = next(iter(item.items()))
             text = str(raw).lower() if kind == "boolean" else str(raw)
+            check_typed_value(kind, text, self.where(path + (kind,)))
             return Lit(text, datatype=XSD + TYPED[kind])
         if isinstance(item, dict):  # language map
             if not literal_prop:
@@ -327,6 +355,7 @@ class _CardReader:
         found = locate_quote(source.text, raw["quote"], raw.get("occurrence"))
         if isinstance(found, str):
             fix = ("add 'occurrence: N' to say which one" if "times" in found and "not" not in found else
+                   "give an occurrence between 1 and the count, or quote a longer passage" if "not" in found else
                    "copy the quote exactly from the snapshot (apostrophes ’ vs ', spaces and case matter)")
             raise QuoteNotFoundError(f"the quote of '{raw['id']}' {found} in {source.snapshot}",
                                      self.where(path + ("quote",)), fix)
@@ -342,8 +371,8 @@ class _CardReader:
         snap = self.sources_dir / raw["snapshot"]
         path = ("policy", "source", "snapshot")
         try:
-            blob = snap.read_bytes()
-        except FileNotFoundError:
+            blob = read_input(snap, "policy text snapshot")
+        except InputNotFoundError:
             raise SnapshotError(f"the snapshot {snap} does not exist", self.where(path),
                                 f"put the policy text there, or fix the path (relative to {self.sources_dir})") from None
         digest = hashlib.sha256(blob).hexdigest()
@@ -400,9 +429,26 @@ class _CardReader:
                             error_id="invalid-card")
         dates = {k: Lit(str(pol[k]), datatype=XSD + ("dateTime" if "T" in str(pol[k]) else "date"))
                  for k in ("issued", "modified", "valid") if k in pol}
+        for k, lit in dates.items():
+            check_typed_value(lit.datatype.removeprefix(XSD), lit.value, self.where(("policy", k)))
+        if "retrieved" in pol["source"]:
+            check_typed_value("date", str(pol["source"]["retrieved"])[:10], self.where(("policy", "source", "retrieved")))
         return Policy(slug=pol["slug"], version=str(pol["version"]), title=pol["title"],
                       language=pol["language"], dates=dates, source=source, controller_id=ctrl["id"],
                       processes=processes, statements=statements, card_path=str(self.path))
+
+
+def check_typed_value(kind: str, text: str, where: Location) -> None:
+    """Dates must be real calendar dates (the schema checks only their form: 2024-02-30 passes it)."""
+    try:
+        if kind == "date":
+            datetime.date.fromisoformat(text)
+        elif kind == "dateTime":
+            datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CardError(f"'{text}' is not a real {kind} ({exc})", where,
+                        "write an existing date as YYYY-MM-DD (month 01-12, day within the month)",
+                        error_id="invalid-value") from None
 
 
 class _LangMap(Exception):

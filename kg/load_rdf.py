@@ -3,7 +3,8 @@
 A user with RDF tooling should not have to write YAML: a file that describes one or more
 `dpv:PrivacyNotice`s is accepted as it is. Terms of the DPV namespaces are checked against the
 vocabulary like a card's. Nothing is fetched from the network: a JSON-LD document may only use the
-project's context (inline, or by its IRI, which is resolved to the shipped file).
+project's context (inline, or by its IRI, which is resolved to the shipped file), unless the user allows
+remote contexts (`--allow-remote-context`); `owl:imports` is kept as a triple and never followed.
 """
 from __future__ import annotations
 
@@ -16,12 +17,20 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from . import namespaces as ns
-from .errors import InputNotFoundError, Location, RdfSyntaxError, UnknownTermError
+from .errors import EnvironmentError_, Location, RdfSyntaxError, UnknownTermError
+from .files import decode_utf8, max_input_size, read_input
 from .stores.oxigraph import from_ox
 
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS,
                 ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}
 CONTEXT_IRI = ns.BASE + "context.jsonld"
+REMOTE_CONTEXT_TIMEOUT_S = 10
+_allow_remote_context = False   # set by --allow-remote-context
+
+
+def set_allow_remote_context(allow: bool) -> None:
+    global _allow_remote_context
+    _allow_remote_context = bool(allow)
 
 
 @dataclass
@@ -42,44 +51,72 @@ def _local_context() -> dict:
     return json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
 
 
-def _inline_contexts(doc, path: Path):
-    """Replace references to the project's context by the shipped context; refuse other remote ones."""
+def _inline_contexts(doc, path: Path, allow_remote: bool = False, depth: int = 0):
+    """Replace references to the project's context by the shipped context; refuse other remote ones
+    (or, when allowed, fetch and inline them)."""
     if isinstance(doc, dict):
         out = {}
         for key, value in doc.items():
             if key == "@context":
-                out[key] = _resolve_context(value, path)
+                out[key] = _resolve_context(value, path, allow_remote, depth)
             else:
-                out[key] = _inline_contexts(value, path)
+                out[key] = _inline_contexts(value, path, allow_remote, depth)
         return out
     if isinstance(doc, list):
-        return [_inline_contexts(item, path) for item in doc]
+        return [_inline_contexts(item, path, allow_remote, depth) for item in doc]
     return doc
 
 
-def _resolve_context(value, path: Path):
+def _resolve_context(value, path: Path, allow_remote: bool = False, depth: int = 0):
     if isinstance(value, list):
-        return [_resolve_context(v, path) for v in value]
+        return [_resolve_context(v, path, allow_remote, depth) for v in value]
     if isinstance(value, str):
         if value == CONTEXT_IRI:
             return _local_context()
+        if allow_remote and value.startswith(("http://", "https://")) and depth < 4:
+            return _resolve_context(_fetch_context(value, path), path, allow_remote, depth + 1)
         raise RdfSyntaxError(f"the JSON-LD document uses the remote context {value}", str(path),
                              "policykg reads no network at parse time: inline the context in the document, "
-                             f"or use the project's context ({CONTEXT_IRI})", error_id="remote-context")
+                             f"use the project's context ({CONTEXT_IRI}), or pass --allow-remote-context",
+                             error_id="remote-context")
     return value
 
 
-def _parse(path: Path) -> list[ox.Quad]:
-    fmt = RDF_SUFFIXES.get(path.suffix.lower())
+def _fetch_context(url: str, path: Path):
+    """A remote JSON-LD context's `@context` value (only with --allow-remote-context)."""
+    import urllib.request
+    limit = max_input_size()
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputNotFoundError(f"no such file: {path}", str(path), "check the path") from None
+        request = urllib.request.Request(url, headers={"Accept": "application/ld+json, application/json"})
+        with urllib.request.urlopen(request, timeout=REMOTE_CONTEXT_TIMEOUT_S) as response:
+            data = response.read(limit + 1)
+        if len(data) > limit:
+            raise ValueError(f"larger than {limit:,} bytes")
+        doc = json.loads(data)
+        return doc["@context"] if isinstance(doc, dict) and "@context" in doc else doc
+    except Exception as exc:  # noqa: BLE001 - network, HTTP status, JSON: all say the same to the user
+        raise EnvironmentError_(f"cannot read the remote JSON-LD context {url}: {exc}", str(path),
+                                "check the network and the URL, or inline the context in the document",
+                                error_id="remote-context-failed") from None
+
+
+def _parse(path: Path, allow_remote_context: bool | None = None) -> list[ox.Quad]:
+    fmt = RDF_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise RdfSyntaxError(f"{path} is neither a card (.yaml) nor an RDF file", str(path),
+                             "use one of the extensions .yaml " + " ".join(sorted(RDF_SUFFIXES)),
+                             error_id="unknown-format")
+    data = read_input(path, "policy file")
+    decode_utf8(data, path)   # every RDF syntax policykg reads is UTF-8: say where a stray byte is
+    allow = _allow_remote_context if allow_remote_context is None else allow_remote_context
     try:
         if fmt == ox.RdfFormat.JSON_LD:
             doc = json.loads(data)
-            data = json.dumps(_inline_contexts(doc, path)).encode()
+            data = json.dumps(_inline_contexts(doc, path, allow)).encode()
         return list(ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()))
+    except RecursionError:
+        raise RdfSyntaxError("the JSON-LD document is nested too deeply to read", str(path),
+                             "flatten the document (a policy needs a few levels of nesting, not thousands)") from None
     except json.JSONDecodeError as exc:
         raise RdfSyntaxError(f"JSON syntax error: {exc.msg}", Location(str(path), exc.lineno, exc.colno),
                              "fix the JSON at that line") from None
@@ -95,19 +132,21 @@ def _position(exc: SyntaxError) -> tuple[int | None, int | None]:
     return (lineno, offset) if lineno else (None, None)
 
 
-def load_rdf_policies(path: str | Path, *, vocabulary=None) -> list[RdfPolicy]:
+def load_rdf_policies(path: str | Path, *, vocabulary=None, allow_remote_context: bool | None = None) -> list[RdfPolicy]:
     """Every policy version in an RDF file: each named graph with a dpv:PrivacyNotice, or, for a
     file of triples, the file's one graph."""
     from .vocab import load_vocabulary
 
     path = Path(path)
     vocab = vocabulary or load_vocabulary()
-    quads = _parse(path)
+    quads = _parse(path, allow_remote_context)
     graphs: dict[str | None, Graph] = {}
     for q in quads:
         name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
         graphs.setdefault(name, Graph()).add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
     _check_terms(path, graphs.values(), vocab)
+    for graph in graphs.values():
+        _check_selectors(path, graph)
     policies = []
     for name, graph in sorted(graphs.items(), key=lambda kv: kv[0] or ""):
         notices = sorted(set(graph.subjects(RDF.type, ns.DPV.PrivacyNotice)))
@@ -133,6 +172,30 @@ def _graph_name_for(notice, graph: Graph, path: Path) -> str:
         slug, version = str(ident).split("@", 1)
         return ns.policy_graph_iri(slug, version)
     return ns.policy_graph_iri(path.stem.lower(), "undated")
+
+
+def _check_selectors(path: Path, graph: Graph) -> None:
+    """A target's TextPositionSelector must select exactly its TextQuoteSelector's text: end - start is the
+    quote's length in code points. (The snapshot itself is not at hand for an RDF input, so this is the
+    check that can be made: offsets typed by hand or computed in bytes fail it.)"""
+    for target in sorted(set(graph.subjects(ns.OA.hasSelector, None)), key=str):
+        exact, start, end = None, None, None
+        for sel in graph.objects(target, ns.OA.hasSelector):
+            exact = graph.value(sel, ns.OA.exact) if exact is None else exact
+            start = graph.value(sel, ns.OA.start) if start is None else start
+            end = graph.value(sel, ns.OA.end) if end is None else end
+        if exact is None or start is None or end is None:
+            continue
+        try:
+            first, last = int(str(start)), int(str(end))
+        except ValueError:
+            first, last = -1, -1
+        if first < 0 or last < first or last - first != len(str(exact)):
+            raise RdfSyntaxError(
+                f"the TextPositionSelector (start {start}, end {end}) does not select the quote "
+                f"of {len(str(exact))} characters", Location(str(path), field=str(target)),
+                "set oa:end = oa:start + the length of oa:exact in characters (code points, not bytes), "
+                "or rebuild the file from a card", error_id="quote-offsets")
 
 
 def _check_terms(path: Path, graphs, vocab) -> None:

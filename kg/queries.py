@@ -104,6 +104,8 @@ def queries_dir() -> Path:
 def find_queries(directory: str | Path | None = None) -> dict[str, Query]:
     """Every `*.rq` of the library by name (the file stem), parsed and checked."""
     folder = Path(directory) if directory else queries_dir()
+    if not folder.is_dir():
+        raise InputNotFoundError(f"no query folder {folder}", str(folder), "give a folder of .rq files to --dir")
     return {path.stem: parse_query(path) for path in sorted(folder.glob("*.rq"))}
 
 
@@ -131,10 +133,8 @@ def parse_query(path: str | Path, text: str | None = None) -> Query:
     """Read a query file's header and check it against the query (see check_query)."""
     path = Path(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputNotFoundError(f"cannot read {path}: {exc}", str(path), "check the file") from None
+        from .files import read_text_input
+        text = read_text_input(path, "query file")   # not found, empty, binary, not UTF-8, too large
     query = Query(name=path.stem, path=path, text=text)
     last_key = None
     values: dict[str, list[str]] = {}
@@ -202,7 +202,10 @@ def select_variables(text: str, where: str = "") -> list[str]:
     try:
         result = _EMPTY.query(text)
     except SyntaxError as exc:
-        raise QueryError(f"the query does not parse: {exc}", where, "fix the SPARQL syntax") from None
+        at = re.search(r"at (\d+):(\d+)", str(exc))   # pyoxigraph: 'error at LINE:COLUMN: …'
+        if at and isinstance(where, str):
+            where = Location(where, int(at.group(1)), int(at.group(2)))
+        raise QueryError(f"the query does not parse: {exc}", where, "fix the SPARQL syntax at that line and column") from None
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("the query is not a SELECT", where, "library queries are SELECT queries")
     return [v.value for v in result.variables]
@@ -272,15 +275,15 @@ def to_term(param: Param, value: str, query_name: str = ""):
         return ox.Literal(value)
     if param.type == "date":
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):   # ASCII digits: \d takes any script
                 raise ValueError
             date.fromisoformat(value)
         except ValueError:
             raise bad("not a date", "write the date as YYYY-MM-DD, e.g. 2024-05-19") from None
         return ox.Literal(value, datatype=XSD_DATE)
     if param.type == "integer":
-        if not re.fullmatch(r"[+-]?\d+", value.strip()):
-            raise bad("not an integer", "write a whole number, e.g. 30")
+        if not re.fullmatch(r"[+-]?[0-9]{1,4000}", value.strip()):   # Python's int() stops at 4300 digits
+            raise bad("not an integer", "write a whole number (ASCII digits, at most 4000), e.g. 30")
         return ox.Literal(str(int(value)), datatype=XSD_INTEGER)
     raise bad(f"unknown type {param.type}", "fix the query's header")  # pragma: no cover - checked at parse
 

@@ -55,7 +55,7 @@ def test_export_to_file(store, tmp_path):
 def test_unknown_policy_exits_2(store):
     result = runner.invoke(app, ["export", "--format", "nq", "--policy", "nobody", "--store", str(store)])
     assert result.exit_code == 2
-    assert result.output.splitlines()[0] == "error[unknown-policy]: no policy 'nobody' in the store"
+    assert result.output.splitlines()[0] == "error[PKG-E035 unknown-policy]: no policy 'nobody' in the store"
 
 
 def test_bad_card_exits_2_without_traceback(tmp_path):
@@ -65,23 +65,23 @@ def test_bad_card_exits_2_without_traceback(tmp_path):
                     encoding="utf-8")
     result = runner.invoke(app, ["build", str(card), "--store", str(tmp_path / "s")])
     assert result.exit_code == 2
-    assert result.output.splitlines()[0] == "error[unknown-term]: 'dpv:DirectMarketting' is not a term of DPV 2.3"
+    assert result.output.splitlines()[0] == "error[PKG-E012 unknown-term]: 'dpv:DirectMarketting' is not a term of DPV 2.3"
     assert "Traceback" not in result.output and "did you mean 'dpv:DirectMarketing'" in result.output
 
 
 def test_missing_input_exits_2(tmp_path):
     result = runner.invoke(app, ["build", str(tmp_path / "nope.yaml"), "--store", str(tmp_path / "s")])
-    assert result.exit_code == 2 and result.output.startswith("error[file-not-found]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E013 file-not-found]")
 
 
 def test_missing_store_exits_3(tmp_path):
     result = runner.invoke(app, ["list", "--store", str(tmp_path / "none")])
-    assert result.exit_code == 3 and result.output.startswith("error[no-store]")
+    assert result.exit_code == 3 and result.output.startswith("error[PKG-E030 no-store]")
 
 
 def test_unknown_format_exits_2(store):
     result = runner.invoke(app, ["export", "--format", "rdfxml", "--store", str(store)])
-    assert result.exit_code == 2 and result.output.startswith("error[unknown-format]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E036 unknown-format]")
 
 
 def test_build_with_a_full_dpv_copy(tmp_path):

@@ -163,9 +163,9 @@ def test_cli_out_file_and_errors(built_store, tmp_path):
     assert ok.exit_code == 0 and out.read_text(encoding="utf-8").startswith("aspect,item")
     twice = runner.invoke(app, ["compare", "whiteprovider", "whiteprovider@2024-05-19", "--store",
                                 str(built_store[0])])
-    assert twice.exit_code == 2 and "error[diff-input]" in twice.output
+    assert twice.exit_code == 2 and "error[PKG-E075 diff-input]" in twice.output
     unknown = runner.invoke(app, ["compare", "nobody", "--store", str(built_store[0])])
-    assert unknown.exit_code == 2 and "error[unknown-policy]" in unknown.output
+    assert unknown.exit_code == 2 and "error[PKG-E035 unknown-policy]" in unknown.output
 
 
 def test_unknown_format_is_a_usage_error(built_store):

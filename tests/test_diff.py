@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from kg import namespaces as ns
 from kg.cli.main import app
 from kg.diff import diff_sides, diff_targets, load_side, render, to_dict
-from kg.errors import KgError
+from kg.errors import KgError, code_of
 
 from .conftest import DATA, FIXTURES, VERSION_CARD, VERSIONS
 
@@ -216,7 +216,7 @@ def test_cli_one_slug_is_previous_against_latest(versions_store):
 def test_cli_errors_exit_2(versions_store, args, error_id):
     result = runner.invoke(app, ["diff", *args, "--store", str(versions_store), "--no-findings"])
     assert result.exit_code == 2, result.output
-    assert f"error[{error_id}]" in result.output
+    assert f"error[{code_of(error_id)} {error_id}]" in result.output
 
 
 def test_rdf_file_with_two_policies_is_refused(tmp_path, versions_store):

@@ -142,7 +142,7 @@ def test_error_text_has_what_where_fix(minimal_card, vocabulary):
     with pytest.raises(UnknownTermError) as exc:
         load_card(minimal_card, vocabulary=vocabulary)
     text = str(exc.value)
-    assert re.search(r"^error\[unknown-term\]: 'pd:EmailAdress' is not a term of DPV 2\.3", text)
+    assert re.search(r"^error\[PKG-E012 unknown-term\]: 'pd:EmailAdress' is not a term of DPV 2\.3", text)
     assert re.search(r"where: .*minimal\.yaml:\d+:\d+", text) and "fix:   did you mean 'pd:EmailAddress'" in text
 
 

@@ -283,19 +283,19 @@ def test_cli_query_table_in_french(built_store, tmp_path):
 
 
 @pytest.mark.parametrize("args, first", [
-    (["query", "no-such-query"], f"error[unknown-query]: no query named 'no-such-query' in {QUERIES}"),
-    (["query", "{ECHO}", "--param", "nope=1"], "error[unknown-param]: query 'echo' has no parameter 'nope'"),
-    (["query", "{GOOD}"], "error[missing-param]: query 'q' needs the parameter 'purpose'"),
-    (["query", "{ECHO}", "--param", "day=tomorrow"], "error[bad-param]: --param day='tomorrow': not a date"),
-    (["query", "{ECHO}", "--param", "term=x } DROP ALL {"], "error[bad-param]: --param term='x } DROP ALL {': "
+    (["query", "no-such-query"], f"error[PKG-E060 unknown-query]: no query named 'no-such-query' in {QUERIES}"),
+    (["query", "{ECHO}", "--param", "nope=1"], "error[PKG-E062 unknown-param]: query 'echo' has no parameter 'nope'"),
+    (["query", "{GOOD}"], "error[PKG-E063 missing-param]: query 'q' needs the parameter 'purpose'"),
+    (["query", "{ECHO}", "--param", "day=tomorrow"], "error[PKG-E064 bad-param]: --param day='tomorrow': not a date"),
+    (["query", "{ECHO}", "--param", "term=x } DROP ALL {"], "error[PKG-E064 bad-param]: --param term='x } DROP ALL {': "
                                                            "not an IRI or a CURIE with a known prefix"),
-    (["query", "{ECHO}", "--param", "text"], "error[bad-param]: --param 'text' is not name=value"),
-    (["query", "{ECHO}", "--policy", "whiteprovider"], "error[unknown-param]: query 'echo' has no 'policy' "
+    (["query", "{ECHO}", "--param", "text"], "error[PKG-E064 bad-param]: --param 'text' is not name=value"),
+    (["query", "{ECHO}", "--policy", "whiteprovider"], "error[PKG-E062 unknown-param]: query 'echo' has no 'policy' "
                                                        "parameter, so --policy does not apply"),
     (["query", "{GOOD}", "-P", "purpose=dpv:Marketing", "--policy", "nobody"],
-     "error[unknown-policy]: no policy 'nobody' in the store"),
-    (["query", "{ECHO}", "--format", "xml"], "error[usage]: --format xml is not one of table, csv, tsv, json"),
-    (["query", "missing.rq"], "error[file-not-found]: no query file missing.rq"),
+     "error[PKG-E035 unknown-policy]: no policy 'nobody' in the store"),
+    (["query", "{ECHO}", "--format", "xml"], "error[PKG-E090 usage]: --format xml is not one of table, csv, tsv, json"),
+    (["query", "missing.rq"], "error[PKG-E013 file-not-found]: no query file missing.rq"),
 ])
 def test_cli_usage_errors_exit_2(built_store, tmp_path, args, first):
     files = {"{ECHO}": str(write_query(tmp_path, ECHO, "echo")), "{GOOD}": str(write_query(tmp_path, GOOD))}
@@ -312,7 +312,7 @@ def test_cli_missing_param_lists_the_params(built_store, tmp_path):
 
 def test_cli_query_missing_store_exits_3(tmp_path):
     result = _cli("query", str(write_query(tmp_path, ECHO, "echo")), "--store", str(tmp_path / "none"))
-    assert result.exit_code == 3 and result.output.startswith("error[no-store]")
+    assert result.exit_code == 3 and result.output.startswith("error[PKG-E030 no-store]")
 
 
 # --- properties: any literal value is bound, never pasted -------------------------------------------------

@@ -243,7 +243,7 @@ def test_no_java_exits_3(store):
     done = subprocess.run([sys.executable, "-m", "kg", "reason", "--policy", "whiteprovider", "--store", str(store)],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 3, done.stderr
-    assert done.stderr.startswith("error[java-missing]: the reasoners (HermiT, Pellet) need Java")
+    assert done.stderr.startswith("error[PKG-E080 java-missing]: the reasoners (HermiT, Pellet) need Java")
     assert "Traceback" not in done.stderr and "docs/reasoning.md" in done.stderr
 
 
@@ -264,7 +264,7 @@ def test_pellet_runs_or_says_why(store):
     result = runner.invoke(app, ["reason", "--reasoner", "pellet", "--policy", "unsatisfiable", "--store", str(store),
                                  "--dry-run", "--format", "json"])
     if result.exit_code == 2:
-        assert result.output.startswith("error[reasoner-unavailable]: Pellet ")
+        assert result.output.startswith("error[PKG-E082 reasoner-unavailable]: Pellet ")
         assert "use --reasoner hermit" in result.output
     else:
         assert result.exit_code == 1, result.output
@@ -273,7 +273,7 @@ def test_pellet_runs_or_says_why(store):
 
 def test_unknown_reasoner_exits_2(store):
     result = runner.invoke(app, ["reason", "--reasoner", "fact++", "--store", str(store)])
-    assert result.exit_code == 2 and result.output.startswith("error[unknown-reasoner]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E081 unknown-reasoner]")
 
 
 def test_library_reason_on_a_file(vocabulary):

@@ -126,7 +126,7 @@ def test_bad_iri_is_rejected_before_anything_is_sent(server, tmp_path):
     query = load_query(str(write_query(tmp_path, ECHO, "echo")))
     result = runner.invoke(app, ["query", str(query.path), "--param", "term=http://x/> } ; DROP ALL ; { <http://y",
                                  "--endpoint", server.query_url])
-    assert result.exit_code == 2 and result.output.startswith("error[bad-param]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E064 bad-param]")
     assert endpoint.last_query is None
 
 
@@ -187,7 +187,7 @@ def test_unreachable_endpoint_exits_3(built_store):
                  ["push", "--endpoint", url, "--store", str(built_store[0])]):
         result = runner.invoke(app, args)
         assert result.exit_code == 3, result.output
-        assert result.output.startswith(f"error[endpoint-unreachable]: no answer from the ")
+        assert result.output.startswith(f"error[PKG-E065 endpoint-unreachable]: no answer from the ")
         assert "fix:   start the server" in result.output
 
 
@@ -198,7 +198,7 @@ def test_refused_credentials_exit_3(stub, built_store, status):
                  ["push", "--endpoint", url, "--store", str(built_store[0])]):
         result = runner.invoke(app, args)
         assert result.exit_code == 3, result.output
-        assert result.output.startswith("error[endpoint-auth]:") and str(status) in result.output.splitlines()[0]
+        assert result.output.startswith("error[PKG-E066 endpoint-auth]:") and str(status) in result.output.splitlines()[0]
         assert f"--user NAME and set the environment variable {PASSWORD_ENV}" in result.output
 
 
@@ -215,7 +215,7 @@ def test_user_without_password_exits_3(stub, monkeypatch):
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     url, _ = stub()
     result = runner.invoke(app, ["query", "policy-versions", "--endpoint", url, "--user", "alice"])
-    assert result.exit_code == 3 and result.output.startswith("error[endpoint-auth]: --user alice is given")
+    assert result.exit_code == 3 and result.output.startswith("error[PKG-E066 endpoint-auth]: --user alice is given")
     assert PASSWORD_ENV in result.output
 
 
@@ -236,7 +236,7 @@ def test_credentials_come_from_the_environment(stub, built_store, monkeypatch):
 def test_graph_store_unknown_exits_2(built_store):
     result = runner.invoke(app, ["push", "--endpoint", "http://127.0.0.1:9/somewhere", "--store",
                                  str(built_store[0])])
-    assert result.exit_code == 2 and result.output.startswith("error[graph-store-unknown]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E068 graph-store-unknown]")
 
 
 @pytest.mark.parametrize("endpoint, user, graph_store", [

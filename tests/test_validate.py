@@ -93,8 +93,8 @@ def test_card_findings_point_to_the_card_line(tmp_path):
 
 
 @pytest.mark.parametrize("old,new,first", [
-    ("  title: Politique", "  title: [Politique", "error[yaml-syntax]"),
-    ("dpv:hasPurpose: dpv:DirectMarketing", "dpv:hasPurpose: dpv:DirectMarketting", "error[unknown-term]"),
+    ("  title: Politique", "  title: [Politique", "error[PKG-E002 yaml-syntax]"),
+    ("dpv:hasPurpose: dpv:DirectMarketing", "dpv:hasPurpose: dpv:DirectMarketting", "error[PKG-E012 unknown-term]"),
 ])
 def test_bad_card_exits_2(tmp_path, old, new, first):
     card = _card_with(tmp_path, old, new)
@@ -108,14 +108,14 @@ def test_bad_turtle_exits_2(tmp_path):
     ttl = tmp_path / "broken.ttl"
     ttl.write_text("@prefix dpv: <https://w3id.org/dpv#> .\n<urn:x> a dpv:PrivacyNotice ;\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(ttl)])
-    assert result.exit_code == 2 and result.output.startswith("error[rdf-syntax]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E019 rdf-syntax]")
 
 
 def test_missing_file_and_unknown_profile_exit_2(tmp_path):
     result = runner.invoke(app, ["validate", str(tmp_path / "missing.yaml")])
-    assert result.exit_code == 2 and result.output.startswith("error[file-not-found]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E013 file-not-found]")
     result = runner.invoke(app, ["validate", str(WHITE), "--profile", "hipaa"])
-    assert result.exit_code == 2 and result.output.startswith("error[unknown-profile]")
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E040 unknown-profile]")
 
 
 def test_turtle_report_is_a_standard_validation_report():

@@ -71,7 +71,7 @@ def test_generate_is_deterministic_and_matches_the_shipped_table(tmp_path):
 def test_generate_from_a_missing_folder_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["generate", "--from", str(tmp_path / "nope"), "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert "error[dpv-file-missing]" in result.output
+    assert "error[PKG-E051 dpv-file-missing]" in result.output
 
 
 # --- API -------------------------------------------------------------------------------------------
@@ -152,14 +152,14 @@ def test_fetch_hash_mismatch_deletes_the_file(mirror, tmp_path):
     cache = tmp_path / "cache"
     result = CliRunner().invoke(app, ["fetch", "--base-url", url, "--cache-dir", str(cache)])
     assert result.exit_code == 3
-    assert "error[dpv-hash-mismatch]: pd.ttl" in result.output
+    assert "error[PKG-E053 dpv-hash-mismatch]: pd.ttl" in result.output
     assert not (cache / "pd.ttl").exists()
 
 
 def test_fetch_network_down_is_an_environment_error(tmp_path):
     result = CliRunner().invoke(app, ["fetch", "--base-url", "http://127.0.0.1:9", "--cache-dir", str(tmp_path)])
     assert result.exit_code == 3
-    assert "error[dpv-fetch-failed]" in result.output
+    assert "error[PKG-E052 dpv-fetch-failed]" in result.output
 
 
 def test_fetch_unknown_version_is_a_usage_error(tmp_path):

@@ -12,7 +12,8 @@ from rich.table import Table
 from ..build import DEFAULT_DATA, build, input_files
 from ..inventory import latest_versions, list_policies
 from ..stores.oxigraph import DEFAULT_STORE, open_store
-from .main import app, err, report_errors, vocab_dir_option
+from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
+                   report_errors, vocab_dir_option)
 
 out = Console(highlight=False, soft_wrap=True)
 
@@ -25,11 +26,14 @@ def build_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Where the embedded store is written."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    max_input_size: Optional[str] = max_input_size_option(),
+    allow_remote_context: bool = allow_remote_context_option(),
 ) -> None:
     """Load every policy under PATHS (default data/) into the embedded store, replacing it atomically.
 
     Example: policykg build data/policies --store .policykg/store
     """
+    apply_input_options(max_input_size, allow_remote_context)
     paths = paths or [DEFAULT_DATA]
     total = len(input_files(paths))
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

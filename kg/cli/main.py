@@ -4,25 +4,29 @@ Exit codes (also in the README):
   0  done (the policy conforms)
   1  findings at or above the chosen level (validate); an inconsistent policy (reason)
   2  usage or input error: bad option, unreadable or unparsable file, unknown term/policy/format
-  3  environment error: store locked, endpoint unreachable, network, missing optional dependency, no Java
+  3  environment error: store locked or busy, endpoint unreachable or slow, network, disk full, missing dependency, no Java
+  130 interrupted (SIGINT, SIGTERM) after the command's clean-up
 Results go to stdout, progress and errors to stderr. A traceback is shown only with --debug.
 """
 from __future__ import annotations
 
+import errno
 import functools
+import signal
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 
-from ..errors import EXIT_USAGE, KgError
+from ..errors import EXIT_USAGE, DiskFullError, InterruptedError_, KgError, KgWarning
 
 EXIT_CODES_HELP = ("Exit codes: 0 done; 1 findings (validate, reason); 2 usage or input error (bad option, "
                    "unreadable or invalid file, unknown term); 3 environment error (store locked, endpoint "
-                   "unreachable, network, no Java).")
+                   "unreachable, network, disk full, no Java); 130 interrupted.")
 
 app = typer.Typer(
     name="policykg",
@@ -35,27 +39,76 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """KgWarnings print like errors (warning[PKG-W001 sunset-term]: …); others keep Python's format."""
+    if isinstance(message, KgWarning):
+        err.print(str(message), markup=False)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _terminate(signum, frame):
+    """SIGTERM unwinds like Ctrl-C, so that a build removes its half-written store generation."""
+    raise KeyboardInterrupt
+
+
 def report_errors(func):
-    """Print a KgError as what/where/fix and exit with its code; anything else is a bug."""
+    """Print a KgError as what/where/fix and exit with its code; Ctrl-C or SIGTERM exits 130 after the
+    command's own clean-up (files are written atomically); anything else is a bug."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _terminate) if _in_main_thread() else None
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", KgWarning)
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            exc = InterruptedError_("interrupted (SIGINT or SIGTERM)", " ".join(sys.argv),
+                                    "nothing was half-written: the store and --out files are as they were "
+                                    "(a push may have replaced some graphs, each whole); run the command again")
+            err.print(str(exc), markup=False)
+            raise typer.Exit(exc.exit_code) from None
         except KgError as exc:
             if _state["debug"]:
                 traceback.print_exc()
             err.print(str(exc), markup=False)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                _bug(exc)
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(f"error[bug]: {type(exc).__name__}: {exc}\n  this is a bug in policykg, please report it "
-                      f"with the command line: {' '.join(sys.argv)}\n  (run again with --debug for the traceback)",
-                      markup=False)
-            raise typer.Exit(70) from None
+            full = DiskFullError(f"no space left to write the output ({exc.strerror})", "standard output",
+                                 "free space on the disk the output goes to, or write elsewhere with --out")
+            err.print(str(full), markup=False)
+            raise typer.Exit(full.exit_code) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            _bug(exc)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     return wrapper
+
+
+def _bug(exc: Exception):
+    """Anything policykg did not expect: say so, exit 70 (called inside an except block: --debug prints it)."""
+    if _state["debug"]:
+        traceback.print_exc()
+    err.print(f"error[PKG-E099 bug]: {type(exc).__name__}: {exc}\n  this is a bug in policykg, please report "
+              f"it with the command line: {' '.join(sys.argv)}\n  (run again with --debug for the traceback)",
+              markup=False)
+    raise typer.Exit(70) from None
+
+
+def _in_main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
 
 
 def _version(value: bool) -> None:
@@ -79,6 +132,23 @@ def vocab_dir_option() -> Optional[Path]:
     return typer.Option(None, "--vocab-dir", envvar="POLICYKG_VOCAB_DIR",
                         help="A full DPV release folder (see 'policykg vocab fetch') to use instead of the "
                              "shipped term table.")
+
+
+def max_input_size_option() -> Optional[str]:
+    return typer.Option(None, "--max-input-size", envvar="POLICYKG_MAX_INPUT_SIZE",
+                        help="Refuse input files larger than this (bytes, or with K, M, G; default 64M).")
+
+
+def allow_remote_context_option() -> bool:
+    return typer.Option(False, "--allow-remote-context",
+                        help="Let JSON-LD inputs fetch a remote @context (refused by default: no network).")
+
+
+def apply_input_options(max_input_size: Optional[str], allow_remote_context: bool) -> None:
+    from ..files import set_max_input_size
+    from ..load_rdf import set_allow_remote_context
+    set_max_input_size(max_input_size)
+    set_allow_remote_context(allow_remote_context)
 
 
 # The command modules register themselves on `app` when imported.

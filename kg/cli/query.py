@@ -15,7 +15,7 @@ from ..queries import find_queries, load_query, parse_param_args, run_query
 from ..render import FORMATS, LANGS, queries_json, queries_table, render
 from ..stores import EmbeddedStore, SparqlEndpoint
 from ..stores.oxigraph import DEFAULT_STORE
-from ..stores.sparql import PASSWORD_ENV, push_graphs
+from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, push_graphs
 from .main import app, err, report_errors
 
 out = Console(highlight=False, soft_wrap=False)
@@ -28,9 +28,12 @@ def _choice(value: str, allowed, option: str) -> str:
     return value
 
 
-def _endpoint(url: str, graph_store: Optional[str], user: Optional[str]) -> SparqlEndpoint:
+def _endpoint(url: str, graph_store: Optional[str], user: Optional[str], timeout: float = TIMEOUT_S) -> SparqlEndpoint:
+    if not timeout > 0:
+        raise UsageError(f"--timeout {timeout:g} is not a positive number of seconds", None,
+                         "give --timeout SECONDS, e.g. --timeout 30", error_id="usage")
     return SparqlEndpoint(url, graph_store=graph_store, user=user,
-                          password=os.environ.get(PASSWORD_ENV) if user else None)
+                          password=os.environ.get(PASSWORD_ENV) if user else None, timeout=timeout)
 
 
 @app.command("queries")
@@ -65,6 +68,7 @@ def query_command(
                                                                           "instead of the embedded store."),
     user: Optional[str] = typer.Option(None, "--user", help=f"User for the endpoint; password from ${PASSWORD_ENV}."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to query."),
+    timeout: float = typer.Option(TIMEOUT_S, "--timeout", help="Seconds to wait for the endpoint's answer."),
     directory: Optional[Path] = typer.Option(None, "--dir", help="A folder of .rq files (default: queries/)."),
 ) -> None:
     """Run a library query (parameters are bound as RDF terms, never pasted into the text).
@@ -75,7 +79,7 @@ def query_command(
     _choice(lang, LANGS, "--lang")
     query = load_query(name, directory)
     values = parse_param_args(param)
-    backend = _endpoint(endpoint, None, user) if endpoint else EmbeddedStore(store)
+    backend = _endpoint(endpoint, None, user, timeout) if endpoint else EmbeddedStore(store)
     result = run_query(backend, query, values, policy)
     if fmt == "table":
         from ..vocab import load_vocabulary
@@ -98,13 +102,14 @@ def push_command(
                                                                            "Default: every version of every policy."),
     user: Optional[str] = typer.Option(None, "--user", help=f"User for the server; password from ${PASSWORD_ENV}."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to upload from."),
+    timeout: float = typer.Option(TIMEOUT_S, "--timeout", help="Seconds to wait for each answer of the server."),
 ) -> None:
     """Upload the vocabulary graph and the policy graphs to a SPARQL server, replacing each named graph (PUT).
 
     Example: policykg push --endpoint http://127.0.0.1:7878/query --policy whiteprovider
     """
     source = EmbeddedStore(store)
-    remote = _endpoint(endpoint, graph_store, user)
+    remote = _endpoint(endpoint, graph_store, user, timeout)
     graphs = source.push_selection(policy or None)
     remote.require_graph_store()
     # a progress bar on a terminal; plain lines otherwise (logs, pipes, tests)
@@ -114,7 +119,7 @@ def push_command(
     with progress:
         task = progress.add_task(f"push to {remote.graph_store}", total=len(graphs))
         pushed = push_graphs(remote, ((g, source.graph_triples(g)) for g in graphs),
-                             lambda g, n: progress.advance(task))
+                             lambda g, n: progress.advance(task), names=graphs)
     total = sum(p.triples for p in pushed)
     for p in pushed:
         err.print(f"  {p.graph}  {p.triples} triples  {p.seconds:.2f} s")

@@ -13,7 +13,8 @@ from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from ..report import FORMATS, render
 from ..stores.oxigraph import DEFAULT_STORE, open_store
 from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, validate_paths, validate_store
-from .main import app, err, report_errors, vocab_dir_option
+from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
+                   report_errors, vocab_dir_option)
 
 
 def _profiles(values: list[str] | None) -> list[str] | str:
@@ -38,6 +39,8 @@ def validate_command(
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
+    max_input_size: Optional[str] = max_input_size_option(),
+    allow_remote_context: bool = allow_remote_context_option(),
 ) -> None:
     """Check policies against the legal profiles before they are published.
 
@@ -46,6 +49,7 @@ def validate_command(
 
     Example: policykg validate data/policies/whiteprovider/2024-05-19.yaml --profile gdpr --lang fr
     """
+    apply_input_options(max_input_size, allow_remote_context)
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'", None, "use one of " + ", ".join(FORMATS), error_id="unknown-format")
     if lang not in ("en", "fr"):

@@ -97,7 +97,8 @@ def term(curie: str = typer.Argument(..., help="A CURIE or IRI, e.g. dpv:Purpose
         v = vocab.load_vocabulary()
         if not v.exists(curie):
             raise vocab.VocabError(f"'{curie}' is not a term of DPV {v.version} or of the extension",
-                                   fix="did you mean " + ", ".join(f"'{s}'" for s in v.suggest(curie)) + "?",
+                                   fix=("did you mean " + ", ".join(f"'{s}'" for s in close) + "?") if (close := v.suggest(curie))
+                                   else "check the spelling against the DPV documentation",
                                    error_id="unknown-term")
     except KgError as err:
         _fail(err)

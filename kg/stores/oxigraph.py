@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -75,11 +76,24 @@ class StoreBuilder:
 
     def __init__(self, path: str | Path = DEFAULT_STORE):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {self.path.parent}: {exc.strerror}", str(self.path),
+                             "choose a --store path in a folder you can write to") from None
+        self._lock_fd = lock_store(self.path)  # before the clean-up: another build's generation is not stale
+        if self.path.exists() and not self.path.is_symlink():   # say so before a whole build is written
+            self._unlock()
+            raise StoreError(f"{self.path} exists and is not a policykg store link", str(self.path),
+                             "move it away or choose another --store path")
         self._clean_stale()
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         self.generation = self.path.parent / f"{self.path.name}{_GEN}{stamp}"
-        self.store = ox.Store(str(self.generation))
+        try:
+            self.store = ox.Store(str(self.generation))
+        except BaseException:
+            self._unlock()
+            raise
         self._pending: list[ox.Quad] = []
 
     def _clean_stale(self) -> None:
@@ -120,6 +134,7 @@ class StoreBuilder:
         os.replace(tmp_link, self.path)  # the atomic swap
         if old is not None and old != self.generation.resolve():
             shutil.rmtree(old, ignore_errors=True)
+        self._unlock()
         return self.generation
 
     def abort(self) -> None:
@@ -128,3 +143,32 @@ class StoreBuilder:
         except AttributeError:
             pass
         shutil.rmtree(self.generation, ignore_errors=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)   # closing the descriptor releases the flock
+            self._lock_fd = None
+
+
+def lock_store(path: Path) -> int | None:
+    """Take the store's build lock (`.<name>.lock` beside it, fcntl.flock) or refuse: two builds writing
+    generations beside one store would remove each other's. The kernel releases it when the process ends,
+    even by SIGKILL. Returns the descriptor to close, or None where flock does not exist (Windows)."""
+    if sys.platform == "win32":  # pragma: no cover
+        return None
+    import fcntl
+    lock = path.parent / f".{path.name}.lock"
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot write in the store folder {path.parent}: {exc.strerror}", str(lock),
+                         "choose a --store path in a folder you can write to") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreError(f"another build is writing the store {path}", str(lock),
+                         "wait until it ends, then run the build again (the store is never half-written)",
+                         error_id="store-busy") from None
+    return fd

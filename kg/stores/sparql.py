@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -42,6 +43,15 @@ class EndpointUnreachableError(EndpointError):
 
 class EndpointAuthError(EndpointError):
     id = "endpoint-auth"
+
+
+class EndpointTimeoutError(EndpointUnreachableError):
+    id = "endpoint-timeout"
+
+
+class PushIncompleteError(EndpointError):
+    """A push that stopped after some graphs were replaced: it says which went, which did not."""
+    id = "push-incomplete"
 
 
 class GraphStoreUnknownError(UsageError):
@@ -151,6 +161,13 @@ class SparqlEndpoint:
 
     def __init__(self, url: str, *, graph_store: str | None = None, user: str | None = None,
                  password: str | None = None, timeout: float = TIMEOUT_S):
+        try:
+            parts = urllib.parse.urlsplit(url)
+            parts.port   # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            raise UsageError(f"--endpoint {url} is not a valid URL ({exc})", url,
+                             "write it as http://HOST:PORT/PATH, e.g. http://127.0.0.1:7878/query",
+                             error_id="usage") from None
         self.url = url
         self.user = user
         self.password = password
@@ -180,12 +197,17 @@ class SparqlEndpoint:
             wrapper.setCredentials(self.user, self.password)
         self.last_query = sent
         try:
-            data = wrapper.queryAndConvert()
+            with warnings.catch_warnings():   # SPARQLWrapper warns on an unexpected content type: we say it below
+                warnings.simplefilter("ignore")
+                data = wrapper.queryAndConvert()
+        except ValueError:   # JSON that does not parse, under a JSON content type
+            data = None
         except Exception as exc:  # noqa: BLE001 - SPARQLWrapper raises urllib and its own errors
             raise self._error(exc, "query") from None
-        if not isinstance(data, dict) or "head" not in data:
+        if not isinstance(data, dict) or not isinstance(data.get("head"), dict):
             raise EndpointError(f"{self.url} did not answer with SPARQL JSON results", self.url,
-                                "check that the URL is the server's SPARQL query endpoint")
+                                "check that the URL is the server's SPARQL query endpoint (not its web page "
+                                "or a proxy's login page)")
         columns = list(data["head"].get("vars", []))
         rows = [tuple(term_from_json(b[c]) if c in b else None for c in columns)
                 for b in data.get("results", {}).get("bindings", [])]
@@ -263,6 +285,9 @@ class SparqlEndpoint:
                                  url, "check the URL (the query endpoint and --graph-store are different "
                                       "URLs on most servers) and the server's log")
         reason = getattr(exc, "reason", exc)
+        if isinstance(exc, (socket.timeout, TimeoutError)) or isinstance(reason, (socket.timeout, TimeoutError)):
+            return EndpointTimeoutError(f"the {what} at {url} did not answer within {self.timeout:g} s", url,
+                                        "try again later, or give the server more time with --timeout SECONDS")
         if isinstance(exc, (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError, OSError)):
             return EndpointUnreachableError(f"no answer from the {what} at {url} ({reason})", url,
                                             "start the server or check the URL and port; leave out --endpoint "
@@ -305,15 +330,34 @@ class PushedGraph:
 
 
 def push_graphs(endpoint: SparqlEndpoint, graphs: Iterable[tuple[str, list]],
-                progress: Callable[[str, int], None] | None = None) -> list[PushedGraph]:
+                progress: Callable[[str, int], None] | None = None,
+                names: list[str] | None = None) -> list[PushedGraph]:
     """PUT each (graph IRI, pyoxigraph triples) to the endpoint's graph store; `progress(graph, triples)`
-    is called after each one."""
+    is called after each one. A failure after some graphs went is a PushIncompleteError that lists the
+    graphs replaced and those not (`names`: every graph of the push, for that list)."""
     out = []
     for graph, triples in graphs:
         start = time.perf_counter()
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
-        endpoint.put_graph(graph, data)
+        try:
+            endpoint.put_graph(graph, data)
+        except EndpointError as exc:
+            if not out:
+                raise   # nothing changed on the server: the plain error says it all
+            raise _incomplete(exc, graph, out, names) from None
         out.append(PushedGraph(graph, len(triples), time.perf_counter() - start))
         if progress:
             progress(graph, len(triples))
     return out
+
+
+def _incomplete(exc: EndpointError, graph: str, done: list[PushedGraph], names: list[str] | None) -> PushIncompleteError:
+    went = [p.graph for p in done]
+    left = [g for g in (names or []) if g not in went and g != graph] if names else []
+    total = f" of {len(names)}" if names else ""
+    return PushIncompleteError(
+        f"the push stopped at graph {len(went) + 1}{total} ({graph}): {exc.what}",
+        exc.where,
+        f"replaced on the server: {', '.join(went)}; not pushed: {', '.join([graph] + left)}. "
+        "Fix the cause, then run the same push again: it is safe, each graph is replaced whole (PUT), "
+        "never duplicated")
