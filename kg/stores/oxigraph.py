@@ -7,6 +7,7 @@ killed leaves the previous store as it was (the half-written generation is remov
 """
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import time
@@ -68,6 +69,28 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> o
                          error_id="store-locked") from None
 
 
+class _ChunkReader(io.RawIOBase):
+    """A readable binary stream over an iterable of byte chunks (for the bulk loader)."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks = iter(chunks)
+        self._current = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._current:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._current = memoryview(chunk)
+        n = min(len(buffer), len(self._current))
+        buffer[:n] = self._current[:n]
+        self._current = self._current[n:]
+        return n
+
+
 class StoreBuilder:
     """Write a new store generation beside `path`; `commit()` swaps it in, `abort()` throws it away."""
 
@@ -97,6 +120,13 @@ class StoreBuilder:
         if len(self._pending) >= self.BATCH:
             self._write_pending()
         return len(quads)
+
+    def load_nquads(self, chunks: Iterable[bytes]) -> None:
+        """Stream N-Quads text (an iterable of byte chunks, each ending at a line end) into the store with
+        the bulk loader, without holding it all in memory."""
+        self._write_pending()
+        self.store.bulk_load(input=io.BufferedReader(_ChunkReader(chunks), buffer_size=1 << 20),
+                             format=ox.RdfFormat.N_QUADS)
 
     def _write_pending(self) -> None:
         # each bulk_extend writes its own files: fewer, larger batches load ~1.5x faster (measured)
