@@ -89,6 +89,8 @@ def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
         return [_to_python(item, path + (i,), pos) for i, item in enumerate(node.value)]
     # scalars: keep dates as the text the author wrote; convert numbers and booleans
     tag = node.tag
+    if tag == "tag:yaml.org,2002:str":  # most scalars: no suffix tests
+        return node.value
     if tag.endswith(":int"):
         return int(node.value.replace("_", ""), 0) if node.value[:2].lower() in ("0x", "0o") else int(node.value.replace("_", ""))
     if tag.endswith(":float"):
