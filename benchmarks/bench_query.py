@@ -72,14 +72,15 @@ def child(args: list[str]) -> dict:
     return {"median_ms": statistics.median(times) * 1000, "rows": rows, "runs": runs}
 
 
-def run(sizes: list[int], scratch: Path, repeat: int, timeout: float) -> tuple[dict, str]:
+def run(sizes: list[int], scratch: Path, repeat: int, timeout: float, in_process: bool = False) -> tuple[dict, str]:
     all_cases = cases()
     results: dict = {}
     for n in sizes:
         path = store(n, scratch)
         for name, mode, params in all_cases:
             try:
-                r = run_child(SCRIPT, [name, str(path), json.dumps(params), str(repeat)], timeout=timeout)
+                child_args = [name, str(path), json.dumps(params), str(repeat)]
+                r = child(child_args) if in_process else run_child(SCRIPT, child_args, timeout=timeout)
             except subprocess.TimeoutExpired:
                 r = {"median_ms": None, "rows": None, "timeout": timeout}
             results.setdefault(f"{name} ({mode})", {})[n] = r
@@ -136,12 +137,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, help="one size (same as --sizes N)")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a query is stopped")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the queries in this process, without --timeout (quick check on small stores)")
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     sizes = [args.n] if args.n else [int(x) for x in args.sizes.split(",") if x]
     facts = machine()
-    results, text = run(sizes, args.scratch, args.repeat, args.timeout)
+    results, text = run(sizes, args.scratch, args.repeat, args.timeout, args.in_process)
     section = (f"## 3. Query: library queries on the embedded store\n\n{machine_line(facts)}\n\n"
                "Store: the two seeds + N synthetic policies (+ the vocabulary graph). *corpus*: the query over every "
                "policy; *policy*: bound to one policy (whiteprovider). Median of up to "
