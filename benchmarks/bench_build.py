@@ -8,8 +8,9 @@ Each measured step runs in its own Python process (peak RSS is that process's, p
   query and export benchmarks);
 - raw: `pyoxigraph.Store.bulk_load` of the very same quads as one N-Quads file (dumped from that store,
   not timed) into a new store: the practical limit of the store;
-- naive: what a user would write with rdflib: each card loaded (kg.load_card, the same checks) and mapped
-  into one rdflib Dataset (Graph.add per triple), serialised as N-Quads, and loaded into Oxigraph.
+- naive: what a user would write with rdflib: each card loaded (kg.load_card: the same YAML parser and
+  checks) and mapped into one rdflib Dataset (Graph.add per triple), serialised as N-Quads, and loaded
+  into Oxigraph with `Store.load` (the ordinary transactional load).
 """
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ def child(args: list[str]) -> dict:
                     graph.add(triple)
             data = ds.serialize(format="nquads", encoding="utf-8")
             store = ox.Store(str(target_store))
-            store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            store.load(data, format=ox.RdfFormat.N_QUADS)  # the ordinary (transactional) load
             store.flush()
             quads = len(store)
             del store
