@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run: " + ",".join(SECTIONS))
     parser.add_argument("--naive-max", type=int, default=1000)
     parser.add_argument("--query-max", type=int, default=10000, help="largest size the query benchmark runs at")
+    parser.add_argument("--export-n", type=int, default=None, help="size for the export benchmark "
+                        "(default: 10000 if among the sizes, else the largest)")
     parser.add_argument("--validate-n", type=int, default=None, help="size for the validation benchmark "
                         "(default: 10000 if among the sizes, else the largest)")
     parser.add_argument("--quick", action="store_true", help="a check that the scripts run (the test suite's "
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         "validate": (HERE / "validate_corpus.py", ["--n", str(args.validate_n or mid)] + common),
         "query": (HERE / "bench_query.py", ["--sizes", ",".join(str(n) for n in sizes if n <= args.query_max)]
                   + common + (["--in-process", "--repeat", "1"] if args.quick else [])),
-        "export": (HERE / "bench_export.py", ["--n", str(mid)] + common),
+        "export": (HERE / "bench_export.py", ["--n", str(args.export_n or mid)] + common),
         "reason": (HERE / "bench_reason.py", common),
     }
     for name in only:
