@@ -208,3 +208,12 @@ def test_parallel_build_reports_the_first_bad_card(tmp_path):
         build([corpus / "policies"], store=tmp_path / "store")
     assert str(raised.value) == str(expected.value)
     assert not (tmp_path / "store").exists()
+
+
+def test_bulk_loads_in_several_batches_give_the_same_store(tmp_path, monkeypatch):
+    """The store is written by one bulk load per BULK_BYTES of N-Quads: many small ones give the same quads."""
+    from kg.stores.oxigraph import StoreBuilder
+    build([DATA], store=tmp_path / "one")
+    monkeypatch.setattr(StoreBuilder, "BULK_BYTES", 10_000)
+    build([DATA], store=tmp_path / "many")
+    assert _quads(tmp_path / "many") == _quads(tmp_path / "one")
