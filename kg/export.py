@@ -64,10 +64,13 @@ def serialize(quads: Iterable[ox.Quad], fmt: ExportFormat) -> bytes:
 
 
 def _policy_prefixes(quads) -> dict[str, str]:
+    return _policy_prefixes_of(q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode))
+
+
+def _policy_prefixes_of(graph_iris: Iterable[str]) -> dict[str, str]:
     """A prefix per policy graph (`whiteprovider:` for <…/policy/whiteprovider/2024-05-19#>), so that
     Turtle and TriG name nodes `whiteprovider:retention`; the version is added when a slug has several."""
-    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)
-                     and q.graph_name.value.startswith(ns.POLICY_BASE)})
+    graphs = sorted({g for g in graph_iris if g.startswith(ns.POLICY_BASE)})
     versions: dict[str, list[str]] = {}
     for g in graphs:
         slug, _, version = g.removeprefix(ns.POLICY_BASE).partition("/")
@@ -213,8 +216,3 @@ def _serialize_sorted_lines(store: ox.Store, graphs: list[str], fmt: ExportForma
         b"".join(line[:-2] + f" <{g}> .\n".encode("utf-8") for line in lines) for g, lines in per_graph)
     del per_graph, blobs
     return ox.serialize(ox.parse(text, format=ox.RdfFormat.N_QUADS), format=_OX["trig"], prefixes=prefixes)
-
-
-def _policy_prefixes_of(graphs: list[str]) -> dict[str, str]:
-    return _policy_prefixes([ox.Quad(ox.NamedNode(g), ox.NamedNode(g), ox.NamedNode(g), ox.NamedNode(g))
-                             for g in graphs])
