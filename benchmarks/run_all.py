@@ -6,7 +6,8 @@
 Sections: corpus (the synthetic corpus, benchmarks/generate.py), 1 build, 2 validate
 (benchmarks/validate_corpus.py, when present), 3 query, 4 export (at 10k, or the largest size), 5 reason
 (benchmarks/bench_reason.py, when present). Each section writes its Markdown to --results-dir/<section>.md;
-RESULTS.md is assembled from the fragments there, so `--only query` re-runs one section and keeps the others
+RESULTS.md is assembled from the fragments there (and benchmarks/RESULTS-notes.md, the hand-written
+analysis of the missed targets), so `--only query` re-runs one section and keeps the others
 (resumable). A section that fails is reported as failed in RESULTS.md, the others still run.
 The corpora and stores are made once in --scratch (default /tmp/policykg-bench, outside the repository) and
 reused by the sections; 100k policies need ~40 GB of disk there.
@@ -89,6 +90,9 @@ def assemble(results_dir: Path, facts: dict, command: str) -> str:
         if status.exists() and fragment.exists() and status.read_text(encoding="utf-8").strip():
             parts.append(f"\n*This section's last run: {status.read_text(encoding='utf-8').strip()}*")
         parts.append("")
+    notes = HERE / "RESULTS-notes.md"  # the hand-written analysis of the missed targets, kept across runs
+    if notes.exists():
+        parts.append(notes.read_text(encoding="utf-8").rstrip())
     return "\n".join(parts).rstrip() + "\n"
 
 
