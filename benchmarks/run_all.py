@@ -4,7 +4,8 @@
     python benchmarks/run_all.py --sizes 1000,10000,100000 --naive-max 1000   # + the 100k build
 
 Sections: corpus (the synthetic corpus, benchmarks/generate.py), 1 build, 2 validate
-(benchmarks/validate_corpus.py, when present), 3 query, 4 export (at 10k, or the largest size), 5 reason
+(benchmarks/validate_corpus.py, when present: run with --n N --scratch DIR --out FILE.md, or --n and --out
+only if it has no --scratch; it writes its Markdown section to FILE.md), 3 query, 4 export (at 10k, or the largest size), 5 reason
 (benchmarks/bench_reason.py, when present). Each section writes its Markdown to --results-dir/<section>.md;
 RESULTS.md is assembled from the fragments there (and benchmarks/RESULTS-notes.md, the hand-written
 analysis of the missed targets), so `--only query` re-runs one section and keeps the others
@@ -39,6 +40,10 @@ def _script_section(name: str, script: Path, args: list[str], out: Path, timeout
         proc = subprocess.run(cmd, timeout=timeout, cwd=HERE.parent, text=True, capture_output=True)
     except subprocess.TimeoutExpired:
         return f"stopped after {timeout:.0f} s"
+    if proc.returncode == 2 and "unrecognized arguments" in proc.stderr and "--scratch" in args:
+        # a script (e.g. another helper's) without --scratch: run it with --n/--out only
+        keep = [a for i, a in enumerate(args) if a != "--scratch" and (i == 0 or args[i - 1] != "--scratch")]
+        return _script_section(name, script, keep, out, timeout)
     sys.stdout.write(proc.stdout[-20000:])
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-5000:])
