@@ -5,8 +5,11 @@ that fails on any input leaves the previous store exactly as it was.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from . import namespaces as ns
 from .errors import CardError, InputNotFoundError
 from .load import find_cards, load_card
 from .load_rdf import RDF_SUFFIXES, load_rdf_policies
-from .mapping import graph_iri, policy_triples
+from .mapping import graph_iri, policy_nquads
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder
 
 DEFAULT_DATA = Path("data")
@@ -23,16 +26,12 @@ DEFAULT_DATA = Path("data")
 
 @dataclass
 class PolicyGraph:
-    """One policy version ready for the store."""
+    """One policy version written to the store (its triples go straight to the store, not kept here)."""
     key: str              # slug@version
     graph_iri: str
-    triples: list[tuple]   # rdflib terms
+    triple_count: int
     path: str
     statements: int       # statements with evidence (quotes)
-
-    @property
-    def triple_count(self) -> int:
-        return len(self.triples)
 
 
 @dataclass
@@ -70,28 +69,86 @@ def input_files(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def load_policy_graphs(paths: Iterable[str | Path], *, vocabulary,
-                       progress: Callable[[str], None] | None = None) -> list[PolicyGraph]:
-    """Load and map every input; raises the first input's error (with its file:line)."""
-    graphs: list[PolicyGraph] = []
+# Cards are loaded and mapped in worker processes (fork: they share the parent's vocabulary) when there are
+# enough of them; each worker returns a card's N-Quads text, which the parent streams, in input order, into
+# the store's bulk loader. Memory stays bounded: at most _WINDOW batches are in flight.
+_PARALLEL_MIN_CARDS = 64
+_BATCH = 16
+_WINDOW = 8
+_worker_vocabulary = None
+
+
+def _map_cards(paths: list[str]) -> list[tuple | None]:
+    """Worker: load and map each card; None where the card fails (the parent reloads it to raise the error)."""
+    out: list[tuple | None] = []
+    for path in paths:
+        try:
+            policy = load_card(Path(path), vocabulary=_worker_vocabulary)
+            text, count = policy_nquads(policy)
+            out.append((policy.key, str(graph_iri(policy)), count, len(policy.statements), text.encode("utf-8")))
+        except BaseException:  # noqa: BLE001 - reported by the parent, with the exact same error
+            out.append(None)
+    return out
+
+
+def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple[Path, tuple]]:
+    """(path, (key, graph IRI, triples, statements, N-Quads bytes)) for each card, in order; raises the
+    first card's error, as a serial load would."""
+    global _worker_vocabulary
+    if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and "fork" in multiprocessing.get_all_start_methods():
+        _worker_vocabulary = vocabulary
+        batches = [[str(p) for p in cards[i:i + _BATCH]] for i in range(0, len(cards), _BATCH)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: deque = deque()
+            next_batch = 0
+            while pending or next_batch < len(batches):
+                while next_batch < len(batches) and len(pending) < _WINDOW:
+                    pending.append((next_batch, pool.apply_async(_map_cards, (batches[next_batch],))))
+                    next_batch += 1
+                index, job = pending.popleft()
+                for path, result in zip(cards[index * _BATCH:(index + 1) * _BATCH], job.get()):
+                    if result is None:
+                        load_card(path, vocabulary=vocabulary)  # raises the card's error
+                        raise CardError(f"the card {path} could not be loaded", str(path), "run the build again "
+                                        "with --debug", error_id="invalid-card")  # pragma: no cover
+                    yield path, result
+        return
+    for path in cards:
+        policy = load_card(path, vocabulary=vocabulary)
+        text, count = policy_nquads(policy)
+        yield path, (policy.key, str(graph_iri(policy)), count, len(policy.statements), text.encode("utf-8"))
+
+
+def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Callable[[str], None] | None = None,
+                       workers: int | None = None) -> Iterator[tuple[PolicyGraph, bytes | list]]:
+    """Load and map every input, in input order: (policy, N-Quads bytes) for a card, (policy, rdflib
+    triples) for a policy of an RDF file. Raises the first input's error (with its file:line)."""
+    files = input_files(paths)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    cards = [p for p in files if p.suffix.lower() in (".yaml", ".yml")]
+    results = _card_results(cards, vocabulary, workers)
     seen: dict[str, str] = {}
-    for path in input_files(paths):
+    for path in files:
         if progress:
             progress(str(path))
         if path.suffix.lower() in (".yaml", ".yml"):
-            policy = load_card(path, vocabulary=vocabulary)
-            loaded = [PolicyGraph(policy.key, str(graph_iri(policy)), policy_triples(policy), str(path),
-                                  len(policy.statements))]
+            _, (key, iri, count, statements, data) = next(results)
+            loaded = [(PolicyGraph(key, iri, count, str(path), statements), data)]
         else:
-            loaded = [PolicyGraph(p.key, p.graph_iri, list(p.graph), p.path, p.statement_count)
+            loaded = [(PolicyGraph(p.key, p.graph_iri, len(p.graph), p.path, p.statement_count), list(p.graph))
                       for p in load_rdf_policies(path, vocabulary=vocabulary)]
-        for pg in loaded:
+        for pg, data in loaded:
             if pg.graph_iri in seen:
                 raise CardError(f"the policy {pg.key} is defined twice: in {seen[pg.graph_iri]} and in {path}",
                                 str(path), "keep one file per policy version", error_id="duplicate-policy")
             seen[pg.graph_iri] = str(path)
-            graphs.append(pg)
-    return graphs
+            yield pg, data
+
+
+def load_policy_graphs(paths: Iterable[str | Path], *, vocabulary,
+                       progress: Callable[[str], None] | None = None) -> list[PolicyGraph]:
+    """Load and map every input (without a store); raises the first input's error (with its file:line)."""
+    return [pg for pg, _ in iter_policy_graphs(paths, vocabulary=vocabulary, progress=progress)]
 
 
 def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFAULT_STORE,
@@ -104,24 +161,56 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     vocabulary = load_vocabulary(vocab_dir)
     timings["vocabulary"] = time.perf_counter() - t0
 
+    # Loading, mapping and writing overlap: cards are mapped (in worker processes) while the store's bulk
+    # loader reads their N-Quads, so "load+map" is the time spent waiting for cards beyond the store's own.
     t1 = time.perf_counter()
-    policies = load_policy_graphs(list(paths or [DEFAULT_DATA]), vocabulary=vocabulary, progress=progress)
-    timings["load+map"] = time.perf_counter() - t1
+    policies: list[PolicyGraph] = []
+    rdf_graphs: list[tuple[list, str]] = []
+    failure: list[BaseException] = []
+    waited = [0.0]
 
-    t2 = time.perf_counter()
+    def card_nquads() -> Iterator[bytes]:
+        inputs = iter_policy_graphs(list(paths or [DEFAULT_DATA]), vocabulary=vocabulary, progress=progress)
+        while True:
+            t = time.perf_counter()
+            try:
+                pg, data = next(inputs)
+            except StopIteration:
+                return
+            except BaseException as exc:  # raised after the bulk load returns (not through the Rust loader)
+                failure.append(exc)
+                return
+            finally:
+                waited[0] += time.perf_counter() - t
+            policies.append(pg)
+            if isinstance(data, bytes):
+                if progress:
+                    try:
+                        progress(f"store {pg.key}")
+                    except BaseException as exc:
+                        failure.append(exc)
+                        return
+                yield data
+            else:
+                rdf_graphs.append((data, pg.graph_iri))
+
     builder = StoreBuilder(store)
     try:
         # one vocabulary graph, so that hierarchy walks (skos:broader*) cross from extension terms to DPV
         vocab_triples = sum(builder.add_triples(g, ns.VOCAB_GRAPH) for _, g in sorted(vocabulary.graphs().items()))
-        for pg in policies:
+        builder.load_nquads(card_nquads())
+        if failure:
+            raise failure[0]
+        for triples, graph in rdf_graphs:
             if progress:
-                progress(f"store {pg.key}")
-            builder.add_triples(pg.triples, pg.graph_iri)
+                progress(f"store {graph}")
+            builder.add_triples(triples, graph)
         builder.commit()
     except BaseException:
         builder.abort()
         raise
-    timings["store"] = time.perf_counter() - t2
+    timings["load+map"] = waited[0]
+    timings["store"] = time.perf_counter() - t1 - waited[0]
     timings["total"] = time.perf_counter() - t0
     return BuildResult(Path(store), policies, vocab_triples, timings)
 

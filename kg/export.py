@@ -64,10 +64,13 @@ def serialize(quads: Iterable[ox.Quad], fmt: ExportFormat) -> bytes:
 
 
 def _policy_prefixes(quads) -> dict[str, str]:
+    return _policy_prefixes_of(q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode))
+
+
+def _policy_prefixes_of(graph_iris: Iterable[str]) -> dict[str, str]:
     """A prefix per policy graph (`whiteprovider:` for <…/policy/whiteprovider/2024-05-19#>), so that
     Turtle and TriG name nodes `whiteprovider:retention`; the version is added when a slug has several."""
-    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)
-                     and q.graph_name.value.startswith(ns.POLICY_BASE)})
+    graphs = sorted({g for g in graph_iris if g.startswith(ns.POLICY_BASE)})
     versions: dict[str, list[str]] = {}
     for g in graphs:
         slug, _, version = g.removeprefix(ns.POLICY_BASE).partition("/")
@@ -156,4 +159,60 @@ def export_store(store: ox.Store, fmt: ExportFormat, policies: list[str] | None 
         graphs += vocabulary_graphs(store)
     if not graphs:
         raise KgError("the store holds no policy", None, "run 'policykg build' first", error_id="empty-store")
-    return serialize(store_quads(store, graphs), fmt)
+    if fmt.name == "jsonld":
+        return serialize(store_quads(store, graphs), fmt)
+    return _serialize_sorted_lines(store, graphs, fmt)
+
+
+# The fast path for Turtle, TriG and N-Quads: the same bytes as `serialize`, without a Python object per quad.
+# The store dumps each graph as N-Triples; sorting those lines as bytes is sorting the triples by
+# (str(subject), str(predicate), str(object)) as `serialize` does (UTF-8 byte order is code point order, and
+# a term is never a prefix of another term followed by a character below the separating space).
+
+def _graph_lines(store: ox.Store, graph: str) -> list[bytes]:
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    lines.sort()
+    return lines
+
+
+def _line_prefixes(blobs: list[bytes]) -> dict[str, str]:
+    """`_used_prefixes` on N-Triples text: the known namespaces some IRI of the text is directly in."""
+    import re
+    used = {}
+    for prefix, iri in ns.PREFIXES.items():
+        pattern = re.compile(b"<" + re.escape(iri.encode("utf-8")) + b"[^#/>]*>")
+        if any(pattern.search(blob) for blob in blobs):
+            used[prefix] = iri
+    return used
+
+
+def _serialize_sorted_lines(store: ox.Store, graphs: list[str], fmt: ExportFormat) -> bytes:
+    ordered = sorted(set(graphs), key=lambda g: f"<{g}>")
+    per_graph = [(g, _graph_lines(store, g)) for g in ordered]
+    if fmt.name == "nq":
+        out = []
+        for g, lines in per_graph:
+            tail = f" <{g}> .".encode("utf-8")
+            out += [line[:-2] + tail for line in lines]  # "s p o ." -> "s p o <g> ."
+        return b"\n".join(out) + (b"\n" if out else b"")
+    blobs = [b"\n".join(lines) for _, lines in per_graph]
+    graph_names = "\n".join(f"<{g}>" for g in ordered).encode("utf-8")
+    prefixes = {**_line_prefixes(blobs + [graph_names]), **_policy_prefixes_of(ordered)}
+    if fmt.name == "ttl":  # one graph: the union of the selected graphs, without duplicates
+        import heapq
+        merged, last = [], None
+        for line in heapq.merge(*(lines for _, lines in per_graph)):
+            if line != last:
+                merged.append(line)
+                last = line
+        del per_graph, blobs
+        text = b"\n".join(merged) + b"\n"
+        del merged
+        return ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=_OX["ttl"], prefixes=prefixes)
+    text = b"".join(
+        b"".join(line[:-2] + f" <{g}> .\n".encode("utf-8") for line in lines) for g, lines in per_graph)
+    del per_graph, blobs
+    return ox.serialize(ox.parse(text, format=ox.RdfFormat.N_QUADS), format=_OX["trig"], prefixes=prefixes)

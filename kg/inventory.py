@@ -23,6 +23,14 @@ SELECT ?g ?notice ?id ?title (COUNT(DISTINCT ?ev) AS ?statements) (COUNT(DISTINC
   }
 } GROUP BY ?g ?notice ?id ?title ORDER BY ?g
 """
+# Selecting needs only the graphs and identifiers: no counts (which read every triple of every graph).
+_GRAPHS = """
+PREFIX dpv: <https://w3id.org/dpv#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?g ?id WHERE {
+  GRAPH ?g { ?notice a dpv:PrivacyNotice . OPTIONAL { ?notice dct:identifier ?id } }
+}
+"""
 _TRIPLES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
@@ -33,9 +41,9 @@ class PolicyInfo:
     version: str
     graph: str
     title: str
-    statements: int
-    processes: int
-    triples: int
+    statements: int | None   # None where not counted (select_policies)
+    processes: int | None
+    triples: int | None
 
 
 def list_policies(store: ox.Store) -> list[PolicyInfo]:
@@ -70,8 +78,14 @@ def latest_versions(policies: list[PolicyInfo]) -> set[str]:
 def select_policies(store: ox.Store, selectors: list[str] | None) -> list[PolicyInfo]:
     """Policies matching the selectors: SLUG (its latest version), SLUG@DATE (that version) or SLUG@*
     (every version); every version of every policy when there is no selector. An unknown one is a
-    usage error that lists what the store holds."""
-    policies = list_policies(store)
+    usage error that lists what the store holds. Titles and counts are not filled in (list_policies has them)."""
+    policies = []
+    for row in store.query(_GRAPHS):
+        graph = row["g"].value
+        key = row["id"].value if row["id"] else graph.removeprefix(ns.POLICY_BASE).replace("/", "@", 1)
+        slug, _, version = key.partition("@")
+        policies.append(PolicyInfo(key, slug, version, graph, "", None, None, None))
+    policies = sorted({p.graph: p for p in policies}.values(), key=lambda p: p.graph)
     if not selectors:
         return policies
     latest = latest_versions(policies)

@@ -102,6 +102,8 @@ def _to_python(node: yaml.Node, path: tuple, pos: _Positions) -> Any:
         return [_to_python(item, path + (i,), pos) for i, item in enumerate(node.value)]
     # scalars: keep dates as the text the author wrote; convert numbers and booleans
     tag = node.tag
+    if tag == "tag:yaml.org,2002:str":  # most scalars: no suffix tests
+        return node.value
     if tag.endswith(":int"):   # every YAML 1.1 form: 0x1F, 0o17, 0b101, 1_000, 1:30 (sexagesimal)
         return _YAML_SCALARS.construct_yaml_int(node)
     if tag.endswith(":float"):  # .inf, -.inf, .nan, 1_000.5, 1:30.5

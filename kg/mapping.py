@@ -11,6 +11,8 @@ The contract (docs/mapping.md):
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
@@ -40,103 +42,190 @@ def policy_graph(policy: Policy, graph: Graph | None = None) -> Graph:
     return g
 
 
-class _Triples(list):
-    """A list of triples with Graph's `add` spelling, so the mapping reads like rdflib code."""
-    add = list.append
+# Terms of the neutral triples `policy_terms` returns: an IRI is a plain `str`, a literal a tuple
+# (lexical form, language or None, datatype IRI or None). Both outputs are made from them: rdflib triples
+# (`policy_triples`, for validation and export) and N-Quads text (`policy_nquads`, for the store's bulk
+# load), without building an rdflib term per triple on the build path.
+_RDF_TYPE, _RDF_STATEMENT = str(RDF.type), str(RDF.Statement)
+_RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = str(RDF.subject), str(RDF.predicate), str(RDF.object)
+_RDFS_LABEL, _RDFS_COMMENT = str(RDFS.label), str(RDFS.comment)
+_XSD_LANGUAGE, _XSD_DATE, _XSD_NNI, _XSD_HEX = str(XSD.language), str(XSD.date), str(XSD.nonNegativeInteger), str(XSD.hexBinary)
+_DCT = {k: str(DCTERMS[k]) for k in ("title", "language", "identifier", "isVersionOf", "source", "description",
+                                      "format", "issued", "modified", "valid")}
+_PROV_DERIVED, _PROV_ENTITY = str(PROV.wasDerivedFrom), str(PROV.Entity)
+_PROV_PRIMARY, _PROV_GENERATED = str(PROV.hadPrimarySource), str(PROV.generatedAtTime)
+_DPV_NOTICE, _DPV_CONTROLLER, _DPV_HAS_CONTROLLER = str(DPV.PrivacyNotice), str(DPV.DataController), str(DPV.hasDataController)
+_DPV_PROCESS, _DPV_HAS_PROCESS = str(DPV.Process), str(DPV.hasProcess)
+_OA = {k: str(OA[k]) for k in ("Annotation", "motivatedBy", "describing", "hasTarget", "SpecificResource", "hasSource",
+                                "hasSelector", "TextQuoteSelector", "exact", "prefix", "suffix", "TextPositionSelector",
+                                "start", "end", "hasBody")}
+_PKX_INFERRING = str(PKX.inferring)
+_SPDX_CHECKSUM, _SPDX_CHECKSUM_CLASS = str(SPDX.checksum), str(SPDX.Checksum)
+_SPDX_ALGORITHM, _SPDX_SHA256, _SPDX_VALUE = str(SPDX.algorithm), str(SPDX.checksumAlgorithm_sha256), str(SPDX.checksumValue)
 
 
-def policy_triples(policy: Policy) -> list[tuple]:
-    """The triples of one policy version, without duplicates, in a stable order."""
-    g_iri = graph_iri(policy)
-    g = _Triples()
+def _lit(lit: Lit) -> tuple:
+    if lit.datatype and not lit.lang:
+        return (_lexical(lit.value, lit.datatype), None, lit.datatype)
+    return (lit.value, lit.lang, lit.datatype)
 
-    def node(local_id: str) -> URIRef:
-        return URIRef(f"{g_iri}#{local_id}")
+
+def policy_terms(policy: Policy) -> list[tuple]:
+    """The triples of one policy version as neutral terms, without duplicates, in a stable order."""
+    g_iri = str(graph_iri(policy))
+    base = g_iri + "#"
+    g: list[tuple] = []
+    add = g.append
 
     def obj(value):
         if isinstance(value, Term):
-            return URIRef(value.iri)
+            return value.iri
         if isinstance(value, NodeRef):
-            return node(value.id)
-        return _literal(value)
+            return base + value.id
+        return _lit(value)
 
-    notice, controller = node(Policy.NOTICE_ID), node(policy.controller_id)
-    source = URIRef(ns.source_iri(policy.slug, policy.version))
+    notice, controller = base + Policy.NOTICE_ID, base + policy.controller_id
+    source = ns.source_iri(policy.slug, policy.version)
+    language = _lit(Lit(policy.language, datatype=_XSD_LANGUAGE))
 
     # The notice and its structure.
-    g.add((notice, RDF.type, DPV.PrivacyNotice))
-    g.add((notice, DCTERMS.title, Literal(policy.title, lang=policy.language)))
-    g.add((notice, DCTERMS.language, Literal(policy.language, datatype=XSD.language)))
-    g.add((notice, DCTERMS.identifier, Literal(policy.key)))
-    g.add((notice, DCTERMS.isVersionOf, URIRef(ns.POLICY_BASE + policy.slug)))
-    g.add((notice, DCTERMS.source, URIRef(policy.source.url) if policy.source.url else source))
-    g.add((notice, PROV.wasDerivedFrom, source))
+    add((notice, _RDF_TYPE, _DPV_NOTICE))
+    add((notice, _DCT["title"], (policy.title, policy.language, None)))
+    add((notice, _DCT["language"], language))
+    add((notice, _DCT["identifier"], (policy.key, None, None)))
+    add((notice, _DCT["isVersionOf"], ns.POLICY_BASE + policy.slug))
+    add((notice, _DCT["source"], policy.source.url if policy.source.url else source))
+    add((notice, _PROV_DERIVED, source))
     for key, value in sorted(policy.dates.items()):
-        g.add((notice, DCTERMS[key], _literal(value)))
-    g.add((notice, DPV.hasDataController, controller))
-    g.add((controller, RDF.type, DPV.DataController))
+        add((notice, str(DCTERMS[key]), _lit(value)))
+    add((notice, _DPV_HAS_CONTROLLER, controller))
+    add((controller, _RDF_TYPE, _DPV_CONTROLLER))
     parents = [p for p in policy.processes if p.policy_scope]
     for process in policy.processes:
-        p = node(process.id)
-        g.add((notice, DPV.hasProcess, p))
-        g.add((p, RDF.type, DPV.Process))
+        p = base + process.id
+        add((notice, _DPV_HAS_PROCESS, p))
+        add((p, _RDF_TYPE, _DPV_PROCESS))
         for lang, text in sorted(process.label.items()):
-            g.add((p, RDFS.label, Literal(text, lang=lang)))
+            add((p, _RDFS_LABEL, (text, lang, None)))
         for lang, text in sorted(process.description.items()):
-            g.add((p, DCTERMS.description, Literal(text, lang=lang)))
+            add((p, _DCT["description"], (text, lang, None)))
         for parent in parents:
             if parent is not process:
-                g.add((node(parent.id), DPV.hasProcess, p))
+                add((base + parent.id, _DPV_HAS_PROCESS, p))
         if process.within:  # nesting: the parent's context (purposes, bases, …) is shared with this one
-            g.add((node(process.within), DPV.hasProcess, p))
+            add((base + process.within, _DPV_HAS_PROCESS, p))
 
     # The snapshot every quote points into.
-    g.add((source, RDF.type, PROV.Entity))
-    g.add((source, DCTERMS.format, Literal("text/plain; charset=utf-8")))
-    g.add((source, DCTERMS.language, Literal(policy.language, datatype=XSD.language)))
-    g.add((source, DCTERMS.identifier, Literal(policy.source.snapshot)))
+    add((source, _RDF_TYPE, _PROV_ENTITY))
+    add((source, _DCT["format"], ("text/plain; charset=utf-8", None, None)))
+    add((source, _DCT["language"], language))
+    add((source, _DCT["identifier"], (policy.source.snapshot, None, None)))
     if policy.source.url:
-        g.add((source, PROV.hadPrimarySource, URIRef(policy.source.url)))
+        add((source, _PROV_PRIMARY, policy.source.url))
     if policy.source.retrieved:
-        g.add((source, PROV.generatedAtTime, Literal(policy.source.retrieved, datatype=XSD.date)))
-    checksum = URIRef(f"{source}#sha256")
-    g.add((source, SPDX.checksum, checksum))
-    g.add((checksum, RDF.type, SPDX.Checksum))
-    g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-    g.add((checksum, SPDX.checksumValue, Literal(policy.source.sha256, datatype=XSD.hexBinary)))
+        add((source, _PROV_GENERATED, _lit(Lit(policy.source.retrieved, datatype=_XSD_DATE))))
+    checksum = f"{source}#sha256"
+    add((source, _SPDX_CHECKSUM, checksum))
+    add((checksum, _RDF_TYPE, _SPDX_CHECKSUM_CLASS))
+    add((checksum, _SPDX_ALGORITHM, _SPDX_SHA256))
+    add((checksum, _SPDX_VALUE, _lit(Lit(policy.source.sha256, datatype=_XSD_HEX))))
 
     # Statements: the facts, and for each fact a reified statement pointing to its evidence.
+    oa = _OA
     for st in policy.statements:
-        ev = node(f"ev-{st.id}")
-        target, quote_sel, pos_sel = node(f"ev-{st.id}-target"), node(f"ev-{st.id}-quote"), node(f"ev-{st.id}-position")
-        g.add((ev, RDF.type, OA.Annotation))
-        g.add((ev, DCTERMS.identifier, Literal(st.id)))
-        g.add((ev, OA.motivatedBy, PKX.inferring if st.evidence.inferred else OA.describing))
-        g.add((ev, OA.hasTarget, target))
-        if st.evidence.note:
-            g.add((ev, RDFS.comment, Literal(st.evidence.note)))
-        g.add((target, RDF.type, OA.SpecificResource))
-        g.add((target, OA.hasSource, source))
-        g.add((target, OA.hasSelector, quote_sel))
-        g.add((target, OA.hasSelector, pos_sel))
-        g.add((quote_sel, RDF.type, OA.TextQuoteSelector))
-        g.add((quote_sel, OA.exact, Literal(st.evidence.exact)))
-        g.add((quote_sel, OA.prefix, Literal(st.evidence.prefix)))
-        g.add((quote_sel, OA.suffix, Literal(st.evidence.suffix)))
-        g.add((pos_sel, RDF.type, OA.TextPositionSelector))
-        g.add((pos_sel, OA.start, Literal(st.evidence.start, datatype=XSD.nonNegativeInteger)))
-        g.add((pos_sel, OA.end, Literal(st.evidence.end, datatype=XSD.nonNegativeInteger)))
+        ev = f"{base}ev-{st.id}"
+        target, quote_sel, pos_sel = ev + "-target", ev + "-quote", ev + "-position"
+        evidence = st.evidence
+        add((ev, _RDF_TYPE, oa["Annotation"]))
+        add((ev, _DCT["identifier"], (st.id, None, None)))
+        add((ev, oa["motivatedBy"], _PKX_INFERRING if evidence.inferred else oa["describing"]))
+        add((ev, oa["hasTarget"], target))
+        if evidence.note:
+            add((ev, _RDFS_COMMENT, (evidence.note, None, None)))
+        add((target, _RDF_TYPE, oa["SpecificResource"]))
+        add((target, oa["hasSource"], source))
+        add((target, oa["hasSelector"], quote_sel))
+        add((target, oa["hasSelector"], pos_sel))
+        add((quote_sel, _RDF_TYPE, oa["TextQuoteSelector"]))
+        add((quote_sel, oa["exact"], (evidence.exact, None, None)))
+        add((quote_sel, oa["prefix"], (evidence.prefix, None, None)))
+        add((quote_sel, oa["suffix"], (evidence.suffix, None, None)))
+        add((pos_sel, _RDF_TYPE, oa["TextPositionSelector"]))
+        add((pos_sel, oa["start"], (str(evidence.start), None, _XSD_NNI)))
+        add((pos_sel, oa["end"], (str(evidence.end), None, _XSD_NNI)))
         for n, fact in enumerate(st.facts, start=1):
-            s, p, o = node(fact.subject), URIRef(fact.predicate), obj(fact.object)
-            g.add((s, p, o))
-            reified = node(f"st-{st.id}-{n}")
-            g.add((reified, RDF.type, RDF.Statement))
-            g.add((reified, RDF.subject, s))
-            g.add((reified, RDF.predicate, p))
-            g.add((reified, RDF.object, o))
-            g.add((reified, PROV.wasDerivedFrom, ev))
-            g.add((ev, OA.hasBody, reified))
+            s, p, o = base + fact.subject, fact.predicate, obj(fact.object)
+            add((s, p, o))
+            reified = f"{base}st-{st.id}-{n}"
+            add((reified, _RDF_TYPE, _RDF_STATEMENT))
+            add((reified, _RDF_SUBJECT, s))
+            add((reified, _RDF_PREDICATE, p))
+            add((reified, _RDF_OBJECT, o))
+            add((reified, _PROV_DERIVED, ev))
+            add((ev, oa["hasBody"], reified))
     return list(dict.fromkeys(g))
+
+
+def policy_triples(policy: Policy) -> list[tuple]:
+    """The triples of one policy version (rdflib terms), without duplicates, in a stable order."""
+    iris: dict[str, URIRef] = {}
+
+    def term(t):
+        if type(t) is str:
+            iri = iris.get(t)
+            if iri is None:
+                iri = iris[t] = URIRef(t)
+            return iri
+        return _literal(Lit(*t))
+
+    return [(term(s), term(p), term(o)) for s, p, o in policy_terms(policy)]
+
+
+@lru_cache(maxsize=65536)
+def _lexical(value: str, datatype: str) -> str:
+    """The lexical form rdflib gives a typed literal (it normalises some, e.g. P13M -> P1Y1M), so that the
+    store holds the same literal whichever way it was written."""
+    return str(Literal(value, datatype=URIRef(datatype)))
+
+
+def _nt_string(text: str) -> str:
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return '"' + text + '"'
+
+
+def nt_term(t) -> str:
+    """A neutral term in N-Triples syntax."""
+    if type(t) is str:
+        return "<" + t + ">"
+    value, lang, datatype = t
+    if lang:
+        return _nt_string(value) + "@" + lang
+    if datatype:  # the lexical form is already rdflib's (policy_terms)
+        return _nt_string(value) + "^^<" + datatype + ">"
+    return _nt_string(value)
+
+
+def nquads(triples, graph: str) -> str:
+    """Neutral triples as N-Quads lines in the named graph `graph`."""
+    cache: dict = {}
+    g = " <" + graph + "> .\n"
+    out = []
+    for triple in triples:
+        parts = []
+        for t in triple:
+            text = cache.get(t)
+            if text is None:
+                text = cache[t] = nt_term(t)
+            parts.append(text)
+        out.append(parts[0] + " " + parts[1] + " " + parts[2] + g)
+    return "".join(out)
+
+
+def policy_nquads(policy: Policy) -> tuple[str, int]:
+    """The policy's named graph as N-Quads text, and its number of triples (for the store's bulk load)."""
+    terms = policy_terms(policy)
+    return nquads(terms, str(graph_iri(policy))), len(terms)
 
 
 def to_dataset(policies: list[Policy], vocabulary=None) -> Dataset:

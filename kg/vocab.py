@@ -17,7 +17,7 @@ import os
 import re
 import urllib.error
 import urllib.request
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import rdflib
@@ -284,13 +284,25 @@ class Vocabulary:
         return dict(self._graphs)
 
     def exists(self, iri) -> bool:
+        if type(iri) is str and "://" in iri:  # the loader's question, once per term of every card: no URIRef
+            return iri in self._term_strings
         return _iri(iri) in self._terms
+
+    @cached_property
+    def _term_strings(self) -> frozenset[str]:
+        return frozenset(str(t) for t in self._terms)
 
     def is_sunset(self, iri) -> bool:
         return self._status.get(_iri(iri)) in SUNSET
 
     def is_property(self, iri) -> bool:
+        if type(iri) is str and "://" in iri:
+            return iri in self._property_strings
         return _iri(iri) in self._properties
+
+    @cached_property
+    def _property_strings(self) -> frozenset[str]:
+        return frozenset(str(t) for t in self._properties)
 
     def ancestors(self, iri) -> set[URIRef]:
         return set(self._ancestors(_iri(iri)))

@@ -1,6 +1,7 @@
 """kg.build: the embedded store, rebuilt atomically."""
 from __future__ import annotations
 
+import importlib
 import shutil
 import signal
 import subprocess
@@ -168,3 +169,51 @@ def test_jsonld_policy_with_the_project_context_loads_offline(tmp_path):
     with pytest.raises(RdfSyntaxError) as exc:
         build([path], store=tmp_path / "store2")
     assert exc.value.id == "remote-context"
+
+
+def _synthetic_corpus(root: Path, n: int):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import generate
+    return generate(n, root)
+
+
+def test_parallel_build_matches_serial_build(tmp_path):
+    """Enough cards to load them in worker processes: the store holds the same quads as a serial build."""
+    build_module = importlib.import_module("kg.build")
+    manifest = _synthetic_corpus(tmp_path / "corpus", 80)
+    parallel = build([tmp_path / "corpus" / "policies"], store=tmp_path / "parallel")
+    assert len(parallel.policies) == manifest.cards >= build_module._PARALLEL_MIN_CARDS
+    minimum = build_module._PARALLEL_MIN_CARDS
+    try:
+        build_module._PARALLEL_MIN_CARDS = 10**9
+        serial = build([tmp_path / "corpus" / "policies"], store=tmp_path / "serial")
+    finally:
+        build_module._PARALLEL_MIN_CARDS = minimum
+    assert [(p.key, p.triple_count) for p in parallel.policies] == [(p.key, p.triple_count) for p in serial.policies]
+    assert _quads(tmp_path / "parallel") == _quads(tmp_path / "serial")
+
+
+def test_parallel_build_reports_the_first_bad_card(tmp_path):
+    """A card that fails in a worker is reported with the same error as a serial load, and no store is made."""
+    from kg.load import load_card
+    corpus = tmp_path / "corpus"
+    manifest = _synthetic_corpus(corpus, 120)
+    bad = next(d for d in manifest.load_defects if d.kind == "unknown-term")
+    target = corpus / "policies" / Path(bad.card).relative_to("invalid/policies")
+    shutil.copytree(corpus / Path(bad.card).parent, target.parent)
+    shutil.copytree(corpus / "invalid" / "sources" / target.parent.name, corpus / "sources" / target.parent.name)
+    with pytest.raises(UnknownTermError) as expected:
+        load_card(target)
+    with pytest.raises(UnknownTermError) as raised:
+        build([corpus / "policies"], store=tmp_path / "store")
+    assert str(raised.value) == str(expected.value)
+    assert not (tmp_path / "store").exists()
+
+
+def test_bulk_loads_in_several_batches_give_the_same_store(tmp_path, monkeypatch):
+    """The store is written by one bulk load per BULK_BYTES of N-Quads: many small ones give the same quads."""
+    from kg.stores.oxigraph import StoreBuilder
+    build([DATA], store=tmp_path / "one")
+    monkeypatch.setattr(StoreBuilder, "BULK_BYTES", 10_000)
+    build([DATA], store=tmp_path / "many")
+    assert _quads(tmp_path / "many") == _quads(tmp_path / "one")

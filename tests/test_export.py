@@ -109,3 +109,24 @@ def test_golden_exports_of_the_minimal_card(fmt, tmp_path, update_golden):
     assert isomorphic(_union(got), _union(want))
     if fmt == "nq":  # deterministic bytes: the sorted N-Quads are the same line for line
         assert sorted(data.decode().splitlines()) == sorted(golden.read_text(encoding="utf-8").splitlines())
+
+
+def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path):
+    """export_store writes Turtle, TriG and N-Quads from the store's sorted lines: the bytes are those of
+    serialize() over the quads, for many policies, one policy, and with the vocabulary."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import generate
+    from kg.build import build
+    from kg.export import FORMATS, export_store, serialize, store_quads
+    from kg.inventory import select_policies, vocabulary_graphs
+    from kg.stores.oxigraph import open_store
+    generate(12, tmp_path / "corpus")
+    build([Path(__file__).resolve().parent.parent / "data" / "policies", tmp_path / "corpus" / "policies"],
+          store=tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    for selection, vocabulary in ((None, False), (["whiteprovider"], False), (["synth-000003"], True)):
+        graphs = [p.graph for p in select_policies(store, selection)] + (vocabulary_graphs(store) if vocabulary else [])
+        for fmt in ("ttl", "trig", "nq"):
+            expected = serialize(store_quads(store, graphs), FORMATS[fmt])
+            assert export_store(store, FORMATS[fmt], selection, vocabulary) == expected, (fmt, selection)

@@ -1,0 +1,96 @@
+"""Benchmark 4, export: every policy of the store (seeds + N synthetic policies) as Turtle, TriG, N-Quads and
+JSON-LD, seconds and megabytes (run by hand; prints a table).
+
+    python benchmarks/bench_export.py --n 10000 [--timeout 900] [--out FILE.md]
+
+Each format runs in its own process (`kg.export.export_store`, what `policykg export --format F -o FILE`
+does, written to a scratch file), stopped after --timeout seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (DEFAULT_SCRATCH, Measure, machine, machine_line, run_child, store, table,  # noqa: E402
+                               target, write_fragment)
+
+SCRIPT = Path(__file__).resolve()
+ORDER = ("ttl", "trig", "nq", "jsonld")
+
+
+def child(args: list[str]) -> dict:
+    fmt, store_path, out = args[0], Path(args[1]), Path(args[2])
+    from kg.export import FORMATS, export_store
+    from kg.files import write_atomic
+    from kg.stores.oxigraph import open_store
+    with Measure() as m:
+        data = export_store(open_store(store_path), FORMATS[fmt])
+        write_atomic(data, out)
+    size = out.stat().st_size
+    out.unlink()
+    return {**m.result, "bytes": size}
+
+
+def run(sizes: list[int], scratch: Path, timeout: float, formats: list[str], jsonld_max: int) -> tuple[dict, str]:
+    results: dict = {}
+    rows = []
+    for n in sizes:
+        path = store(n, scratch)
+        for fmt in formats:
+            if fmt == "jsonld" and n > jsonld_max:
+                rows.append([n, fmt, f"not run (above --jsonld-max {jsonld_max})", "—", "—", "—"])
+                continue
+            out = scratch / f"export-{n}.{fmt}"
+            try:
+                r = run_child(SCRIPT, [fmt, str(path), str(out)], timeout=timeout)
+            except subprocess.TimeoutExpired:
+                out.unlink(missing_ok=True)
+                r = {"seconds": None, "timeout": timeout}
+            results.setdefault(n, {})[fmt] = r
+            if r["seconds"] is None:
+                print(f"n={n} {fmt}: stopped after {timeout:.0f} s", flush=True)
+                rows.append([n, fmt, f"> {timeout:.0f}", "—", "—", "—"])
+            else:
+                print(f"n={n} {fmt}: {r['seconds']:.1f} s, {r['bytes'] / 1e6:.1f} MB", flush=True)
+                rows.append([n, fmt, f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}", f"{r['bytes'] / 1e6:,.1f}",
+                             f"{r['rss_mb']:,.0f}"])
+    return results, table(["policies", "format", "seconds", "CPU s", "MB", "peak RSS MiB"], rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        print(json.dumps(child(argv[1:])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000")
+    parser.add_argument("--n", type=int, help="one size (same as --sizes N)")
+    parser.add_argument("--formats", default=",".join(ORDER))
+    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--jsonld-max", type=int, default=1000,
+                        help="largest size JSON-LD is exported at (rdflib compacts it in memory: ~2 GB per 1k policies)")
+    parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    sizes = [args.n] if args.n else [int(x) for x in args.sizes.split(",") if x]
+    facts = machine()
+    results, text = run(sizes, args.scratch, args.timeout, args.formats.split(","), args.jsonld_max)
+    section = (f"## 4. Export: every policy of the store\n\n{machine_line(facts)}\n\n"
+               f"Store: the two seeds + N synthetic policies; output written atomically to a file.\n\n{text}\n")
+    r = results.get(10000, {}).get("ttl")
+    if r is not None:
+        shown = f"{r['seconds']:.1f} s" if r["seconds"] is not None else f"> {r['timeout']:.0f} s (stopped)"
+        section += f"\nTargets:\n\n- export 10k policies to Turtle ≤ 10 s: {shown} — " \
+                   f"{target(r['seconds'] is not None and r['seconds'] <= 10)}\n"
+    write_fragment(args.out, section)
+    if args.out:
+        args.out.with_suffix(".json").write_text(json.dumps({"machine": facts, "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
