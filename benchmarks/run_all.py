@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         "query": (HERE / "bench_query.py", ["--sizes", ",".join(str(n) for n in sizes if n <= args.query_max)]
                   + common + (["--in-process", "--repeat", "1"] if args.quick else [])),
         "export": (HERE / "bench_export.py", ["--n", str(args.export_n or mid)] + common),
-        "reason": (HERE / "bench_reason.py", common),
+        "reason": (HERE / "bench_reason.py", ["--sizes", "2" if args.quick else "10,100"] + common),
     }
     for name in only:
         status = args.results_dir / f"{name}.status"
