@@ -281,11 +281,15 @@ class Report:
         return out
 
 
-def _evidence_index(policy: Graph) -> dict[tuple, tuple[str, str]]:
-    """(subject, predicate, object) -> (quote, statement id), and (subject, predicate) -> first one."""
+def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, tuple[str, str]]:
+    """(subject, predicate, object) -> (quote, statement id), and (subject, predicate) -> first one
+    (for the statements about `subjects` only, when given)."""
     index: dict[tuple, tuple[str, str]] = {}
     for st in policy.subjects(RDF.type, RDF.Statement):
-        s, p, o = policy.value(st, RDF.subject), policy.value(st, RDF.predicate), policy.value(st, RDF.object)
+        s = policy.value(st, RDF.subject)
+        if subjects is not None and s not in subjects:
+            continue
+        p, o = policy.value(st, RDF.predicate), policy.value(st, RDF.object)
         ann = policy.value(st, ns.PROV.wasDerivedFrom)
         if ann is None:
             continue
@@ -323,7 +327,12 @@ def _term_text(term) -> str | None:
 
 def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shapes: Graph, policy: Graph,
               vocabulary, locations: dict | None) -> list[Finding]:
-    evidence = _evidence_index(policy)
+    index: list = []
+
+    def evidence() -> dict:   # built on first use (absence findings need none), for the focus nodes only
+        if not index:
+            index.append(_evidence_index(policy, set(results.objects(None, SH.focusNode))))
+        return index[0]
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         source = results.value(result, SH.sourceShape)
@@ -337,7 +346,7 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
             value = None
         # presence findings (a value) carry the quote that states it; absence findings have none
         p_key = path if isinstance(path, URIRef) else None
-        quote = (evidence.get((focus, p_key, value)) or evidence.get((focus, p_key, None))) if value is not None else None
+        quote = (evidence().get((focus, p_key, value)) or evidence().get((focus, p_key, None))) if value is not None else None
         refs = sorted(ns.shorten(str(r)) for r in shapes.objects(source, DCTERMS.references))
         where = None
         if locations is not None:
@@ -443,6 +452,7 @@ class Workspace:
                     index.setdefault(str(s), []).append(
                         (ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.graph), str(o) if isinstance(o, URIRef) else None))
         self._terms: dict = {}
+        self.statements = None   # rdf:Statement nodes in the order of the store they came from
 
     def load(self, triples) -> None:
         """Write the data graph of a policy given as pyoxigraph triples (replacing the previous one)."""
@@ -450,6 +460,7 @@ class Workspace:
         # a new store each time: the in-memory store keeps removed quads as versions, and queries over
         # a store that was cleared many times slow down (profiled: 45 ms -> 280 ms per policy)
         self.store = ox.Store()
+        self.statements = None
         g = self.graph
         quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
         terms = set()
@@ -464,7 +475,12 @@ class Workspace:
     def load_from(self, store, graph_iri: str) -> None:
         """Write the data graph of a policy of `store` (copied as N-Triples, without Python objects)."""
         import pyoxigraph as ox
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph_iri))
+        source = ox.NamedNode(graph_iri)
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source)
+        # the statements in the source store's order: which quote a finding shows, when several
+        # statements say the same thing of its focus node, depends on it (_evidence_index)
+        self.statements = [q.subject for q in store.quads_for_pattern(
+            None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), source)]
         self.store = ox.Store()
         self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
         rows = self.store.query("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s ?p ?t FILTER (isIRI(?t)) } }",
@@ -497,9 +513,12 @@ class Workspace:
         for p in _DESCRIPTION_PREDICATES:
             for q in self.store.quads_for_pattern(None, ox.NamedNode(str(p)), None, self.graph):
                 out.add((from_ox(q.subject), p, from_ox(q.object)))
-        for q in self.store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)),
-                                              ox.NamedNode(str(RDF.Statement)), self.graph):
-            out.add((from_ox(q.subject), RDF.type, RDF.Statement))
+        statements = self.statements
+        if statements is None:
+            statements = [q.subject for q in self.store.quads_for_pattern(
+                None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), self.graph)]
+        for st in statements:
+            out.add((from_ox(st), RDF.type, RDF.Statement))
         return out
 
     def ox_triples(self, graph: Graph) -> list:

@@ -202,3 +202,23 @@ def test_seed_findings(slug, profiles, update_golden):
         golden.write_text(header + "\n".join(got) + "\n", encoding="utf-8")
     expected = [line for line in golden.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert got == expected
+
+
+def test_store_validation_finds_what_card_validation_finds(built_store):
+    """The oxigraph engine reads store policies straight into its workspace (no rdflib graph unless
+    there are findings): the profiles and findings of the cards, and exactly what the store path of the
+    other engines gives, quotes included. (Which quote a finding shows when several statements say the
+    same thing of its focus node follows the order of the triples: the card's, or the store's.)"""
+    from kg.stores.oxigraph import open_store
+    from kg.validate import validate_store
+    store = open_store(built_store[0])
+
+    def as_set(run, quotes=True):
+        return {(f.policy, f.shape, f.focus, f.value, f.severity, f.quote if quotes else None,
+                 tuple(sorted(f.message.items()))) for r in run.reports for f in r.findings}
+    from_store = validate_store(store, None, engine="oxigraph")
+    from_cards = validate_paths([DATA], engine="oxigraph")
+    assert as_set(from_store, False) == as_set(from_cards, False) and as_set(from_store)
+    assert [(r.policy, r.profiles) for r in from_store.reports] == [(r.policy, r.profiles) for r in from_cards.reports]
+    pytest.importorskip("pyshacl_turbo")
+    assert as_set(validate_store(store, None, engine="pyshacl-turbo")) == as_set(from_store)
