@@ -137,6 +137,8 @@ class ShapesEngine:
         text = _closure_filters_to_unions(str(select))
         head = "\n".join(sorted(set(prefixes)))
         body = _batch_body(text)
+        if body:
+            body = _exists_split(body)
         cuts = _this_cuts(text)
         return SparqlConstraint(c, f"{head}\n{text}", (f"{head}\n{cuts[0]}", *cuts[1:]),
                                 (f"{head}\n{body[0]}", body[1]) if body else None,
@@ -493,3 +495,64 @@ def _this_cuts(select: str) -> tuple[str, ...]:
             at = m.end()
     cuts.append(select[at:])
     return tuple(cuts)
+
+
+_GROUP_KEYWORDS = {"FILTER", "BIND", "OPTIONAL", "UNION", "MINUS", "VALUES", "SERVICE", "GRAPH", "EXISTS", "NOT",
+                   "SELECT"}
+
+
+def _exists_split(body: tuple[str, str]) -> tuple[str, str]:
+    """_exists_to_joins on the batched query (cut where the focus nodes go)."""
+    mark = "?__policykg_focus__"
+    joined = _exists_to_joins(body[0] + mark + body[1])
+    before, _, after = joined.partition(mark)
+    return before, after
+
+
+def _exists_to_joins(query: str) -> str:
+    """In the batched query (?this bound first by VALUES), a top-level `FILTER NOT EXISTS { P }` becomes
+    `MINUS { P }` and `FILTER EXISTS { P }` a join with `{ SELECT DISTINCT ?this WHERE { P } }`, when P
+    is triple patterns only and shares no variable but ?this with the rest of the query: then both
+    forms keep or drop a solution by its ?this alone, and oxigraph evaluates P once for all focus nodes
+    instead of once per solution with joins it cannot plan (profiled: 80 ms -> 1 ms for
+    core-statement-evidence on PlanetHoster's 259 statements)."""
+    tokens = [m for m in _TOKEN.finditer(query) if m.lastgroup != "comment"]
+    candidates = []     # (start, end, negated, inner text, variables of P)
+    depth, i = 0, 0
+    while i < len(tokens):
+        m = tokens[i]
+        v = m.group()
+        if v == "{":
+            depth += 1
+        elif v == "}":
+            depth -= 1
+        elif depth == 1 and m.lastgroup == "word" and v.upper() == "FILTER":
+            j = i + 1
+            negated = j < len(tokens) and tokens[j].group().upper() == "NOT"
+            j += negated
+            if j + 1 < len(tokens) and tokens[j].group().upper() == "EXISTS" and tokens[j + 1].group() == "{":
+                k, names, ok = j + 2, set(), True
+                while k < len(tokens) and tokens[k].group() != "}":
+                    t = tokens[k]
+                    if t.group() == "{" or (t.lastgroup == "word" and t.group().upper() in _GROUP_KEYWORDS):
+                        ok = False
+                        break
+                    if t.lastgroup == "var":
+                        names.add(t.group()[1:])
+                    k += 1
+                if ok and k < len(tokens):
+                    candidates.append((m.start(), tokens[k].end(), negated,
+                                       query[tokens[j + 1].end():tokens[k].start()], names))
+                    i = k + 1
+                    continue
+        i += 1
+    out, at = [], 0
+    for start, end, negated, inner, names in candidates:
+        outside = {t.group()[1:] for t in tokens if t.lastgroup == "var" and not start <= t.start() < end}
+        if "this" not in names or names & outside != {"this"}:
+            continue
+        out.append(query[at:start])
+        out.append(f"MINUS {{{inner}}}" if negated else f"{{ SELECT DISTINCT ?this WHERE {{{inner}}} }}")
+        at = end
+    out.append(query[at:])
+    return "".join(out)

@@ -76,3 +76,15 @@ def _results(report: Graph) -> set:
     return {(report.value(r, SH.sourceShape), report.value(r, SH.focusNode), report.value(r, SH.value),
              frozenset(report.objects(r, SH.resultMessage)))
             for r in report.subjects(RDF.type, SH.ValidationResult)}
+
+
+def test_top_level_exists_become_joins_only_when_they_share_only_this():
+    from kg.shacl import _exists_to_joins
+    q = "SELECT $this WHERE { VALUES ?this { <a> } FILTER NOT EXISTS { $this ex:p/ex:q ?x } FILTER EXISTS { $this ex:r ?y } }"
+    out = _exists_to_joins(q)
+    assert "MINUS { $this ex:p/ex:q ?x }" in out and "{ SELECT DISTINCT ?this WHERE { $this ex:r ?y } }" in out
+    for kept in ("SELECT $this ?x WHERE { $this ex:s ?x FILTER NOT EXISTS { $this ex:p ?x } }",   # ?x shared
+                 "SELECT $this WHERE { FILTER NOT EXISTS { ?a ex:p ?b } }",                        # no ?this
+                 "SELECT $this WHERE { FILTER NOT EXISTS { $this ex:p ?b FILTER (?b > 1) } }",    # not only triples
+                 "SELECT $this WHERE { { FILTER NOT EXISTS { $this ex:p ?b } } }"):               # not top level
+        assert _exists_to_joins(kept) == kept
