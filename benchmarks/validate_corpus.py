@@ -103,7 +103,7 @@ def main() -> None:
         run = validate_store(store, [p.key for p in chosen], engine=engine)
         seconds = time.perf_counter() - t
         throughput[engine] = (len(run.reports) / seconds, len(run.reports))
-        print(f"{engine}: {len(run.reports)} store policies in {seconds:.1f} s = {throughput[engine][0]:.1f} policies/s")
+        print(f"{engine}: {len(run.reports)} store policies in {seconds:.1f} s = {throughput[engine][0]:.3g} policies/s")
     # 3. planted defects: recall and agreement with pySHACL
     defect_models = {}
     for defect in manifest.validation_defects:
@@ -144,7 +144,7 @@ def main() -> None:
         sample = "" if count == len(everything) else f" ({count}-policy sample)"
         hits, total = recall[engine]
         agree = f"{same[engine]}/{total}" if engine in same else "n/a"
-        lines.append(f"| {engine} | {med:.1f} | {p95:.1f} | {per_s:.1f}{sample} | {hits}/{total} | {agree} |")
+        lines.append(f"| {engine} | {med:.1f} | {p95:.1f} | {per_s:.3g}{sample} | {hits}/{total} | {agree} |")
     lines += ["", "Recall by planted defect kind: " + ", ".join(
         f"{kind} {hit}/{total}" for kind, (hit, total) in sorted(by_kind.items())) + ".", ""]
     table = "\n".join(lines)
