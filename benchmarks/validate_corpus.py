@@ -1,10 +1,11 @@
 """Benchmark 2: validation speed and agreement on a synthetic corpus, per SHACL engine (run by hand).
 
-    python benchmarks/validate_corpus.py --n 1000 [--corpus DIR] [--store DIR] [--single 50] [--sample 20]
-        [--limit N] [--engines oxigraph,pyshacl-turbo,pyshacl] [--results benchmarks/RESULTS.md]
+    python benchmarks/validate_corpus.py --n 10000 [--scratch /tmp/policykg-bench] [--single 50] [--sample 20]
+        [--limit N] [--engines oxigraph,pyshacl-turbo,pyshacl] [--out FRAGMENT.md] [--corpus DIR --store DIR]
 
-1. The corpus: benchmarks/generate.py's N policies (written to --corpus, default
-   /tmp/policykg-corpus-<N>, unless its manifest.json is already there) and a store built from them.
+1. The corpus: benchmarks/generate.py's N policies and a store of them, in --scratch (corpus-<N>,
+   store-<N>/store: made once and shared with the other benchmarks, benchmarks/common.py), or the
+   given --corpus and --store.
 2. One new policy: `validate_graph` on --single cards' graphs (profiles `auto`), after one warm-up
    validation per engine: median and p95 latency. Target (issue 7): oxigraph <= 10 ms median.
 3. Whole store: `validate_store` on every policy of the store (oxigraph; the slower engines on --sample
@@ -14,8 +15,7 @@
    the planted focus node (recall, target 100 %), and report exactly pySHACL's findings on those
    policies (shape, focus, value, severity, message).
 
-Prints a table; with --results, writes it as the section "Validation (benchmark 2)" of that file
-(replacing the previous one).
+Prints a table; with --out, writes it there as the section of RESULTS.md (benchmarks/run_all.py collects it).
 """
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.build import build  # noqa: E402
 from kg.inventory import select_policies  # noqa: E402
 from kg.load import load_card  # noqa: E402
 from kg.mapping import policy_graph  # noqa: E402
@@ -39,15 +38,16 @@ from kg.stores.oxigraph import open_store  # noqa: E402
 from kg.validate import ENGINES, REFERENCE_ENGINE, validate_graph, validate_store  # noqa: E402
 from kg.vocab import load_vocabulary  # noqa: E402
 
-SECTION = "## Validation (benchmark 2)"
+SECTION = "## 2. Validate"
 
 
-def corpus(n: int, folder: Path):
-    """The generated corpus (generate.py from the bench branch) and its manifest."""
-    from benchmarks.generate import Manifest, generate
-    if not (folder / "manifest.json").is_file():
-        generate(n, folder)
-    return Manifest.read(folder / "manifest.json")
+def corpus_and_store(n: int, scratch: Path, folder: Path | None, store_dir: Path | None):
+    """(corpus folder, its manifest, store path): the shared ones of benchmarks/common.py unless given."""
+    from benchmarks.common import corpus, store
+    from benchmarks.generate import Manifest
+    folder = folder or corpus(n, scratch)
+    store_dir = store_dir or store(n, scratch)
+    return folder, Manifest.read(folder / "manifest.json"), store_dir
 
 
 def comparable(report) -> set:
@@ -68,17 +68,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="validate only this many store policies with oxigraph too")
     parser.add_argument("--store", type=Path, help="an existing store of the corpus (default: built in the corpus)")
     parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--results", type=Path, help="write the table as a section of this file")
+    parser.add_argument("--scratch", type=Path, default=Path("/tmp/policykg-bench"))
+    parser.add_argument("--out", type=Path, help="write the section (Markdown) to this file")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     engines = args.engines.split(",")
-    folder = args.corpus or Path(f"/tmp/policykg-corpus-{args.n}")
-    manifest = corpus(args.n, folder)
+    folder, manifest, store_dir = corpus_and_store(args.n, args.scratch, args.corpus, args.store)
     vocabulary = load_vocabulary()
-    store_dir = args.store or folder / "store"
-    if not store_dir.exists():
-        t = time.perf_counter()
-        build([folder / "policies"], store=store_dir)
-        print(f"built {store_dir} in {time.perf_counter() - t:.0f} s")
     store = open_store(store_dir)
     everything = select_policies(store, None)
     rng = random.Random(0)
@@ -136,38 +132,34 @@ def main() -> None:
     lines = [SECTION, "",
              f"`python benchmarks/validate_corpus.py --n {args.n}` ({manifest.cards} loadable policies, "
              f"{len(defect_models)} with a planted validation defect), {platform.python_implementation()} "
-             f"{platform.python_version()}, {os.cpu_count()} cores shared with other jobs. Targets (issue 7): "
+             f"{platform.python_version()}, {os.cpu_count()} cores, load average {load_at_start:.1f} at start. "
+             "Targets (issue 7): "
              "one new policy <= 10 ms median; whole store >= 500 policies/s at 10k; findings identical to "
              "pySHACL; recall of planted defects 100 %.", "",
              "| engine | one policy median (ms) | p95 (ms) | whole store (policies/s) | planted defects found |"
-             " same findings as pySHACL |",
-             "|---|---:|---:|---:|---:|---:|"]
+             " same findings as pySHACL | targets |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for engine in engines:
         med, p95 = latency[engine]
         per_s, count = throughput[engine]
         sample = "" if count == len(everything) else f" ({count}-policy sample of {len(everything)})"
         hits, total = recall[engine]
         agree = f"{same[engine]}/{total}" if engine in same else "n/a"
-        lines.append(f"| {engine} | {med:.1f} | {p95:.1f} | {per_s:.3g}{sample} | {hits}/{total} | {agree} |")
-    lines += ["", "Recall by planted defect kind: " + ", ".join(
+        verdict = ", ".join([f"10 ms {'met' if med <= 10 else '**missed**'}",
+                             f"500/s {'met' if per_s >= 500 else '**missed**'}",
+                             f"recall {'met' if hits == total else '**missed**'}"]
+                            + ([f"identical {'met' if same[engine] == total else '**missed**'}"]
+                               if engine in same else []))
+        lines.append(f"| {engine} | {med:.1f} | {p95:.1f} | {per_s:.3g}{sample} | {hits}/{total} | {agree} | {verdict} |")
+    lines += ["", "Why a target is missed (profiled): docs/decisions/0004-oxigraph-shacl-engine.md.",
+              "", "Recall by planted defect kind: " + ", ".join(
         f"{kind} {hit}/{total}" for kind, (hit, total) in sorted(by_kind.items())) + ".", ""]
     table = "\n".join(lines)
     print()
     print(table)
-    if args.results:
-        write_section(args.results, table)
-
-
-def write_section(path: Path, table: str) -> None:
-    """Replace (or add) the section of this benchmark in the results file."""
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + table + ("\n" + text[end + 1:] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + table
-    path.write_text(text, encoding="utf-8")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(table.rstrip() + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
