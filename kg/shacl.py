@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import RDF, SH
 
 from .errors import UsageError
-from .stores.oxigraph import from_ox
+from .stores.oxigraph import from_ox, to_ox
 
 SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
 TARGETS = {SH.targetClass: "class", SH.targetSubjectsOf: "subjects", SH.targetObjectsOf: "objects",
@@ -100,7 +100,7 @@ class ShapesEngine:
         is_property = (node, RDF.type, SH.PropertyShape) in g or g.value(node, SH.path) is not None
         shape = Shape(node, g.value(node, SH.severity) or SH.Violation, list(g.objects(node, SH.message)))
         for p, kind in TARGETS.items():
-            shape.targets += [(kind, _ox(o)) for o in g.objects(node, p)]
+            shape.targets += [(kind, to_ox(o)) for o in g.objects(node, p)]
         if is_property:
             path = g.value(node, SH.path)
             if not isinstance(path, URIRef):
@@ -246,11 +246,6 @@ class _Run:
 
 
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-
-
-def _ox(term):
-    from .stores.oxigraph import to_ox
-    return to_ox(term)
 
 
 def _subgraph(g: Graph, node) -> list:
