@@ -25,11 +25,13 @@ PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 PROFILE_CLASS = PKS.Profile
 SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 SEVERITY_RANK = {"info": 0, "warning": 1, "violation": 2}
-ENGINES = ("pyshacl", "pyshacl-turbo")
-# pySHACL is the reference; pyshacl-turbo (same API, a Rust engine) gives identical findings on every
-# fixture and on the seeds (tests/test_shapes.py, tests/test_validate.py) and is 20-80x faster per policy
-# (benchmarks/validate_seeds.py), so it is the default.
-DEFAULT_ENGINE = "pyshacl-turbo"
+ENGINES = ("oxigraph", "pyshacl", "pyshacl-turbo")
+REFERENCE_ENGINE = "pyshacl"
+# pySHACL is the reference. `oxigraph` (kg/shacl.py: the SHACL features our profiles use, on an
+# in-memory pyoxigraph store) and pyshacl-turbo (same API as pySHACL, a Rust engine) give identical
+# findings on every fixture and on the seeds (tests/test_shapes.py, tests/test_validate.py);
+# oxigraph is the fastest (benchmarks/validate_corpus.py, docs/decisions/), so it is the default.
+DEFAULT_ENGINE = "oxigraph"
 WALK = (RDF.type, SKOS.broader, RDFS.subClassOf)
 
 
@@ -157,6 +159,12 @@ def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile]) 
     policy claims the GDPR or its controller, jurisdiction or geographic coverage is in EU/EEA territory
     (French Polynesia is not: see ontology/territories.ttl); law25 for Québec; pipeda for Canada;
     pci-dss when payment card data is processed."""
+    return _choose_profiles([(str(r.why), r.term) for r in graph.query(_APPLIES)], vocabulary, profiles)
+
+
+def _choose_profiles(rows: list[tuple[str, object]], vocabulary,
+                     profiles: dict[str, Profile]) -> list[tuple[str, dict[str, str]]]:
+    """applicable_profiles from the (why, term) rows of _APPLIES, whichever store ran it."""
     eu, eea = PKX["territory-EU"], PKX["territory-EEA"]
     chosen: dict[str, dict[str, str]] = {}
 
@@ -166,8 +174,7 @@ def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile]) 
     pick("core", "core")
     # the controller's own location first: a law the card only infers (PlanetHoster P84) is a weaker reason
     rank = {"controller": 0, "jurisdiction": 1, "coverage": 2, "law": 3, "data": 4}
-    for row in sorted(graph.query(_APPLIES), key=lambda r: (rank[str(r.why)], str(r.term))):
-        why, term = str(row.why), row.term
+    for why, term in sorted(rows, key=lambda r: (rank[r[0]], str(r[1]))):
         curie = ns.shorten(str(term))
         where = {"jurisdiction": "jurisdiction", "controller": "controller", "coverage": "coverage"}.get(why)
         if why == "law" and term == ns.LEGAL_EU["law-GDPR"]:
@@ -274,11 +281,15 @@ class Report:
         return out
 
 
-def _evidence_index(policy: Graph) -> dict[tuple, tuple[str, str]]:
-    """(subject, predicate, object) -> (quote, statement id), and (subject, predicate) -> first one."""
+def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, tuple[str, str]]:
+    """(subject, predicate, object) -> (quote, statement id), and (subject, predicate) -> first one
+    (for the statements about `subjects` only, when given)."""
     index: dict[tuple, tuple[str, str]] = {}
     for st in policy.subjects(RDF.type, RDF.Statement):
-        s, p, o = policy.value(st, RDF.subject), policy.value(st, RDF.predicate), policy.value(st, RDF.object)
+        s = policy.value(st, RDF.subject)
+        if subjects is not None and s not in subjects:
+            continue
+        p, o = policy.value(st, RDF.predicate), policy.value(st, RDF.object)
         ann = policy.value(st, ns.PROV.wasDerivedFrom)
         if ann is None:
             continue
@@ -316,7 +327,12 @@ def _term_text(term) -> str | None:
 
 def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shapes: Graph, policy: Graph,
               vocabulary, locations: dict | None) -> list[Finding]:
-    evidence = _evidence_index(policy)
+    index: list = []
+
+    def evidence() -> dict:   # built on first use (absence findings need none), for the focus nodes only
+        if not index:
+            index.append(_evidence_index(policy, set(results.objects(None, SH.focusNode))))
+        return index[0]
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         source = results.value(result, SH.sourceShape)
@@ -330,7 +346,7 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
             value = None
         # presence findings (a value) carry the quote that states it; absence findings have none
         p_key = path if isinstance(path, URIRef) else None
-        quote = (evidence.get((focus, p_key, value)) or evidence.get((focus, p_key, None))) if value is not None else None
+        quote = (evidence().get((focus, p_key, value)) or evidence().get((focus, p_key, None))) if value is not None else None
         refs = sorted(ns.shorten(str(r)) for r in shapes.objects(source, DCTERMS.references))
         where = None
         if locations is not None:
@@ -393,32 +409,201 @@ def _engine(name: str):
     raise UsageError(f"unknown engine '{name}'", None, "use one of " + ", ".join(ENGINES), error_id="unknown-engine")
 
 
-def validate_graph(policy: Graph, policy_key: str, vocabulary, *, profiles: list[str] | str = "auto",
+@lru_cache(maxsize=32)
+def _profile_shapes(shapes_dir: str | None, pids: tuple[str, ...]) -> tuple[Graph, dict[str, str]]:
+    """The shapes graph of a set of profiles and the profile of each shape (built once per set)."""
+    available = load_profiles(shapes_dir)
+    shapes = Graph()
+    profile_of: dict[str, str] = {}
+    for pid in pids:
+        shapes += available[pid].graph
+        for s in _named_shapes(available[pid].graph):
+            profile_of[shape_id(s)] = pid
+    return shapes, profile_of
+
+
+@lru_cache(maxsize=32)
+def _shapes_engine(shapes_dir: str | None, pids: tuple[str, ...]):
+    """The oxigraph engine's compiled shapes of a set of profiles (queries prepared once per process)."""
+    from .shacl import ShapesEngine
+    return ShapesEngine(_profile_shapes(shapes_dir, pids)[0])
+
+
+class Workspace:
+    """The oxigraph engine's data side: an in-memory store that holds one validation's data graph at a
+    time (the policy's triples plus the vocabulary closure of validation_graph, from an index of the
+    vocabulary built once), so no rdflib graph is built on the way."""
+
+    def __init__(self, vocabulary):
+        import pyoxigraph as ox
+
+        from .stores.oxigraph import to_ox
+        self.store = ox.Store()
+        self.graph = ox.NamedNode("urn:policykg:validation")
+        self.vocab_ns = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
+        # vocabulary IRI -> its closure triples (the WALK ones lead to further terms)
+        self.walk: dict[str, list] = {}
+        self.facts: dict[str, list] = {}
+        vgraph = vocabulary.graph
+        for preds, index in ((WALK, self.walk), ((ns.SW.term_status, PKX.withinLegalTerritory,
+                                                  PKX.outsideLegalTerritory), self.facts)):
+            for p in preds:
+                for s, o in vgraph.subject_objects(p):
+                    index.setdefault(str(s), []).append(
+                        (ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.graph), str(o) if isinstance(o, URIRef) else None))
+        self._terms: dict = {}
+        self.statements = None   # rdf:Statement nodes in the order of the store they came from
+
+    def load(self, triples) -> None:
+        """Write the data graph of a policy given as pyoxigraph triples (replacing the previous one)."""
+        import pyoxigraph as ox
+        # a new store each time: the in-memory store keeps removed quads as versions, and queries over
+        # a store that was cleared many times slow down (profiled: 45 ms -> 280 ms per policy)
+        self.store = ox.Store()
+        self.statements = None
+        g = self.graph
+        quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
+        terms = set()
+        for q in quads:
+            o, p = q.object, q.predicate
+            if isinstance(o, ox.NamedNode):
+                terms.add(o.value)
+            terms.add(p.value)
+        self.store.extend(quads)
+        self._add_closure(terms)
+
+    def load_from(self, store, graph_iri: str) -> None:
+        """Write the data graph of a policy of `store` (copied as N-Triples, without Python objects)."""
+        import pyoxigraph as ox
+        source = ox.NamedNode(graph_iri)
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source)
+        # the statements in the source store's order: which quote a finding shows, when several
+        # statements say the same thing of its focus node, depends on it (_evidence_index)
+        self.statements = [q.subject for q in store.quads_for_pattern(
+            None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), source)]
+        self.store = ox.Store()
+        self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+        rows = self.store.query("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s ?p ?t FILTER (isIRI(?t)) } }",
+                                default_graph=self.graph)
+        self._add_closure({r[0].value for r in rows})
+
+    def _add_closure(self, terms: set) -> None:
+        """validation_graph's vocabulary part: what the policy's vocabulary terms reach."""
+        todo = {t for t in terms if t.startswith(self.vocab_ns)}
+        quads: list = []
+        seen: set = set()
+        while todo:
+            term = todo.pop()
+            if term in seen:
+                continue
+            seen.add(term)
+            for quad, nxt in self.walk.get(term, ()):
+                quads.append(quad)
+                if nxt is not None:
+                    todo.add(nxt)
+            quads += [quad for quad, _ in self.facts.get(term, ())]
+        self.store.extend(quads)
+
+    def policy_graph(self) -> Graph:
+        """The rdflib graph of what the finding descriptions read of the policy (evidence and labels)."""
+        import pyoxigraph as ox
+
+        from .stores.oxigraph import from_ox
+        out = Graph()
+        for p in _DESCRIPTION_PREDICATES:
+            for q in self.store.quads_for_pattern(None, ox.NamedNode(str(p)), None, self.graph):
+                out.add((from_ox(q.subject), p, from_ox(q.object)))
+        statements = self.statements
+        if statements is None:
+            statements = [q.subject for q in self.store.quads_for_pattern(
+                None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), self.graph)]
+        for st in statements:
+            out.add((from_ox(st), RDF.type, RDF.Statement))
+        return out
+
+    def ox_triples(self, graph: Graph) -> list:
+        """The pyoxigraph triples of an rdflib graph (terms converted once per process)."""
+        import pyoxigraph as ox
+
+        from .stores.oxigraph import to_ox
+        cache = self._terms
+        out = []
+        for triple in graph:
+            terms = []
+            for t in triple:
+                x = cache.get(t)
+                if x is None:
+                    x = cache[t] = to_ox(t)
+                terms.append(x)
+            out.append(ox.Triple(*terms))
+        if len(cache) > 200_000:
+            cache.clear()
+        return out
+
+    def applies(self) -> list[tuple[str, object]]:
+        from .stores.oxigraph import from_ox
+        return [(s["why"].value, from_ox(s["term"]))
+                for s in self.store.query(_APPLIES, default_graph=self.graph)]
+
+
+# what _findings reads of the policy graph (_evidence_index, _label), besides rdf:type rdf:Statement
+_DESCRIPTION_PREDICATES = (RDF.subject, RDF.predicate, RDF.object, ns.PROV.wasDerivedFrom, OA.hasTarget,
+                           OA.hasSelector, OA.exact, DCTERMS.identifier, RDFS.label, DPV_HAS_NAME, DCTERMS.title)
+
+_WORKSPACES: dict[int, tuple[object, Workspace]] = {}
+
+
+def workspace(vocabulary) -> Workspace:
+    """The Workspace of a vocabulary (built once: the warm-up)."""
+    held = _WORKSPACES.get(id(vocabulary))
+    if held is None or held[0] is not vocabulary:
+        held = _WORKSPACES[id(vocabulary)] = (vocabulary, Workspace(vocabulary))
+    return held[1]
+
+
+def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profiles: list[str] | str = "auto",
                    engine: str = DEFAULT_ENGINE, shapes_dir: str | None = None,
                    locations: dict | None = None, source: str | None = None,
-                   only_shapes: list[str] | None = None) -> Report:
+                   only_shapes: list[str] | None = None, ox_triples: list | None = None,
+                   from_store: tuple | None = None) -> Report:
     """Validate one policy graph. `profiles` is 'auto' or a list of profile ids (their imports added);
-    `only_shapes` (shape ids) restricts the run to those shapes."""
+    `only_shapes` (shape ids) restricts the run to those shapes. `ox_triples`: the same graph as
+    pyoxigraph triples, when the caller has them (the oxigraph engine then skips the conversion), or
+    `from_store` = (store, graph IRI) where it is; `policy` may then be None: the rdflib graph of what the
+    findings describe is built only when there are findings."""
     available = load_profiles(shapes_dir)
+    ws = None
+    if engine == "oxigraph":
+        ws = workspace(vocabulary)
+        if from_store is not None:
+            ws.load_from(*from_store)
+        else:
+            ws.load(ox_triples if ox_triples is not None else ws.ox_triples(policy))
+    elif engine not in ENGINES:
+        _engine(engine)
     if profiles == "auto" or profiles == ["auto"]:
-        chosen = applicable_profiles(policy, vocabulary, available)
+        chosen = _choose_profiles(ws.applies(), vocabulary, available) if ws else \
+            applicable_profiles(policy, vocabulary, available)
     else:
         ids = resolve_profiles(list(profiles), available)
         chosen = [(pid, {lang: REASONS[lang]["requested"] if pid in profiles else
                          REASONS[lang]["imported"].format(by=", ".join(profiles)) for lang in REASONS})
                   for pid in ids]
-    shapes = Graph()
-    profile_of: dict[str, str] = {}
-    for pid, _ in chosen:
-        shapes += available[pid].graph
-        for s in _named_shapes(available[pid].graph):
-            profile_of[shape_id(s)] = pid
-    data = validation_graph(policy, vocabulary)
+    pids = tuple(pid for pid, _ in chosen)
+    shapes, profile_of = _profile_shapes(shapes_dir, pids)
     started = time.perf_counter()
-    extra = {"use_shapes": [str(PKS[sid]) for sid in only_shapes]} if only_shapes else {}
-    _conforms, results, _text = _engine(engine)(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, allow_infos=True, **extra)
+    if ws is not None:
+        only = {PKS[sid] for sid in only_shapes} if only_shapes else None
+        _conforms, results = _shapes_engine(shapes_dir, pids).validate(ws.store, [ws.graph], only)
+    else:
+        data = validation_graph(policy, vocabulary)
+        extra = {"use_shapes": [str(PKS[sid]) for sid in only_shapes]} if only_shapes else {}
+        _conforms, results, _text = _engine(engine)(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, allow_infos=True,
+            **extra)
     seconds = time.perf_counter() - started
+    if policy is None:   # given as pyoxigraph triples or in a store only
+        policy = ws.policy_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
     return Report(policy_key, chosen, findings, results, engine, seconds, source)
 
@@ -493,6 +678,11 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
     vocabulary = load_vocabulary(vocab_dir)
     run = ValidationRun()
     for info in select_policies(store, selectors):
+        if engine == "oxigraph":   # straight from store to store; the rdflib graph only if there are findings
+            run.reports.append(validate_graph(None, info.key, vocabulary, profiles=profiles, engine=engine,
+                                              shapes_dir=shapes_dir, source=info.graph,
+                                              from_store=(store, info.graph)))
+            continue
         g = Graph()
         for q in store.quads_for_pattern(None, None, None, ox.NamedNode(info.graph)):
             g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))

@@ -1,0 +1,90 @@
+"""kg.shacl, the oxigraph SHACL engine: what it refuses, when it batches focus nodes, its rewrite.
+
+That its findings are pySHACL's is checked on every fixture (tests/test_shapes.py) and on the seeds
+(tests/test_validate.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kg.errors import UsageError
+from kg.load_rdf import load_rdf_policies
+from kg.shacl import ShapesEngine, _batch_body, _closure_filters_to_unions
+from kg.validate import _profile_shapes, load_profiles, resolve_profiles, workspace
+
+FIXTURES = Path(__file__).resolve().parent / "shapes"
+HEAD = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> ."""
+
+
+@pytest.mark.parametrize("shape", [
+    "ex:s a sh:NodeShape ; sh:targetClass ex:C ; sh:maxCount 1 .",
+    "ex:s a sh:PropertyShape ; sh:targetClass ex:C ; sh:path [ sh:inversePath ex:p ] ; sh:minCount 1 .",
+    "ex:s a sh:NodeShape ; sh:targetClass ex:C ; sh:sparql [ sh:ask \"ASK {}\" ] .",
+    "ex:s a sh:PropertyShape ; sh:targetClass ex:C ; sh:path ex:p ; sh:sparql [ sh:select \"SELECT $this WHERE {}\" ] .",
+])
+def test_unsupported_features_are_refused(shape):
+    with pytest.raises(UsageError) as err:
+        ShapesEngine(Graph().parse(data=HEAD + shape, format="turtle"))
+    assert err.value.id == "unsupported-shape"
+
+
+@pytest.mark.parametrize("query,batched", [
+    ("SELECT $this WHERE { FILTER NOT EXISTS { $this ex:p ?o } }", True),
+    ("SELECT $this ?v WHERE { $this ex:p ?v . OPTIONAL { ?v ex:q ?w FILTER (?w != $this) } }", True),
+    ("SELECT $this (MIN(?q) AS ?m) WHERE { $this ex:p ?q } GROUP BY $this", True),
+    ("SELECT $this WHERE { { $this ex:p ?o } UNION { ?o ex:q $this } }", True),   # triple patterns: a join
+    ("SELECT (COUNT(?q) AS ?n) WHERE { $this ex:p ?q }", False),                  # no ?this projected
+    ("SELECT $this (COUNT(?q) AS ?n) WHERE { $this ex:p ?q }", False),            # aggregate over all
+    ("SELECT $this WHERE { { BIND ($this AS ?x) } UNION { ?x ex:p ?o } }", False),  # unbound in a branch
+    ("SELECT $this WHERE { { ?x ex:p ?o FILTER NOT EXISTS { $this ex:q ?x } } UNION { ?x ex:r ?o } }", False),
+    ("SELECT $this WHERE { OPTIONAL { ?x ex:p ?o BIND ($this AS ?y) } }", False),
+    ("SELECT $this WHERE { { $this ex:p ?x BIND ($this AS ?y) } UNION { ?x ex:p ?o } }", True),  # bound first
+    ("SELECT $this WHERE { { SELECT $this WHERE { $this ex:p ?o } } }", False),  # sub-select
+])
+def test_batching_only_where_it_equals_pre_binding(query, batched):
+    assert (_batch_body(query) is not None) == batched
+
+
+def test_closure_filter_rewrite():
+    q = "SELECT $this WHERE { FILTER EXISTS { $this ex:p ?p . ?p skos:broader* ?k . FILTER (?k IN (ex:A, ex:B)) } }"
+    out = _closure_filters_to_unions(q)
+    assert "{ ?p skos:broader* ex:A BIND (ex:A AS ?k) } UNION { ?p skos:broader* ex:B BIND (ex:B AS ?k) }" in out
+    assert "FILTER (?k" not in out
+    kept = "SELECT $this ?k WHERE { $this ex:p ?p . ?p skos:broader* ?k . FILTER (?k IN (ex:A, 'a')) }"
+    assert _closure_filters_to_unions(kept) == kept      # not only IRIs: left as written
+
+
+@pytest.mark.parametrize("profile", sorted(load_profiles()))
+def test_batched_and_per_focus_runs_agree(profile, vocabulary):
+    """One query for all focus nodes gives the results of one query per pre-bound focus node."""
+    pids = tuple(resolve_profiles([profile], load_profiles()))
+    shapes = _profile_shapes(None, pids)[0]
+    batched, per_focus = ShapesEngine(shapes), ShapesEngine(shapes, batch=False)
+    ws = workspace(vocabulary)
+    for path in sorted((FIXTURES / profile).glob("*.ttl")):
+        for rp in load_rdf_policies(path, vocabulary=vocabulary):
+            ws.load(ws.ox_triples(rp.graph))
+            runs = [_results(e.validate(ws.store, [ws.graph])[1]) for e in (batched, per_focus)]
+            assert runs[0] == runs[1], path.name
+
+
+def _results(report: Graph) -> set:
+    from rdflib.namespace import RDF, SH
+    return {(report.value(r, SH.sourceShape), report.value(r, SH.focusNode), report.value(r, SH.value),
+             frozenset(report.objects(r, SH.resultMessage)))
+            for r in report.subjects(RDF.type, SH.ValidationResult)}
+
+
+def test_top_level_exists_become_joins_only_when_they_share_only_this():
+    from kg.shacl import _exists_to_joins
+    q = "SELECT $this WHERE { VALUES ?this { <a> } FILTER NOT EXISTS { $this ex:p/ex:q ?x } FILTER EXISTS { $this ex:r ?y } }"
+    out = _exists_to_joins(q)
+    assert "MINUS { $this ex:p/ex:q ?x }" in out and "{ SELECT DISTINCT ?this WHERE { $this ex:r ?y } }" in out
+    for kept in ("SELECT $this ?x WHERE { $this ex:s ?x FILTER NOT EXISTS { $this ex:p ?x } }",   # ?x shared
+                 "SELECT $this WHERE { FILTER NOT EXISTS { ?a ex:p ?b } }",                        # no ?this
+                 "SELECT $this WHERE { FILTER NOT EXISTS { $this ex:p ?b FILTER (?b > 1) } }",    # not only triples
+                 "SELECT $this WHERE { { FILTER NOT EXISTS { $this ex:p ?b } } }"):               # not top level
+        assert _exists_to_joins(kept) == kept
