@@ -147,6 +147,15 @@ def test_date_that_is_not_a_date(minimal_card, vocabulary):
     assert err.where.line == 8 and err.where.field == "policy.modified" and "2024-02-30" in err.what
 
 
+def test_source_url_that_is_not_an_iri(minimal_card, vocabulary):
+    """A space (or <, >, ") in the source URL would make an invalid IRI in the store: refused at load."""
+    _mutate(minimal_card, "url: https://example.org/confidentialite", "url: https://example.org/confi dentialite")
+    with pytest.raises(KgError) as exc:
+        load_card(minimal_card, vocabulary=vocabulary)
+    err = _error(exc, "invalid-card")
+    assert err.where.line == 10 and err.where.field == "policy.source.url"
+
+
 def test_date_of_the_wrong_form(minimal_card, vocabulary):
     _mutate(minimal_card, 'modified: "2024-01-31"', 'modified: "31/01/2024"')
     with pytest.raises(KgError) as exc:
