@@ -655,8 +655,10 @@ def _slow_build(store: Path, ready: Path, hold: float) -> subprocess.Popen:
         sys.argv = ["policykg", "build", {str(DATA)!r}, "--store", {str(store)!r}]
         main()
     """)
+    # SIGINT must reach the child as Ctrl-C does, even where this test runs with SIGINT ignored (a
+    # background job of a non-interactive shell): Python then installs no KeyboardInterrupt handler.
     return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -677,7 +679,7 @@ def test_interrupted_build_leaves_the_store_byte_identical(tmp_path, sig):
     try:
         _wait_for(tmp_path / "ready", proc)
         os.kill(proc.pid, sig)
-        _, errs = proc.communicate(timeout=60)
+        _, errs = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
