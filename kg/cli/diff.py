@@ -1,7 +1,6 @@
 """`policykg diff` and `policykg compare`."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -11,31 +10,9 @@ from rich.console import Console
 from ..errors import UsageError
 from ..stores.oxigraph import DEFAULT_STORE
 from ..validate import DEFAULT_ENGINE, ENGINES
-from .main import app, err, report_errors, vocab_dir_option
+from .main import app, choice, err, profile_ids, report_errors, vocab_dir_option, write_output
 
 out = Console(highlight=False, soft_wrap=False)
-
-
-def _choice(value: str, allowed, option: str) -> str:
-    if value not in allowed:
-        raise UsageError(f"{option} {value} is not one of {', '.join(allowed)}", None,
-                         f"use {option} " + "|".join(allowed), error_id="usage")
-    return value
-
-
-def _profiles(values: list[str] | None) -> list[str] | str:
-    ids = [p.strip() for v in (values or []) for p in v.split(",") if p.strip()]
-    return "auto" if not ids or ids == ["auto"] else ids
-
-
-def _write(text: str, path: Optional[Path]) -> None:
-    if path:
-        from ..files import write_atomic
-        write_atomic(text.encode("utf-8"), path)
-        err.print(f"wrote {path}")
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
 
 
 @app.command("diff")
@@ -66,8 +43,8 @@ def diff_command(
     """
     from ..diff import FORMATS, diff_targets, previous_and_latest, render
     from ..vocab import load_vocabulary
-    _choice(fmt, FORMATS, "--format")
-    _choice(lang, ("en", "fr"), "--lang")
+    choice(fmt, FORMATS, "--format")
+    choice(lang, ("en", "fr"), "--lang")
     if new is None:
         from ..diff import is_file_target
         from ..stores.oxigraph import open_store
@@ -75,9 +52,9 @@ def diff_command(
             raise UsageError("diff needs two targets, or one SLUG with two versions in the store", None,
                              "give A and B: cards, RDF files or SLUG@DATE selectors", error_id="diff-input")
         old, new = previous_and_latest(open_store(store), old)
-    result = diff_targets(old, new, store_path=store, vocab_dir=vocab_dir, profiles=_profiles(profile),
+    result = diff_targets(old, new, store_path=store, vocab_dir=vocab_dir, profiles=profile_ids(profile),
                           engine=engine, validate=not no_findings)
-    _write(render(result, fmt, lang, load_vocabulary(vocab_dir)), out_path)
+    write_output(render(result, fmt, lang, load_vocabulary(vocab_dir)), out_path)
     if fmt != "text" or out_path:
         err.print(f"{len(result.changes)} change(s)" + ("" if no_findings else
                   f"; findings: {len(result.appeared)} appeared, {len(result.disappeared)} disappeared"))
@@ -107,13 +84,13 @@ def compare_command(
     """
     from ..compare import FORMATS, compare_targets, render
     from ..vocab import load_vocabulary
-    _choice(fmt, FORMATS, "--format")
-    _choice(lang, ("en", "fr"), "--lang")
+    choice(fmt, FORMATS, "--format")
+    choice(lang, ("en", "fr"), "--lang")
     vocabulary = load_vocabulary(vocab_dir)
-    result = compare_targets(policies, store_path=store, vocabulary=vocabulary, profiles=_profiles(profile),
+    result = compare_targets(policies, store_path=store, vocabulary=vocabulary, profiles=profile_ids(profile),
                              engine=engine)
     if fmt == "table" and not out_path:
         out.print(render(result, fmt, lang, vocabulary))
     else:
         text = render(result, fmt, lang, vocabulary)
-        _write(text if isinstance(text, str) else str(text), out_path)
+        write_output(text if isinstance(text, str) else str(text), out_path)

@@ -151,6 +151,32 @@ def apply_input_options(max_input_size: Optional[str], allow_remote_context: boo
     set_allow_remote_context(allow_remote_context)
 
 
+def choice(value: str, allowed, option: str) -> str:
+    """The value of an option that must be one of `allowed`, or a usage error naming them."""
+    if value not in allowed:
+        from ..errors import UsageError
+        raise UsageError(f"{option} {value} is not one of {', '.join(allowed)}", None,
+                         f"use {option} " + "|".join(allowed), error_id="usage")
+    return value
+
+
+def profile_ids(values: list[str] | None) -> list[str] | str:
+    """--profile values (repeatable, comma-separated) as profile ids, or "auto"."""
+    ids = [p.strip() for v in (values or []) for p in v.split(",") if p.strip()]
+    return "auto" if not ids or ids == ["auto"] else ids
+
+
+def write_output(text: str, path: Path | None) -> None:
+    """A report to --out (atomically) or to standard output."""
+    if path:
+        from ..files import write_atomic
+        write_atomic(text.encode("utf-8"), path)
+        err.print(f"wrote {path}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
 # The command modules register themselves on `app` when imported.
 from . import build as _build  # noqa: E402,F401
 from . import diff as _diff  # noqa: E402,F401

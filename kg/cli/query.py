@@ -16,16 +16,9 @@ from ..render import FORMATS, LANGS, queries_json, queries_table, render
 from ..stores import EmbeddedStore, SparqlEndpoint
 from ..stores.oxigraph import DEFAULT_STORE
 from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, push_graphs
-from .main import app, err, report_errors
+from .main import app, choice, err, report_errors
 
 out = Console(highlight=False, soft_wrap=False)
-
-
-def _choice(value: str, allowed, option: str) -> str:
-    if value not in allowed:
-        raise UsageError(f"{option} {value} is not one of {', '.join(allowed)}", None,
-                         f"use {option} " + "|".join(allowed), error_id="usage")
-    return value
 
 
 def _endpoint(url: str, graph_store: Optional[str], user: Optional[str], timeout: float = TIMEOUT_S) -> SparqlEndpoint:
@@ -47,7 +40,7 @@ def queries_command(
     Example: policykg queries --format json
     """
     library = find_queries(directory)
-    if _choice(fmt, ("table", "json"), "--format") == "json":
+    if choice(fmt, ("table", "json"), "--format") == "json":
         sys.stdout.write(queries_json(library))
     else:
         out.print(queries_table(library))
@@ -75,8 +68,8 @@ def query_command(
 
     Example: policykg query processes-for-purpose --param purpose=dpv:Marketing --policy whiteprovider
     """
-    _choice(fmt, FORMATS, "--format")
-    _choice(lang, LANGS, "--lang")
+    choice(fmt, FORMATS, "--format")
+    choice(lang, LANGS, "--lang")
     query = load_query(name, directory)
     values = parse_param_args(param)
     backend = _endpoint(endpoint, None, user, timeout) if endpoint else EmbeddedStore(store)

@@ -1,7 +1,6 @@
 """`policykg validate` and `policykg profiles`."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -13,13 +12,8 @@ from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from ..report import FORMATS, render
 from ..stores.oxigraph import DEFAULT_STORE, open_store
 from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, validate_paths, validate_store
-from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
-                   report_errors, vocab_dir_option)
-
-
-def _profiles(values: list[str] | None) -> list[str] | str:
-    ids = [p.strip() for v in (values or []) for p in v.split(",") if p.strip()]
-    return "auto" if not ids or ids == ["auto"] else ids
+from .main import (allow_remote_context_option, app, apply_input_options, max_input_size_option,
+                   profile_ids, report_errors, vocab_dir_option, write_output)
 
 
 @app.command("validate")
@@ -54,7 +48,7 @@ def validate_command(
         raise UsageError(f"unknown format '{fmt}'", None, "use one of " + ", ".join(FORMATS), error_id="unknown-format")
     if lang not in ("en", "fr"):
         raise UsageError(f"unknown language '{lang}'", None, "use --lang en or --lang fr", error_id="usage")
-    profiles = _profiles(profile)
+    profiles = profile_ids(profile)
     paths = [t for t in targets if Path(t).exists() or Path(t).suffix.lower() in (".yaml", ".yml", ".ttl", ".trig",
                                                                                  ".nq", ".nt", ".jsonld", ".json")]
     slugs = [t for t in targets if t not in paths]
@@ -66,12 +60,7 @@ def validate_command(
                                   vocab_dir=vocab_dir).reports
     fail_on = "warning" if strict else "violation"
     text = render(reports, fmt, lang, fail_on)
-    if out:
-        from ..files import write_atomic
-        write_atomic(text.encode("utf-8"), out)
-        err.print(f"wrote {out}")
-    else:
-        sys.stdout.write(text)
+    write_output(text, out)
     conforms = all(r.conforms(fail_on) for r in reports)
     raise typer.Exit(EXIT_OK if conforms else EXIT_FINDINGS)
 
