@@ -3,8 +3,8 @@ JSON-LD, seconds and megabytes (run by hand; prints a table).
 
     python benchmarks/bench_export.py --n 10000 [--timeout 900] [--out FILE.md]
 
-Each format runs in its own process (`kg.export.export_store`, what `policykg export --format F -o FILE`
-does, written to a scratch file), stopped after --timeout seconds.
+Each format runs in its own process (`kg.export.write_store` streamed into `kg.files.write_atomic`, what
+`policykg export --format F -o FILE` does, written to a scratch file), stopped after --timeout seconds.
 """
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ ORDER = ("ttl", "trig", "nq", "jsonld")
 
 def child(args: list[str]) -> dict:
     fmt, store_path, out = args[0], Path(args[1]), Path(args[2])
-    from kg.export import FORMATS, export_store
+    from kg.export import FORMATS, write_store
     from kg.files import write_atomic
     from kg.stores.oxigraph import open_store
     with Measure() as m:
-        data = export_store(open_store(store_path), FORMATS[fmt])
-        write_atomic(data, out)
+        source = open_store(store_path)
+        write_atomic(lambda stream: write_store(source, FORMATS[fmt], stream), out)
     size = out.stat().st_size
     out.unlink()
     return {**m.result, "bytes": size}

@@ -6,15 +6,21 @@ Files are written atomically: a temporary file beside the target, then a rename.
 """
 from __future__ import annotations
 
+import heapq
+import io
 import json
-from collections.abc import Iterable
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import KgError, UsageError
+from .stores.oxigraph import ChunkReader
 
 
 @dataclass(frozen=True)
@@ -83,13 +89,19 @@ def _policy_prefixes_of(graph_iris: Iterable[str]) -> dict[str, str]:
     return out
 
 
+# Datatypes that Turtle and N-Triples never write (a plain or language-tagged literal).
+_IMPLICIT = {"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+             "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"}
+
+
 def _used_prefixes(quads) -> dict[str, str]:
     """The known prefixes whose namespace some IRI of the output is in (in PREFIXES order)."""
     namespaces = set()
     for q in quads:
         for term in (q.subject, q.predicate, q.object, q.graph_name):
             iri = term.value if isinstance(term, ox.NamedNode) else (
-                term.datatype.value if isinstance(term, ox.Literal) and term.datatype else None)
+                term.datatype.value if isinstance(term, ox.Literal) and term.datatype.value not in _IMPLICIT
+                else None)
             if iri:
                 cut = max(iri.rfind("#"), iri.rfind("/")) + 1
                 namespaces.add(iri[:cut])
@@ -151,7 +163,17 @@ def store_quads(store: ox.Store, graphs: Iterable[str]) -> list[ox.Quad]:
 
 def export_store(store: ox.Store, fmt: ExportFormat, policies: list[str] | None = None,
                  include_vocabulary: bool = False) -> bytes:
-    """The selected policies (all by default) of a store, serialised."""
+    """The selected policies (all by default) of a store, serialised (in memory; `write_store` streams)."""
+    buffer = io.BytesIO()
+    write_store(store, fmt, buffer, policies, include_vocabulary)
+    return buffer.getvalue()
+
+
+def write_store(store: ox.Store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | None = None,
+                include_vocabulary: bool = False) -> None:
+    """Write the selected policies (all by default) of a store to the binary stream `out`. Turtle, TriG and
+    N-Quads are streamed graph by graph: memory holds one graph at a time (plus the few triples whose
+    subject is outside their own graph's namespace), whatever the size of the store."""
     from .inventory import select_policies, vocabulary_graphs
 
     graphs = [p.graph for p in select_policies(store, policies)]
@@ -160,14 +182,16 @@ def export_store(store: ox.Store, fmt: ExportFormat, policies: list[str] | None 
     if not graphs:
         raise KgError("the store holds no policy", None, "run 'policykg build' first", error_id="empty-store")
     if fmt.name == "jsonld":
-        return serialize(store_quads(store, graphs), fmt)
-    return _serialize_sorted_lines(store, graphs, fmt)
+        out.write(serialize(store_quads(store, graphs), fmt))
+    else:
+        write_graphs(store, graphs, fmt, out)
 
 
-# The fast path for Turtle, TriG and N-Quads: the same bytes as `serialize`, without a Python object per quad.
-# The store dumps each graph as N-Triples; sorting those lines as bytes is sorting the triples by
-# (str(subject), str(predicate), str(object)) as `serialize` does (UTF-8 byte order is code point order, and
-# a term is never a prefix of another term followed by a character below the separating space).
+# The fast path for Turtle, TriG and N-Quads: the same bytes as `serialize`, without a Python object per quad
+# and without holding the store in memory. The store dumps each graph as N-Triples; sorting those lines as
+# bytes is sorting the triples by (str(subject), str(predicate), str(object)) as `serialize` does (UTF-8
+# byte order is code point order, and a term is never a prefix of another term followed by a character below
+# the separating space). The sorted lines go to a temporary spool file, which the serialiser then streams.
 
 def _graph_lines(store: ox.Store, graph: str) -> list[bytes]:
     data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
@@ -178,41 +202,90 @@ def _graph_lines(store: ox.Store, graph: str) -> list[bytes]:
     return lines
 
 
-def _line_prefixes(blobs: list[bytes]) -> dict[str, str]:
-    """`_used_prefixes` on N-Triples text: the known namespaces some IRI of the text is directly in."""
-    import re
-    used = {}
-    for prefix, iri in ns.PREFIXES.items():
-        pattern = re.compile(b"<" + re.escape(iri.encode("utf-8")) + b"[^#/>]*>")
-        if any(pattern.search(blob) for blob in blobs):
-            used[prefix] = iri
-    return used
+class _PrefixScan:
+    """`_used_prefixes` on N-Triples text, fed graph by graph: the known namespaces some IRI of the text is
+    directly in. A namespace once found is not searched for again."""
+
+    def __init__(self) -> None:
+        self._left = {prefix: re.compile(b"<" + re.escape(iri.encode("utf-8")) + b"[^#/>]*>")
+                      for prefix, iri in ns.PREFIXES.items()}
+        self._found: set[str] = set()
+
+    def feed(self, blob: bytes) -> None:
+        for prefix, pattern in list(self._left.items()):
+            if pattern.search(blob):
+                self._found.add(prefix)
+                del self._left[prefix]
+
+    def prefixes(self) -> dict[str, str]:
+        return {p: iri for p, iri in ns.PREFIXES.items() if p in self._found}  # in PREFIXES order
 
 
-def _serialize_sorted_lines(store: ox.Store, graphs: list[str], fmt: ExportFormat) -> bytes:
+def write_graphs(store: ox.Store, graphs: list[str], fmt: ExportFormat, out: BinaryIO) -> None:
+    """Turtle, TriG or N-Quads of the named graphs `graphs` of `store`, streamed to `out`."""
     ordered = sorted(set(graphs), key=lambda g: f"<{g}>")
-    per_graph = [(g, _graph_lines(store, g)) for g in ordered]
     if fmt.name == "nq":
-        out = []
-        for g, lines in per_graph:
-            tail = f" <{g}> .".encode("utf-8")
-            out += [line[:-2] + tail for line in lines]  # "s p o ." -> "s p o <g> ."
-        return b"\n".join(out) + (b"\n" if out else b"")
-    blobs = [b"\n".join(lines) for _, lines in per_graph]
-    graph_names = "\n".join(f"<{g}>" for g in ordered).encode("utf-8")
-    prefixes = {**_line_prefixes(blobs + [graph_names]), **_policy_prefixes_of(ordered)}
-    if fmt.name == "ttl":  # one graph: the union of the selected graphs, without duplicates
-        import heapq
-        merged, last = [], None
-        for line in heapq.merge(*(lines for _, lines in per_graph)):
-            if line != last:
-                merged.append(line)
-                last = line
-        del per_graph, blobs
-        text = b"\n".join(merged) + b"\n"
-        del merged
-        return ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=_OX["ttl"], prefixes=prefixes)
-    text = b"".join(
-        b"".join(line[:-2] + f" <{g}> .\n".encode("utf-8") for line in lines) for g, lines in per_graph)
-    del per_graph, blobs
-    return ox.serialize(ox.parse(text, format=ox.RdfFormat.N_QUADS), format=_OX["trig"], prefixes=prefixes)
+        for g in ordered:
+            tail = f" <{g}> .\n".encode("utf-8")
+            out.write(b"".join(line[:-2] + tail for line in _graph_lines(store, g)))  # "s p o ." -> "s p o <g> ."
+        return
+    scan = _PrefixScan()
+    scan.feed("\n".join(f"<{g}>" for g in ordered).encode("utf-8"))
+    with tempfile.TemporaryFile(prefix="policykg-export-") as spool:
+        if fmt.name == "trig":
+            for g in ordered:
+                lines = _graph_lines(store, g)
+                blob = b"\n".join(lines) + b"\n" if lines else b""
+                scan.feed(blob)
+                spool.write(blob.replace(b" .\n", f" <{g}> .\n".encode("utf-8")))  # "s p o ." -> "s p o <g> ."
+            lines = _spooled(spool)
+            kind = ox.RdfFormat.N_QUADS
+        else:
+            # One graph: the union of the selected graphs, sorted, without duplicates. The lines whose subject
+            # is in a graph's own namespace (<g#...>) fill one range per graph, and those ranges follow each
+            # other in the order of "<g#"; the other lines (sources, vocabulary, foreign subjects) are few and
+            # kept in memory, then merged in.
+            foreign: list[bytes] = []
+            for g in sorted(set(graphs), key=lambda g: f"<{g}#"):
+                lines = _graph_lines(store, g)
+                own = f"<{g}#".encode("utf-8")
+                mine = [line for line in lines if line.startswith(own)]
+                foreign += [line for line in lines if not line.startswith(own)]
+                blob = b"\n".join(lines)
+                scan.feed(blob)
+                if mine:
+                    spool.write(b"\n".join(mine) + b"\n")
+            foreign.sort()
+            lines = _unique(heapq.merge(_spooled(spool), (line + b"\n" for line in foreign)))
+            kind = ox.RdfFormat.N_TRIPLES
+        prefixes = {**scan.prefixes(), **_policy_prefixes_of(ordered)}
+        reader = io.BufferedReader(ChunkReader(_batched(lines)), buffer_size=1 << 20)
+        ox.serialize(ox.parse(reader, format=kind), out, format=_OX[fmt.name], prefixes=prefixes)
+
+
+def _spooled(spool) -> Iterator[bytes]:
+    """The lines written to `spool`, each with its newline."""
+    spool.flush()
+    spool.seek(0)
+    yield from spool
+
+
+def _unique(lines: Iterable[bytes]) -> Iterator[bytes]:
+    last = None
+    for line in lines:
+        if line != last:
+            yield line
+            last = line
+
+
+def _batched(lines: Iterable[bytes], size: int = 1 << 16) -> Iterator[bytes]:
+    batch: list[bytes] = []
+    length = 0
+    for line in lines:
+        batch.append(line)
+        length += len(line)
+        if length >= size:
+            yield b"".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield b"".join(batch)

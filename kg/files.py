@@ -9,7 +9,9 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import DiskFullError, InputFileError, InputNotFoundError, Location, WriteError
 
@@ -100,8 +102,8 @@ def read_text_input(path: str | Path, what: str = "input file") -> str:
     return decode_utf8(read_input(path, what), path)
 
 
-def write_atomic(data: bytes, out: str | Path) -> Path:
-    """Write bytes to `out` through a temporary file in the same folder and an atomic rename; on any
+def write_atomic(data: bytes | Callable[[BinaryIO], None], out: str | Path) -> Path:
+    """Write bytes (or what `data(stream)` writes to the binary stream it is given) to `out` through a temporary file in the same folder and an atomic rename; on any
     failure the previous file (if any) is left as it was and the temporary file is removed. A missing
     folder is created; a symbolic link keeps pointing at the new file; a device or pipe is written to. Disk full (ENOSPC, EFBIG, EDQUOT) is a DiskFullError (exit 3); a folder that cannot
     be written, or an `out` that is a folder, a WriteError (exit 2)."""
@@ -113,14 +115,14 @@ def write_atomic(data: bytes, out: str | Path) -> Path:
         if out.exists() and not out.is_file():
             # a device, pipe or socket (-o /dev/stdout, a FIFO): written through, never replaced by a file
             with open(out, "wb") as fh:
-                fh.write(data)
+                _write(data, fh)
             return out
         if out.is_symlink():   # replace the file the link points to, and keep the link
             out = out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            _write(data, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, out)
@@ -131,6 +133,13 @@ def write_atomic(data: bytes, out: str | Path) -> Path:
             raise _write_error(exc, out) from None
         raise
     return out
+
+
+def _write(data: bytes | Callable[[BinaryIO], None], stream: BinaryIO) -> None:
+    if callable(data):
+        data(stream)
+    else:
+        stream.write(data)
 
 
 def _write_error(exc: OSError, out: Path) -> WriteError:

@@ -130,3 +130,34 @@ def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path):
         for fmt in ("ttl", "trig", "nq"):
             expected = serialize(store_quads(store, graphs), FORMATS[fmt])
             assert export_store(store, FORMATS[fmt], selection, vocabulary) == expected, (fmt, selection)
+
+
+def test_streamed_export_merges_subjects_shared_by_graphs():
+    """write_graphs streams graph by graph; lines whose subject lies in another graph's namespace, duplicates
+    across graphs, blank nodes, graph IRIs that prefix each other and literals that look like line ends
+    still give the bytes of serialize()."""
+    import io
+
+    import pyoxigraph as ox
+
+    from kg.export import FORMATS, serialize, store_quads, write_graphs
+    base = "https://w3id.org/policykg/policy/"
+    g1, g2, g3 = base + "a/2024", base + "a/2024-x", base + "b/2020-01-01"
+    dpv = "https://w3id.org/dpv#"
+    store = ox.Store()
+
+    def add(s, p, o, g):
+        store.add(ox.Quad(s, ox.NamedNode(dpv + p), o, ox.NamedNode(g)))
+    shared = ox.NamedNode(g1 + "#process")
+    for g in (g1, g2, g3):
+        add(ox.NamedNode(g + "#notice"), "hasPurpose", ox.NamedNode(dpv + "ServiceProvision"), g)
+        add(shared, "hasPurpose", ox.NamedNode(dpv + "Marketing"), g)                 # the same triple thrice
+        add(ox.NamedNode(g3 + "#x"), "hasData", ox.Literal("a .\n<b> c .", language="fr"), g)
+        add(ox.BlankNode("b" + g[-1]), "hasNotice", ox.NamedNode(g + "#notice"), g)
+        add(ox.NamedNode(dpv + "Marketing"), "isSubTypeOf", ox.NamedNode(dpv + "Purpose"), g)
+    add(ox.NamedNode(g2 + "#z"), "hasData", ox.Literal("é\t\"q\"", datatype=ox.NamedNode(dpv + "T")), g1)
+    graphs = [g3, g1, g2]
+    for fmt in ("ttl", "trig", "nq"):
+        out = io.BytesIO()
+        write_graphs(store, graphs, FORMATS[fmt], out)
+        assert out.getvalue() == serialize(store_quads(store, graphs), FORMATS[fmt]), fmt

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from ..export import FORMATS, export_store, format_for
+from ..export import FORMATS, format_for, write_store
 from ..files import write_atomic
 from ..stores.oxigraph import DEFAULT_STORE, open_store
 from .main import app, err, report_errors
@@ -30,10 +30,14 @@ def export_command(
     Example: policykg export --format trig --policy planethoster -o build/planethoster.trig
     """
     chosen = format_for(fmt, out)
-    data = export_store(open_store(store), chosen, policy or None, with_vocabulary)
+    source = open_store(store)
+
+    def write(stream) -> None:
+        write_store(source, chosen, stream, policy or None, with_vocabulary)
+
     if out:
-        write_atomic(data, out)
-        err.print(f"wrote {out} ({len(data)} bytes, {chosen.name})")
+        write_atomic(write, out)
+        err.print(f"wrote {out} ({out.stat().st_size if out.is_file() else '?'} bytes, {chosen.name})")
     else:
-        sys.stdout.buffer.write(data)
+        write(sys.stdout.buffer)
         sys.stdout.flush()

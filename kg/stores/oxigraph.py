@@ -70,11 +70,12 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> o
                          error_id="store-locked") from None
 
 
-class _ChunkReader(io.RawIOBase):
-    """A readable binary stream over an iterator of byte chunks (for the bulk loader), which ends after the
-    chunk that reaches `limit` bytes; `exhausted` says whether the iterator is used up."""
+class ChunkReader(io.RawIOBase):
+    """A readable binary stream over an iterator of byte chunks (what a parser or the bulk loader reads),
+    which ends after the chunk that reaches `limit` bytes, if given; `exhausted` says whether the iterator
+    is used up."""
 
-    def __init__(self, chunks, limit: int):
+    def __init__(self, chunks, limit: float = float("inf")):
         self._chunks = chunks
         self._current = memoryview(b"")
         self._left = limit
@@ -150,7 +151,7 @@ class StoreBuilder:
         self._write_pending()
         chunks = iter(chunks)
         while True:
-            reader = _ChunkReader(chunks, self.BULK_BYTES)
+            reader = ChunkReader(chunks, self.BULK_BYTES)
             self.store.bulk_load(input=io.BufferedReader(reader, buffer_size=1 << 20), format=ox.RdfFormat.N_QUADS)
             if reader.exhausted:
                 return
