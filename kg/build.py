@@ -5,10 +5,8 @@ that fails on any input leaves the previous store exactly as it was.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from .errors import CardError, InputNotFoundError
 from .load import find_cards, load_card
 from .load_rdf import RDF_SUFFIXES, load_rdf_policies
 from .mapping import graph_iri, policy_nquads
+from .parallel import can_fork, ordered_batches
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder
 
 DEFAULT_DATA = Path("data")
@@ -95,23 +94,16 @@ def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple
     """(path, (key, graph IRI, triples, statements, N-Quads bytes)) for each card, in order; raises the
     first card's error, as a serial load would."""
     global _worker_vocabulary
-    if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and can_fork():
         _worker_vocabulary = vocabulary
         batches = [[str(p) for p in cards[i:i + _BATCH]] for i in range(0, len(cards), _BATCH)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending: deque = deque()
-            next_batch = 0
-            while pending or next_batch < len(batches):
-                while next_batch < len(batches) and len(pending) < _WINDOW:
-                    pending.append((next_batch, pool.apply_async(_map_cards, (batches[next_batch],))))
-                    next_batch += 1
-                index, job = pending.popleft()
-                for path, result in zip(cards[index * _BATCH:(index + 1) * _BATCH], job.get()):
-                    if result is None:
-                        load_card(path, vocabulary=vocabulary)  # raises the card's error
-                        raise CardError(f"the card {path} could not be loaded", str(path), "run the build again "
-                                        "with --debug", error_id="invalid-card")  # pragma: no cover
-                    yield path, result
+        for index, results in enumerate(ordered_batches(_map_cards, batches, workers, _WINDOW)):
+            for path, result in zip(cards[index * _BATCH:(index + 1) * _BATCH], results):
+                if result is None:
+                    load_card(path, vocabulary=vocabulary)  # raises the card's error
+                    raise CardError(f"the card {path} could not be loaded", str(path), "run the build again "
+                                    "with --debug", error_id="invalid-card")  # pragma: no cover
+                yield path, result
         return
     for path in cards:
         policy = load_card(path, vocabulary=vocabulary)

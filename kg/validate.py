@@ -9,6 +9,7 @@ quote and the card line) and the standard `sh:ValidationReport` graph the engine
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from . import namespaces as ns
 from .errors import EnvironmentError_, Location, UsageError
+from .parallel import can_fork, ordered_batches
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 PROFILE_CLASS = PKS.Profile
@@ -667,25 +669,68 @@ def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto
 
 def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | str = "auto",
                    engine: str = DEFAULT_ENGINE, vocab_dir: Path | None = None,
-                   shapes_dir: str | None = None) -> ValidationRun:
-    """Validate policies already in the store (by SLUG or SLUG@DATE), one report per policy."""
-    import pyoxigraph as ox
-
+                   shapes_dir: str | None = None, workers: int | None = None) -> ValidationRun:
+    """Validate policies already in the store (by SLUG or SLUG@DATE), one report per policy, in the order
+    of the store's inventory. `store` is an open store or the path of one; given a path, many policies are
+    validated by `workers` forked processes (default: one per core), each reading the store on its own."""
     from .inventory import select_policies
-    from .stores.oxigraph import from_ox
+    from .stores.oxigraph import open_store
     from .vocab import load_vocabulary
 
+    store_path = None
+    if isinstance(store, (str, Path)):
+        store_path, store = Path(store), open_store(store)
     vocabulary = load_vocabulary(vocab_dir)
+    items = [(info.key, info.graph) for info in select_policies(store, selectors)]
+    options = {"profiles": profiles, "engine": engine, "shapes_dir": shapes_dir}
+    workers = workers if workers is not None else (os.cpu_count() or 1)
     run = ValidationRun()
-    for info in select_policies(store, selectors):
-        if engine == "oxigraph":   # straight from store to store; the rdflib graph only if there are findings
-            run.reports.append(validate_graph(None, info.key, vocabulary, profiles=profiles, engine=engine,
-                                              shapes_dir=shapes_dir, source=info.graph,
-                                              from_store=(store, info.graph)))
-            continue
-        g = Graph()
-        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(info.graph)):
-            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
-        run.reports.append(validate_graph(g, info.key, vocabulary, profiles=profiles, engine=engine,
-                                          shapes_dir=shapes_dir, source=info.graph))
+    if store_path is not None and workers > 1 and len(items) >= _PARALLEL_MIN_POLICIES and can_fork():
+        global _worker_job
+        _worker_job = (store_path, vocabulary, options)
+        batches = [items[i:i + _POLICY_BATCH] for i in range(0, len(items), _POLICY_BATCH)]
+        for batch, reports in zip(batches, ordered_batches(_validate_batch, batches, workers,
+                                                           initializer=_WORKSPACES.clear)):
+            for item, report in zip(batch, reports):
+                # a policy that failed in a worker is validated here again, to raise its error as it is
+                run.reports.append(report or _validate_stored(store, *item, vocabulary, **options))
+        return run
+    for key, graph in items:
+        run.reports.append(_validate_stored(store, key, graph, vocabulary, **options))
     return run
+
+
+# Whole-store validation in forked workers: each opens the store read-only itself and validates a batch of
+# policies; reports (findings and the sh:ValidationReport graph) come back pickled, in order.
+_PARALLEL_MIN_POLICIES = 32
+_POLICY_BATCH = 8
+_worker_job: tuple | None = None
+_worker_store = None
+
+
+def _validate_batch(items: list[tuple[str, str]]) -> list[Report | None]:
+    global _worker_store
+    store_path, vocabulary, options = _worker_job
+    out: list[Report | None] = []
+    for key, graph in items:
+        try:
+            if _worker_store is None:
+                from .stores.oxigraph import open_store
+                _worker_store = open_store(store_path)
+            out.append(_validate_stored(_worker_store, key, graph, vocabulary, **options))
+        except BaseException:  # noqa: BLE001 - the parent validates it again and raises the error itself
+            out.append(None)
+    return out
+
+
+def _validate_stored(store, key: str, graph: str, vocabulary, *, profiles, engine, shapes_dir) -> Report:
+    if engine == "oxigraph":   # straight from store to store; the rdflib graph only if there are findings
+        return validate_graph(None, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir,
+                              source=graph, from_store=(store, graph))
+    import pyoxigraph as ox
+
+    from .stores.oxigraph import from_ox
+    g = Graph()
+    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    return validate_graph(g, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir, source=graph)

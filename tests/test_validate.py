@@ -222,3 +222,23 @@ def test_store_validation_finds_what_card_validation_finds(built_store):
     assert [(r.policy, r.profiles) for r in from_store.reports] == [(r.policy, r.profiles) for r in from_cards.reports]
     pytest.importorskip("pyshacl_turbo")
     assert as_set(validate_store(store, None, engine="pyshacl-turbo")) == as_set(from_store)
+
+
+def test_parallel_store_validation_gives_the_serial_reports(tmp_path):
+    """validate_store over many policies in forked workers: the same reports, in the same order, as one
+    process (findings with their quotes and messages, and the sh:ValidationReport graphs)."""
+    import sys
+
+    from rdflib.compare import isomorphic
+
+    from kg.build import build
+    from kg.validate import validate_store
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import generate
+    generate(40, tmp_path / "corpus")
+    build([DATA, tmp_path / "corpus" / "policies"], store=tmp_path / "store")
+    serial = validate_store(tmp_path / "store", None, workers=1).reports
+    parallel = validate_store(tmp_path / "store", None, workers=2).reports
+    assert len(serial) >= 32 and any(r.findings for r in serial)
+    assert [(r.policy, r.profiles, r.findings) for r in parallel] == [(r.policy, r.profiles, r.findings) for r in serial]
+    assert all(isomorphic(p.graph, s.graph) for p, s in zip(parallel, serial))

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from ..report import FORMATS, render
-from ..stores.oxigraph import DEFAULT_STORE, open_store
+from ..stores.oxigraph import DEFAULT_STORE
 from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, validate_paths, validate_store
 from .main import (allow_remote_context_option, app, apply_input_options, max_input_size_option,
                    profile_ids, report_errors, vocab_dir_option, write_output)
@@ -32,6 +32,8 @@ def validate_command(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file (atomically)."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that validate store "
+                                          "policies in parallel, when there are many (default: one per core)."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     max_input_size: Optional[str] = max_input_size_option(),
     allow_remote_context: bool = allow_remote_context_option(),
@@ -56,8 +58,8 @@ def validate_command(
     if paths:
         reports += validate_paths(paths, profiles=profiles, engine=engine, vocab_dir=vocab_dir).reports
     if slugs:
-        reports += validate_store(open_store(store), slugs, profiles=profiles, engine=engine,
-                                  vocab_dir=vocab_dir).reports
+        reports += validate_store(store, slugs, profiles=profiles, engine=engine, vocab_dir=vocab_dir,
+                                  workers=workers).reports
     fail_on = "warning" if strict else "violation"
     text = render(reports, fmt, lang, fail_on)
     write_output(text, out)
