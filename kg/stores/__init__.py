@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import UsageError
+from .ordering import order_rows, split_order
 from .oxigraph import DEFAULT_STORE, open_store
 from .sparql import Solutions, SparqlEndpoint
 
@@ -29,14 +30,24 @@ class EmbeddedStore:
 
     def select(self, text: str, bindings: dict[str, object] | None = None) -> Solutions:
         subs = {ox.Variable(name): term for name, term in (bindings or {}).items()}
+        plan = split_order(text)
+        if plan is not None:   # sorted here rather than by the store, when that gives the same order
+            body, keys, offset, limit = plan
+            columns, rows = self._run(body, subs)
+            ordered = order_rows(rows, columns, keys)
+            if ordered is not None:
+                return Solutions(columns, ordered[offset:None if limit is None else offset + limit], text)
+        columns, rows = self._run(text, subs)
+        return Solutions(columns, rows, text)
+
+    def _run(self, text: str, subs: dict) -> tuple[list[str], list[tuple]]:
         result = self.store.query(text, substitutions=subs) if subs else self.store.query(text)
         if not isinstance(result, ox.QuerySolutions):
             raise UsageError("only SELECT queries can be run", None, "write the query as a SELECT",
                              error_id="invalid-query")
         columns = [v.value for v in result.variables]
         n = len(columns)
-        rows = [tuple(solution[i] for i in range(n)) for solution in result]
-        return Solutions(columns, rows, text)
+        return columns, [tuple(solution[i] for i in range(n)) for solution in result]
 
     def policy_graph(self, selector: str) -> str:
         """The graph of SLUG@DATE, or of SLUG's latest version."""
