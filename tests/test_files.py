@@ -18,3 +18,19 @@ def test_write_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
     with pytest.raises(DiskFullError):
         write_atomic(b"new", out)
     assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["x.ttl"]
+
+
+def test_write_atomic_streams_from_a_writer_and_keeps_the_old_file_if_it_fails(tmp_path):
+    """A writer callable streams into the temporary file; if it raises half-way, the old file is intact
+    and no temporary file is left."""
+    out = tmp_path / "policies.nq"
+    write_atomic(lambda stream: [stream.write(b"line %d\n" % i) for i in range(3)], out)
+    assert out.read_bytes() == b"line 0\nline 1\nline 2\n"
+
+    def failing(stream):
+        stream.write(b"partial\n")
+        raise RuntimeError("the store went away")
+    with pytest.raises(RuntimeError):
+        write_atomic(failing, out)
+    assert out.read_bytes() == b"line 0\nline 1\nline 2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policies.nq"]
