@@ -3,8 +3,9 @@ JSON-LD, seconds and megabytes (run by hand; prints a table).
 
     python benchmarks/bench_export.py --n 10000 [--timeout 900] [--out FILE.md]
 
-Each format runs in its own process (`kg.export.write_store` streamed into `kg.files.write_atomic`, what
-`policykg export --format F -o FILE` does, written to a scratch file), stopped after --timeout seconds.
+Each format runs in its own process (`kg.export.write_store` streamed into `kg.files.write_atomic`, with
+one worker process per core reading the graphs: what `policykg export --format F -o FILE` does, written to
+a scratch file), stopped after --timeout seconds.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def child(args: list[str]) -> dict:
     from kg.stores.oxigraph import open_store
     with Measure() as m:
         source = open_store(store_path)
-        write_atomic(lambda stream: write_store(source, FORMATS[fmt], stream), out)
+        write_atomic(lambda stream: write_store(source, FORMATS[fmt], stream, store_path=store_path), out)
     size = out.stat().st_size
     out.unlink()
     return {**m.result, "bytes": size}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import io
 import json
+import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import KgError, UsageError
+from .parallel import can_fork, ordered_batches
 from .stores.oxigraph import ChunkReader
 
 
@@ -170,10 +172,12 @@ def export_store(store: ox.Store, fmt: ExportFormat, policies: list[str] | None 
 
 
 def write_store(store: ox.Store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | None = None,
-                include_vocabulary: bool = False) -> None:
+                include_vocabulary: bool = False, *, store_path: str | Path | None = None,
+                workers: int | None = None) -> None:
     """Write the selected policies (all by default) of a store to the binary stream `out`. Turtle, TriG and
     N-Quads are streamed graph by graph: memory holds one graph at a time (plus the few triples whose
-    subject is outside their own graph's namespace), whatever the size of the store."""
+    subject is outside their own graph's namespace), whatever the size of the store. Given the store's
+    path, `workers` processes (default: one per core) read and sort the graphs of a large export."""
     from .inventory import select_policies, vocabulary_graphs
 
     graphs = [p.graph for p in select_policies(store, policies)]
@@ -184,7 +188,7 @@ def write_store(store: ox.Store, fmt: ExportFormat, out: BinaryIO, policies: lis
     if fmt.name == "jsonld":
         out.write(serialize(store_quads(store, graphs), fmt))
     else:
-        write_graphs(store, graphs, fmt, out)
+        write_graphs(store, graphs, fmt, out, store_path=store_path, workers=workers)
 
 
 # The fast path for Turtle, TriG and N-Quads: the same bytes as `serialize`, without a Python object per quad
@@ -200,6 +204,35 @@ def _graph_lines(store: ox.Store, graph: str) -> list[bytes]:
         lines.pop()
     lines.sort()
     return lines
+
+
+# Reading a graph out of the on-disk store (RocksDB string lookups) is most of an export's time, so a large
+# export reads and sorts its graphs in worker processes, each with its own read-only handle on the store.
+_PARALLEL_MIN_GRAPHS = 64
+_GRAPH_BATCH = 16
+_worker_store_path: str | None = None
+_worker_store = None
+
+
+def _read_graphs(graphs: list[str]) -> list[list[bytes]]:
+    global _worker_store
+    if _worker_store is None:
+        _worker_store = ox.Store.read_only(_worker_store_path)
+    return [_graph_lines(_worker_store, g) for g in graphs]
+
+
+def _sorted_graphs(store: ox.Store, graphs: list[str], store_path, workers: int | None) -> Iterator[tuple[str, list[bytes]]]:
+    """(graph, its sorted N-Triples lines) for each graph, in order."""
+    global _worker_store_path
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if store_path is not None and workers > 1 and len(graphs) >= _PARALLEL_MIN_GRAPHS and can_fork():
+        _worker_store_path = str(Path(store_path).resolve())
+        batches = [graphs[i:i + _GRAPH_BATCH] for i in range(0, len(graphs), _GRAPH_BATCH)]
+        for batch, results in zip(batches, ordered_batches(_read_graphs, batches, workers)):
+            yield from zip(batch, results)
+        return
+    for g in graphs:
+        yield g, _graph_lines(store, g)
 
 
 class _PrefixScan:
@@ -221,20 +254,20 @@ class _PrefixScan:
         return {p: iri for p, iri in ns.PREFIXES.items() if p in self._found}  # in PREFIXES order
 
 
-def write_graphs(store: ox.Store, graphs: list[str], fmt: ExportFormat, out: BinaryIO) -> None:
+def write_graphs(store: ox.Store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
+                 store_path: str | Path | None = None, workers: int | None = None) -> None:
     """Turtle, TriG or N-Quads of the named graphs `graphs` of `store`, streamed to `out`."""
     ordered = sorted(set(graphs), key=lambda g: f"<{g}>")
     if fmt.name == "nq":
-        for g in ordered:
+        for g, lines in _sorted_graphs(store, ordered, store_path, workers):
             tail = f" <{g}> .\n".encode("utf-8")
-            out.write(b"".join(line[:-2] + tail for line in _graph_lines(store, g)))  # "s p o ." -> "s p o <g> ."
+            out.write(b"".join(line[:-2] + tail for line in lines))  # "s p o ." -> "s p o <g> ."
         return
     scan = _PrefixScan()
     scan.feed("\n".join(f"<{g}>" for g in ordered).encode("utf-8"))
     with tempfile.TemporaryFile(prefix="policykg-export-") as spool:
         if fmt.name == "trig":
-            for g in ordered:
-                lines = _graph_lines(store, g)
+            for g, lines in _sorted_graphs(store, ordered, store_path, workers):
                 blob = b"\n".join(lines) + b"\n" if lines else b""
                 scan.feed(blob)
                 spool.write(blob.replace(b" .\n", f" <{g}> .\n".encode("utf-8")))  # "s p o ." -> "s p o <g> ."
@@ -246,13 +279,12 @@ def write_graphs(store: ox.Store, graphs: list[str], fmt: ExportFormat, out: Bin
             # other in the order of "<g#"; the other lines (sources, vocabulary, foreign subjects) are few and
             # kept in memory, then merged in.
             foreign: list[bytes] = []
-            for g in sorted(set(graphs), key=lambda g: f"<{g}#"):
-                lines = _graph_lines(store, g)
+            by_namespace = sorted(set(graphs), key=lambda g: f"<{g}#")
+            for g, lines in _sorted_graphs(store, by_namespace, store_path, workers):
                 own = f"<{g}#".encode("utf-8")
                 mine = [line for line in lines if line.startswith(own)]
                 foreign += [line for line in lines if not line.startswith(own)]
-                blob = b"\n".join(lines)
-                scan.feed(blob)
+                scan.feed(b"\n".join(lines))
                 if mine:
                     spool.write(b"\n".join(mine) + b"\n")
             foreign.sort()

@@ -111,9 +111,13 @@ def test_golden_exports_of_the_minimal_card(fmt, tmp_path, update_golden):
         assert sorted(data.decode().splitlines()) == sorted(golden.read_text(encoding="utf-8").splitlines())
 
 
-def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path):
+def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path, monkeypatch):
     """export_store writes Turtle, TriG and N-Quads from the store's sorted lines: the bytes are those of
-    serialize() over the quads, for many policies, one policy, and with the vocabulary."""
+    serialize() over the quads, for many policies, one policy, and with the vocabulary; and so does
+    write_store when worker processes read the graphs."""
+    import io
+
+    import kg.export
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from benchmarks.generate import generate
@@ -130,6 +134,12 @@ def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path):
         for fmt in ("ttl", "trig", "nq"):
             expected = serialize(store_quads(store, graphs), FORMATS[fmt])
             assert export_store(store, FORMATS[fmt], selection, vocabulary) == expected, (fmt, selection)
+    monkeypatch.setattr(kg.export, "_PARALLEL_MIN_GRAPHS", 2)
+    monkeypatch.setattr(kg.export, "_GRAPH_BATCH", 3)
+    for fmt in ("ttl", "trig", "nq"):
+        out = io.BytesIO()
+        kg.export.write_store(store, FORMATS[fmt], out, None, True, store_path=tmp_path / "store", workers=2)
+        assert out.getvalue() == export_store(store, FORMATS[fmt], None, True), fmt
 
 
 def test_streamed_export_merges_subjects_shared_by_graphs():

@@ -24,6 +24,8 @@ def export_command(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file (atomically) instead of stdout."),
     with_vocabulary: bool = typer.Option(False, "--with-vocabulary", help="Also export the vocabulary graphs."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that read the policies "
+                                          "of a large export in parallel (default: one per core)."),
 ) -> None:
     """Export policies from the store as Turtle, TriG, N-Quads or JSON-LD (deterministic bytes).
 
@@ -33,7 +35,8 @@ def export_command(
     source = open_store(store)
 
     def write(stream) -> None:
-        write_store(source, chosen, stream, policy or None, with_vocabulary)
+        write_store(source, chosen, stream, policy or None, with_vocabulary, store_path=store,
+                    workers=workers)
 
     if out:
         write_atomic(write, out)
