@@ -134,6 +134,11 @@ def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path, monkeypatch):
         for fmt in ("ttl", "trig", "nq"):
             expected = serialize(store_quads(store, graphs), FORMATS[fmt])
             assert export_store(store, FORMATS[fmt], selection, vocabulary) == expected, (fmt, selection)
+    monkeypatch.setattr(kg.export, "_CHUNK_LINES", 97)   # many serialiser chunks: still the same bytes
+    for fmt in ("ttl", "trig"):
+        assert export_store(store, FORMATS[fmt], None, True) == serialize(
+            store_quads(store, [p.graph for p in select_policies(store, None)] + vocabulary_graphs(store)),
+            FORMATS[fmt]), fmt
     monkeypatch.setattr(kg.export, "_PARALLEL_MIN_GRAPHS", 2)
     monkeypatch.setattr(kg.export, "_GRAPH_BATCH", 3)
     for fmt in ("ttl", "trig", "nq"):
@@ -142,7 +147,8 @@ def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path, monkeypatch):
         assert out.getvalue() == export_store(store, FORMATS[fmt], None, True), fmt
 
 
-def test_streamed_export_merges_subjects_shared_by_graphs():
+@pytest.mark.parametrize("chunk", [100_000, 1])
+def test_streamed_export_merges_subjects_shared_by_graphs(chunk, monkeypatch):
     """write_graphs streams graph by graph; lines whose subject lies in another graph's namespace, duplicates
     across graphs, blank nodes, graph IRIs that prefix each other and literals that look like line ends
     still give the bytes of serialize()."""
@@ -150,7 +156,9 @@ def test_streamed_export_merges_subjects_shared_by_graphs():
 
     import pyoxigraph as ox
 
+    import kg.export
     from kg.export import FORMATS, serialize, store_quads, write_graphs
+    monkeypatch.setattr(kg.export, "_CHUNK_LINES", chunk)
     base = "https://w3id.org/policykg/policy/"
     g1, g2, g3 = base + "a/2024", base + "a/2024-x", base + "b/2020-01-01"
     dpv = "https://w3id.org/dpv#"
