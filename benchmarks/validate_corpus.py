@@ -88,7 +88,6 @@ def main() -> None:
     all_cards = sorted((folder / "policies").rglob("*.yaml"))
     single = [load_card(c, vocabulary=vocabulary) for c in rng.sample(all_cards, min(args.single, len(all_cards)))]
     single = [(m.key, policy_graph(m)) for m in single]
-    rows = []
     # 1. one new policy
     latency = {}
     for engine in engines:

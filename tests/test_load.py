@@ -35,8 +35,8 @@ def test_minimal_card_loads(vocabulary):
 def test_quote_offsets_and_occurrence(vocabulary):
     policy = load_card(FIXTURES / "policies" / "minimal.yaml", vocabulary=vocabulary)
     text = policy.source.text
-    for st in policy.statements:
-        ev = st.evidence
+    for statement in policy.statements:
+        ev = statement.evidence
         assert text[ev.start:ev.end] == ev.exact
         assert text[:ev.start].endswith(ev.prefix) and text[ev.end:].startswith(ev.suffix)
     e05 = next(s for s in policy.statements if s.id == "E05").evidence

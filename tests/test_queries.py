@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kg import namespaces as ns
 from kg.cli.main import app
-from kg.queries import (Param, ParamError, QueryError, QueryResult, bind_params, find_queries, load_query,
+from kg.queries import (Param, ParamError, QueryError, QueryResult, bind_params, load_query,
                         parse_query, run_query, to_term)
 from kg.render import csv_rows, to_csv, to_json
 from kg.stores import EmbeddedStore
@@ -319,8 +319,6 @@ def test_cli_query_missing_store_exits_3(tmp_path):
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-from kg.stores.sparql import values_block, with_values  # noqa: E402
 
 _ECHO = "PREFIX dpv: <https://w3id.org/dpv#>\nSELECT ?text WHERE {\n  OPTIONAL { ?s dpv:hasName ?text }\n}\nORDER BY ?text\n"
 

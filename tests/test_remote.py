@@ -187,7 +187,7 @@ def test_unreachable_endpoint_exits_3(built_store):
                  ["push", "--endpoint", url, "--store", str(built_store[0])]):
         result = runner.invoke(app, args)
         assert result.exit_code == 3, result.output
-        assert result.output.startswith(f"error[PKG-E065 endpoint-unreachable]: no answer from the ")
+        assert result.output.startswith("error[PKG-E065 endpoint-unreachable]: no answer from the ")
         assert "fix:   start the server" in result.output
 
 
