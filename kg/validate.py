@@ -207,6 +207,27 @@ def _profile_rank(pid: str) -> tuple[int, str]:
 # The data graph of one validation
 # ---------------------------------------------------------------------------------------------
 
+# vocabulary facts a policy's terms carry into its data graph, besides the WALK hierarchy
+FACT_PREDICATES = (ns.SW.term_status, PKX.withinLegalTerritory, PKX.outsideLegalTerritory)
+
+
+def vocabulary_closure(start, edges) -> list:
+    """What the vocabulary terms `start` reach: every item of `edges(term)` = (item, next term or None),
+    for the terms reached from `start` through the next terms (each term visited once). Shared by the
+    rdflib data graph (validation_graph) and the oxigraph engine's Workspace."""
+    todo, seen, out = set(start), set(), []
+    while todo:
+        term = todo.pop()
+        if term in seen:
+            continue
+        seen.add(term)
+        for item, following in edges(term):
+            out.append(item)
+            if following is not None:
+                todo.add(following)
+    return out
+
+
 def validation_graph(policy: Graph, vocabulary) -> Graph:
     """The policy graph plus the vocabulary facts its terms reach (hierarchy, status, territories)."""
     vgraph = vocabulary.graph
@@ -216,22 +237,18 @@ def validation_graph(policy: Graph, vocabulary) -> Graph:
     for triple in policy:
         data.add(triple)
     vocab_ns = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
-    todo = {o for _, _, o in policy if isinstance(o, URIRef) and str(o).startswith(vocab_ns)}
-    todo |= {p for _, p, _ in policy if str(p).startswith(vocab_ns)}
-    seen: set = set()
-    while todo:
-        term = todo.pop()
-        if term in seen:
-            continue
-        seen.add(term)
+    start = {o for _, _, o in policy if isinstance(o, URIRef) and str(o).startswith(vocab_ns)}
+    start |= {p for _, p, _ in policy if str(p).startswith(vocab_ns)}
+
+    def edges(term):
         for p in WALK:
             for o in vgraph.objects(term, p):
-                data.add((term, p, o))
-                if isinstance(o, URIRef):
-                    todo.add(o)
-        for p in (ns.SW.term_status, PKX.withinLegalTerritory, PKX.outsideLegalTerritory):
+                yield (term, p, o), (o if isinstance(o, URIRef) else None)
+        for p in FACT_PREDICATES:
             for o in vgraph.objects(term, p):
-                data.add((term, p, o))
+                yield (term, p, o), None
+    for triple in vocabulary_closure(start, edges):
+        data.add(triple)
     return data
 
 
@@ -447,8 +464,7 @@ class Workspace:
         self.walk: dict[str, list] = {}
         self.facts: dict[str, list] = {}
         vgraph = vocabulary.graph
-        for preds, index in ((WALK, self.walk), ((ns.SW.term_status, PKX.withinLegalTerritory,
-                                                  PKX.outsideLegalTerritory), self.facts)):
+        for preds, index in ((WALK, self.walk), (FACT_PREDICATES, self.facts)):
             for p in preds:
                 for s, o in vgraph.subject_objects(p):
                     index.setdefault(str(s), []).append(
@@ -491,20 +507,10 @@ class Workspace:
 
     def _add_closure(self, terms: set) -> None:
         """validation_graph's vocabulary part: what the policy's vocabulary terms reach."""
-        todo = {t for t in terms if t.startswith(self.vocab_ns)}
-        quads: list = []
-        seen: set = set()
-        while todo:
-            term = todo.pop()
-            if term in seen:
-                continue
-            seen.add(term)
-            for quad, nxt in self.walk.get(term, ()):
-                quads.append(quad)
-                if nxt is not None:
-                    todo.add(nxt)
-            quads += [quad for quad, _ in self.facts.get(term, ())]
-        self.store.extend(quads)
+        def edges(term: str):
+            yield from self.walk.get(term, ())
+            yield from ((quad, None) for quad, _ in self.facts.get(term, ()))
+        self.store.extend(vocabulary_closure({t for t in terms if t.startswith(self.vocab_ns)}, edges))
 
     def policy_graph(self) -> Graph:
         """The rdflib graph of what the finding descriptions read of the policy (evidence and labels)."""
