@@ -4,16 +4,26 @@ The stages of the data flow, each a module: load (cards) / load_rdf (RDF files) 
 build (the embedded store) -> validate (SHACL profiles) / queries (SPARQL library) -> export (Turtle, TriG,
 N-Quads, JSON-LD); diff (two versions by meaning) and compare (policies side by side).
 """
-from .build import BuildResult, build
-from .compare import compare_targets
-from .diff import diff_targets
-from .errors import KgError
-from .export import export_store, serialize
-from .load import load_card
-from .load_rdf import load_rdf_policies
-from .mapping import policy_graph, to_dataset
-from .queries import find_queries, run_query
-from .validate import validate_graph, validate_paths, validate_store
+from __future__ import annotations
+
+import importlib
+
+# The public API, imported on first use (PEP 562): the command line starts without loading every stage,
+# so a Ctrl-C during start-up is handled like one during a command (kg/cli/entry.py).
+_API = {
+    "BuildResult": "build", "build": "build", "compare_targets": "compare", "diff_targets": "diff",
+    "KgError": "errors", "export_store": "export", "serialize": "export", "load_card": "load",
+    "load_rdf_policies": "load_rdf", "policy_graph": "mapping", "to_dataset": "mapping",
+    "find_queries": "queries", "run_query": "queries", "validate_graph": "validate",
+    "validate_paths": "validate", "validate_store": "validate",
+}
+
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
+
 
 __all__ = ["BuildResult", "KgError", "build", "compare_targets", "diff_targets", "export_store", "find_queries", "load_card", "load_rdf_policies",
            "policy_graph", "run_query", "serialize", "to_dataset", "validate_graph", "validate_paths", "validate_store"]

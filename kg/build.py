@@ -17,7 +17,7 @@ from .errors import CardError, InputNotFoundError
 from .load import find_cards, load_card
 from .load_rdf import RDF_SUFFIXES, load_rdf_policies
 from .mapping import graph_iri, policy_nquads
-from .parallel import can_fork, ordered_batches
+from .parallel import can_fork, closing_batches
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder
 
 DEFAULT_DATA = Path("data")
@@ -97,13 +97,14 @@ def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple
     if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and can_fork():
         _worker_vocabulary = vocabulary
         batches = [[str(p) for p in cards[i:i + _BATCH]] for i in range(0, len(cards), _BATCH)]
-        for index, results in enumerate(ordered_batches(_map_cards, batches, workers, _WINDOW)):
-            for path, result in zip(cards[index * _BATCH:(index + 1) * _BATCH], results):
-                if result is None:
-                    load_card(path, vocabulary=vocabulary)  # raises the card's error
-                    raise CardError(f"the card {path} could not be loaded", str(path), "run the build again "
-                                    "with --debug", error_id="invalid-card")  # pragma: no cover
-                yield path, result
+        with closing_batches(_map_cards, batches, workers, _WINDOW) as mapped:   # a bad card ends the workers
+            for index, results in enumerate(mapped):
+                for path, result in zip(cards[index * _BATCH:(index + 1) * _BATCH], results):
+                    if result is None:
+                        load_card(path, vocabulary=vocabulary)  # raises the card's error
+                        raise CardError(f"the card {path} could not be loaded", str(path), "run the build again "
+                                        "with --debug", error_id="invalid-card")  # pragma: no cover
+                    yield path, result
         return
     for path in cards:
         policy = load_card(path, vocabulary=vocabulary)
@@ -119,6 +120,14 @@ def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Cal
     workers = workers if workers is not None else (os.cpu_count() or 1)
     cards = [p for p in files if p.suffix.lower() in (".yaml", ".yml")]
     results = _card_results(cards, vocabulary, workers)
+    try:
+        yield from _in_order(files, results, vocabulary, progress)
+    finally:
+        results.close()   # ends the card workers now, not when a traceback that holds them is freed
+
+
+def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple]], vocabulary,
+              progress: Callable[[str], None] | None) -> Iterator[tuple[PolicyGraph, bytes | list]]:
     seen: dict[str, str] = {}
     for path in files:
         if progress:
@@ -161,8 +170,9 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     failure: list[BaseException] = []
     waited = [0.0]
 
+    inputs = iter_policy_graphs(list(paths or [DEFAULT_DATA]), vocabulary=vocabulary, progress=progress)
+
     def card_nquads() -> Iterator[bytes]:
-        inputs = iter_policy_graphs(list(paths or [DEFAULT_DATA]), vocabulary=vocabulary, progress=progress)
         while True:
             t = time.perf_counter()
             try:
@@ -201,6 +211,8 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     except BaseException:
         builder.abort()
         raise
+    finally:
+        inputs.close()
     timings["load+map"] = waited[0]
     timings["store"] = time.perf_counter() - t1 - waited[0]
     timings["total"] = time.perf_counter() - t0

@@ -40,14 +40,14 @@ CODES = {
     "unknown-query": "PKG-E060", "invalid-query": "PKG-E061", "unknown-param": "PKG-E062",
     "missing-param": "PKG-E063", "bad-param": "PKG-E064", "endpoint-unreachable": "PKG-E065",
     "endpoint-auth": "PKG-E066", "endpoint-error": "PKG-E067", "graph-store-unknown": "PKG-E068",
-    "push-incomplete": "PKG-E069", "endpoint-timeout": "PKG-E070",
+    "push-incomplete": "PKG-E069", "endpoint-timeout": "PKG-E070", "endpoint-redirect": "PKG-E071",
     # diff, compare
     "diff-input": "PKG-E075",
     # reasoning
     "java-missing": "PKG-E080", "unknown-reasoner": "PKG-E081", "reasoner-unavailable": "PKG-E082",
     "reasoner-failed": "PKG-E083", "inconsistent-policy": "PKG-E084",
     # other
-    "usage": "PKG-E090", "bug": "PKG-E099",
+    "usage": "PKG-E090", "worker-failed": "PKG-E093", "bug": "PKG-E099",
     # warnings (printed, the command goes on)
     "sunset-term": "PKG-W001",
 }

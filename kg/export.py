@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -21,7 +22,7 @@ import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import KgError, UsageError
-from .parallel import can_fork, ordered_batches
+from .parallel import can_fork, closing_batches
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,9 @@ def _sorted_graphs(store: ox.Store, graphs: list[str], store_path, workers: int 
     if store_path is not None and workers > 1 and len(graphs) >= _PARALLEL_MIN_GRAPHS and can_fork():
         _worker_store_path = str(Path(store_path).resolve())
         batches = [graphs[i:i + _GRAPH_BATCH] for i in range(0, len(graphs), _GRAPH_BATCH)]
-        for batch, results in zip(batches, ordered_batches(_read_graphs, batches, workers)):
-            yield from zip(batch, results)
+        with closing_batches(_read_graphs, batches, workers) as read:
+            for batch, results in zip(batches, read):
+                yield from zip(batch, results)
         return
     for g in graphs:
         yield g, _graph_lines(store, g)
@@ -258,18 +260,20 @@ def write_graphs(store: ox.Store, graphs: list[str], fmt: ExportFormat, out: Bin
     """Turtle, TriG or N-Quads of the named graphs `graphs` of `store`, streamed to `out`."""
     ordered = sorted(set(graphs), key=lambda g: f"<{g}>")
     if fmt.name == "nq":
-        for g, lines in _sorted_graphs(store, ordered, store_path, workers):
-            tail = f" <{g}> .\n".encode("utf-8")
-            out.write(b"".join(line[:-2] + tail for line in lines))  # "s p o ." -> "s p o <g> ."
+        with closing(_sorted_graphs(store, ordered, store_path, workers)) as read:   # an error ends the workers
+            for g, lines in read:
+                tail = f" <{g}> .\n".encode("utf-8")
+                out.write(b"".join(line[:-2] + tail for line in lines))  # "s p o ." -> "s p o <g> ."
         return
     scan = _PrefixScan()
     scan.feed("\n".join(f"<{g}>" for g in ordered).encode("utf-8"))
     with tempfile.TemporaryFile(prefix="policykg-export-") as spool:
         if fmt.name == "trig":
-            for g, lines in _sorted_graphs(store, ordered, store_path, workers):
-                blob = b"\n".join(lines) + b"\n" if lines else b""
-                scan.feed(blob)
-                spool.write(blob.replace(b" .\n", f" <{g}> .\n".encode("utf-8")))  # "s p o ." -> "s p o <g> ."
+            with closing(_sorted_graphs(store, ordered, store_path, workers)) as read:   # an error ends the workers
+                for g, lines in read:
+                    blob = b"\n".join(lines) + b"\n" if lines else b""
+                    scan.feed(blob)
+                    spool.write(blob.replace(b" .\n", f" <{g}> .\n".encode("utf-8")))  # "s p o ." -> "s p o <g> ."
             lines = _spooled(spool)
             kind = ox.RdfFormat.N_QUADS
         else:
@@ -279,13 +283,14 @@ def write_graphs(store: ox.Store, graphs: list[str], fmt: ExportFormat, out: Bin
             # kept in memory, then merged in.
             foreign: list[bytes] = []
             by_namespace = sorted(set(graphs), key=lambda g: f"<{g}#")
-            for g, lines in _sorted_graphs(store, by_namespace, store_path, workers):
-                own = f"<{g}#".encode("utf-8")
-                mine = [line for line in lines if line.startswith(own)]
-                foreign += [line for line in lines if not line.startswith(own)]
-                scan.feed(b"\n".join(lines))
-                if mine:
-                    spool.write(b"\n".join(mine) + b"\n")
+            with closing(_sorted_graphs(store, by_namespace, store_path, workers)) as read:
+                for g, lines in read:
+                    own = f"<{g}#".encode("utf-8")
+                    mine = [line for line in lines if line.startswith(own)]
+                    foreign += [line for line in lines if not line.startswith(own)]
+                    scan.feed(b"\n".join(lines))
+                    if mine:
+                        spool.write(b"\n".join(mine) + b"\n")
             foreign.sort()
             lines = _unique(heapq.merge(_spooled(spool), (line + b"\n" for line in foreign)))
             kind = ox.RdfFormat.N_TRIPLES

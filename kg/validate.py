@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from . import namespaces as ns
 from .errors import EnvironmentError_, Location, UsageError
-from .parallel import can_fork, ordered_batches
+from .parallel import can_fork, closing_batches
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 PROFILE_CLASS = PKS.Profile
@@ -695,11 +695,11 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
         global _worker_job
         _worker_job = (store_path, vocabulary, options)
         batches = [items[i:i + _POLICY_BATCH] for i in range(0, len(items), _POLICY_BATCH)]
-        for batch, reports in zip(batches, ordered_batches(_validate_batch, batches, workers,
-                                                           initializer=_WORKSPACES.clear)):
-            for item, report in zip(batch, reports):
-                # a policy that failed in a worker is validated here again, to raise its error as it is
-                run.reports.append(report or _validate_stored(store, *item, vocabulary, **options))
+        with closing_batches(_validate_batch, batches, workers, initializer=_WORKSPACES.clear) as validated:
+            for batch, reports in zip(batches, validated):
+                for item, report in zip(batch, reports):
+                    # a policy that failed in a worker is validated here again, to raise its error as it is
+                    run.reports.append(report or _validate_stored(store, *item, vocabulary, **options))
         return run
     for key, graph in items:
         run.reports.append(_validate_stored(store, key, graph, vocabulary, **options))
