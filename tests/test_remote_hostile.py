@@ -1,0 +1,301 @@
+"""A hostile or broken SPARQL endpoint never loses the user's data, never hangs `policykg`, never leaks its
+password (issue 14). Every server here is real: http.server on 127.0.0.1 in a thread, stopped by the test.
+
+- an endpoint that drips its answer (headers or body) is cut at --timeout, counted over the whole answer;
+- a redirect to another origin (scheme, host or port) is refused, so neither the credentials nor the query
+  reach it; a redirect within the origin is followed with the same request;
+- malformed SPARQL JSON results are `endpoint-error` (exit 3) naming the row and the variable, never a bug;
+- the results are read in chunks (a 1-byte chunk gives the same rows as the whole answer at once).
+"""
+from __future__ import annotations
+
+import base64
+import http.server
+import io
+import json
+import threading
+import time
+
+import pyoxigraph as ox
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli.main import app
+from kg.stores.sparql import PASSWORD_ENV, MalformedResults, origin, read_solutions
+
+runner = CliRunner()
+RESULTS = {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "http://a.example/1"}}]}}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Calls the class's `respond(handler, body)` for every request, after recording it in `seen`."""
+    protocol_version = "HTTP/1.1"
+    respond = None
+    seen: list = []
+    stop: threading.Event
+
+    def _any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        type(self).seen.append((self.command, self.path, dict(self.headers), body))
+        type(self).respond(self, body)
+
+    do_GET = do_POST = do_PUT = _any
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def serve():
+    """serve(respond) -> (base URL, handler class): a server on 127.0.0.1 on a free port; every server is shut
+    down, and every drip ended, after the test."""
+    servers = []
+    stop = threading.Event()
+
+    def start(respond):
+        handler = type("H", (Handler,), {"respond": staticmethod(respond), "seen": [], "stop": stop})
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd.handle_error = lambda *a: None      # a client that hangs up mid-drip is the point
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    yield start
+    stop.set()
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def answer(handler, status=200, body=b"", headers=None):
+    handler.send_response(status)
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def results(data) -> bytes:
+    return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
+def json_answer(data):
+    return lambda handler, body: answer(handler, 200, results(data),
+                                        {"Content-Type": "application/sparql-results+json"})
+
+
+def drip(text: bytes, pause: float = 0.1):
+    """An answer sent one byte every `pause` seconds (each read well within --timeout, the whole far beyond
+    it), until it is all sent, the client hangs up or the test ends."""
+    def respond(handler, body):
+        for i in range(len(text)):
+            if handler.stop.wait(pause):
+                return
+            handler.wfile.write(text[i:i + 1])
+            handler.wfile.flush()
+    return respond
+
+
+def full_response(status: str, body: bytes, content_type="application/sparql-results+json") -> bytes:
+    return (f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+            .encode() + body)
+
+
+# --- never hang: --timeout bounds the whole answer --------------------------------------------------------
+
+SLOW = results(RESULTS)           # 90 bytes at 0.1 s each: 9 s in all, every byte within 0.1 s
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_dripping_endpoint_is_cut_at_timeout(serve, part):
+    if part == "headers":
+        respond = drip(full_response("200 OK", SLOW))
+    else:
+        def respond(handler, body):
+            handler.wfile.write(full_response("200 OK", SLOW)[:-len(SLOW)])
+            drip(SLOW)(handler, body)
+    base, _ = serve(respond)
+    start = time.monotonic()
+    result = runner.invoke(app, ["query", "policy-versions", "--endpoint", base + "/query", "--timeout", "1"])
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("error[PKG-E070 endpoint-timeout]: the query at "), result.output
+    assert "within 1 s" in result.output
+    assert elapsed < 2.5, elapsed
+
+
+def test_dripping_graph_store_is_cut_at_timeout(serve, built_store):
+    base, handler = serve(drip(full_response("201 Created", b"")))
+    start = time.monotonic()
+    result = runner.invoke(app, ["push", "--endpoint", base + "/query", "--policy", "whiteprovider",
+                                 "--store", str(built_store[0]), "--timeout", "1"])
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("error[PKG-E070 endpoint-timeout]: the graph store at "), result.output
+    assert elapsed < 2.5, elapsed
+    assert [s[0] for s in handler.seen] == ["PUT"]         # it stopped at the first graph
+
+
+# --- never leak: redirects --------------------------------------------------------------------------------
+
+def _redirect_to(location: str, status: int = 302):
+    return lambda handler, body: answer(handler, status, b"", {"Location": location})
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_query_redirect_to_another_origin_is_refused_without_sending_credentials(serve, monkeypatch, status):
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    elsewhere, received = serve(json_answer(RESULTS))
+    base, _ = serve(_redirect_to(elsewhere + "/query", status))
+    result = runner.invoke(app, ["query", "policy-versions", "--endpoint", base + "/query", "--user", "alice"])
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith(f"error[PKG-E071 endpoint-redirect]: the query at {base}/query redirects "
+                                    f"to {elsewhere}/query"), result.output
+    assert received.seen == []                              # no password, no query, nothing went there
+    assert "s3cret" not in result.output
+
+
+def test_push_redirect_to_another_origin_is_refused_without_sending_credentials(serve, monkeypatch, built_store):
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    elsewhere, received = serve(lambda handler, body: answer(handler, 201))
+    base, _ = serve(lambda handler, body: answer(handler, 307, b"",
+                                                 {"Location": elsewhere + handler.path}))
+    result = runner.invoke(app, ["push", "--endpoint", base + "/query", "--user", "alice", "--policy",
+                                 "whiteprovider", "--store", str(built_store[0])])
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith(f"error[PKG-E071 endpoint-redirect]: the graph store at {base}/store "
+                                    f"redirects to {elsewhere}/store?graph="), result.output
+    assert f"--graph-store {elsewhere}/store" in result.output
+    assert received.seen == []
+
+
+def test_redirect_within_the_origin_is_followed_with_the_same_request(serve, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+
+    def respond(handler, body):
+        if handler.path == "/old":
+            answer(handler, 308, b"", {"Location": "/query"})
+        else:
+            json_answer(RESULTS)(handler, body)
+    base, handler = serve(respond)
+    result = runner.invoke(app, ["query", "policy-versions", "-f", "json", "--endpoint", base + "/old",
+                                 "--user", "alice"])
+    assert result.exit_code == 0, result.output
+    (m1, p1, h1, b1), (m2, p2, h2, b2) = handler.seen
+    assert (m1, p1, m2, p2) == ("POST", "/old", "POST", "/query") and b1 == b2 and b"query=" in b1
+    assert h1["Authorization"] == h2["Authorization"] == "Basic " + base64.b64encode(b"alice:s3cret").decode()
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("http://h:80/x", "http://H/y", True),
+    ("https://h/x", "https://h:443/y?z", True),
+    ("http://h:8080/x", "http://h:8081/x", False),
+    ("http://h/x", "https://h/x", False),
+    ("http://127.0.0.1/x", "http://localhost/x", False),
+    ("http://h/x", "http://h:bad/x", False),
+])
+def test_origin(a, b, same):
+    assert (origin(a) == origin(b)) is same
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/query"])
+def test_endpoint_must_be_http(url):
+    result = runner.invoke(app, ["query", "policy-versions", "--endpoint", url])
+    assert result.exit_code == 2 and result.output.startswith(f"error[PKG-E090 usage]: --endpoint {url} is not "
+                                                              "an http(s) URL"), result.output
+
+
+# --- never a bug: malformed results -------------------------------------------------------------------------
+
+def _rows(*terms):
+    return {"head": {"vars": ["x", "y"]},
+            "results": {"bindings": [{"x": {"type": "uri", "value": "http://a.example/ok"}}] + list(terms)}}
+
+
+MALFORMED = {
+    "bad term type": (_rows({"y": {"type": "zzz", "value": "a"}}), "unknown term type 'zzz'", "row 2, ?y"),
+    "invalid IRI": (_rows({"x": {"type": "uri", "value": "not an iri"}}), "'not an iri' is not an IRI", "row 2, ?x"),
+    "results null": ({"head": {"vars": ["x"]}, "results": None}, "'results' must be a JSON object, not null",
+                     "results"),
+    "vars 5": ({"head": {"vars": 5}, "results": {"bindings": []}}, "'head.vars' must be a list of variable names",
+               "head"),
+    "bad language tag": (_rows({"y": {"type": "literal", "value": "v", "xml:lang": "not a tag!"}}),
+                         "'not a tag!' is not a language tag", "row 2, ?y"),
+    "missing value": (_rows({"x": {"type": "literal"}}), "the literal term has no 'value'", "row 2, ?x"),
+    "not JSON": (b"<html><body>Welcome to our proxy</body></html>", "the answer is not JSON", "character 0"),
+    "truncated": (results(_rows())[:-10], "the answer ends too early", "character "),
+    "row not an object": (_rows(5), "a row must be a JSON object, not 5", "row 2"),
+    "undeclared variable": (_rows({"z": {"type": "uri", "value": "http://a.example/z"}}),
+                            "?z is not among the head's variables (x, y)", "row 2"),
+    "not UTF-8": (results(_rows({"y": {"type": "literal", "value": "caf\u00e9"}})).replace("caf\\u00e9".encode(),
+                                                                                      b"caf\xe9"),
+                  "the answer is not UTF-8", "character "),
+    "an ASK answer": ({"head": {}, "boolean": True}, "a boolean (ASK) answer, not SELECT rows", ""),
+    "no head": ({"results": {"bindings": []}}, "no 'head'", ""),
+    "value not a string": (_rows({"y": {"type": "literal", "value": 5}}), "the literal term's 'value' must be a string, not 5",
+                           "row 2, ?y"),
+    "bad datatype": (_rows({"y": {"type": "literal", "value": "1", "datatype": "no iri"}}),
+                     "datatype 'no iri' is not an IRI", "row 2, ?y"),
+    "bindings not a list": ({"head": {"vars": ["x"]}, "results": {"bindings": {}}},
+                            "'results.bindings' must be a list, not {}", "results"),
+    "text after the results": (results(_rows()) + b" {}", "text after the end of the results", "character "),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_results_are_an_endpoint_error(serve, case):
+    data, what, where = MALFORMED[case]
+    base, _ = serve(json_answer(data))
+    url = base + "/query"
+    result = runner.invoke(app, ["query", "policy-versions", "--endpoint", url])
+    assert result.exit_code == 3, result.output
+    first, second = result.output.splitlines()[:2]
+    assert first.startswith(f"error[PKG-E067 endpoint-error]: {url} did not answer with valid SPARQL JSON "
+                            f"results: {what}"), first
+    assert second.startswith(f"  where: {url}") and where in second, second
+
+
+# --- streaming -------------------------------------------------------------------------------------------
+
+class Trickle(io.RawIOBase):
+    """A stream that gives at most `size` bytes per read (as a network does, at worst)."""
+    def __init__(self, data: bytes, size: int):
+        self.data, self.size, self.pos = data, size, 0
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        n = self.size if n is None or n < 0 else min(n, self.size)
+        out = self.data[self.pos:self.pos + n]
+        self.pos += len(out)
+        return out
+
+
+def test_results_read_in_any_chunks_give_the_same_rows():
+    bindings = [{"x": {"type": "uri", "value": f"http://a.example/{i}"},
+                 "y": {"type": "literal", "value": f"caf\u00e9 \U0001F600 {i}", "xml:lang": "fr"},
+                 "z": {"type": "typed-literal", "value": str(i), "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
+                 "b": {"type": "bnode", "value": f"nodeID://b{i % 3}"}} for i in range(200)]
+    data = {"results": {"distinct": False, "bindings": bindings}, "head": {"link": [], "vars": ["x", "y", "z", "b"]}}
+    text = json.dumps(data, ensure_ascii=False, indent=1).encode()
+    columns, rows = read_solutions(io.BytesIO(text))
+    assert columns == ["x", "y", "z", "b"] and len(rows) == 200
+    assert rows[7][:3] == (ox.NamedNode("http://a.example/7"), ox.Literal("caf\u00e9 \U0001F600 7", language="fr"),
+                           ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+    assert rows[0][3] == rows[3][3] != rows[1][3]     # one label, one blank node (a fresh one: Virtuoso's label)
+    for size in (1, 2, 3, 7, 4096):
+        again = read_solutions(Trickle(text, size), chunk=size)
+        assert again[0] == columns and [r[:3] for r in again[1]] == [r[:3] for r in rows]
+        assert [r[3] == again[1][0][3] for r in again[1]] == [r[3] == rows[0][3] for r in rows]
+
+
+def test_a_value_longer_than_the_limit_is_refused(monkeypatch):
+    from kg.stores import sparql
+    monkeypatch.setattr(sparql, "MAX_VALUE_CHARS", 1000)
+    text = results(_rows({"y": {"type": "literal", "value": "a" * 5000}}))
+    with pytest.raises(MalformedResults) as exc:
+        read_solutions(Trickle(text, 100), chunk=100)
+    assert "longer than" in exc.value.detail and exc.value.place == "row 2"
+
