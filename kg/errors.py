@@ -26,10 +26,13 @@ CODES = {
     "binary-file": "PKG-E016", "not-utf8": "PKG-E017", "file-too-large": "PKG-E018",
     "rdf-syntax": "PKG-E019", "remote-context": "PKG-E020", "remote-context-failed": "PKG-E021",
     "no-policy": "PKG-E022", "duplicate-policy": "PKG-E023", "quote-offsets": "PKG-E024", "yaml-alias": "PKG-E025",
+    "snapshot-outside": "PKG-E026", "card-too-deep": "PKG-E027",
     # store, export, writing files
     "no-store": "PKG-E030", "store-locked": "PKG-E031", "store-error": "PKG-E032", "store-busy": "PKG-E033",
     "empty-store": "PKG-E034", "unknown-policy": "PKG-E035", "unknown-format": "PKG-E036",
     "cannot-write": "PKG-E037", "disk-full": "PKG-E038", "interrupted": "PKG-E039",
+    # store, continued (the group above is full)
+    "not-a-store": "PKG-E100", "store-damaged": "PKG-E101",
     # validation
     "unknown-profile": "PKG-E040", "bad-profile": "PKG-E041", "unknown-engine": "PKG-E042",
     "missing-engine": "PKG-E043", "environment": "PKG-E044", "unsupported-shape": "PKG-E045",

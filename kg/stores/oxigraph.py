@@ -4,11 +4,18 @@ Layout: the store path the user names (default `.policykg/store`) is a symbolic 
 folder beside it (`store.gen-<stamp>`). A build writes a new generation, closes it, then swaps the link
 with one `rename`: readers see either the old store or the new one, and a build that fails or is
 killed leaves the previous store as it was (the half-written generation is removed on the next build).
+
+A build only ever removes what it can prove it made: each generation holds a marker file naming the store
+and the generation itself (`.policykg-generation`), written before anything else. A store path that is a
+link to any other folder (a folder of the user's, a copy of a generation under another name) is refused,
+and a sibling that merely looks like a generation (`store.gen-backup`) is left alone.
 """
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -22,6 +29,9 @@ from ..errors import StoreError
 
 DEFAULT_STORE = Path(".policykg") / "store"
 _GEN = ".gen-"
+MARKER = ".policykg-generation"
+# generations made before the marker (policykg 0.1): replaced when the store link points at one, else kept
+_LEGACY_GENERATION = r"\.gen-[0-9]{8}T[0-9]{6}-[0-9]+-[0-9]+"
 
 
 def to_ox(term):
@@ -56,18 +66,57 @@ def from_ox(term):
 
 
 def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> ox.Store:
-    """Open an existing embedded store."""
+    """Open an existing embedded store; a path that is not a store, or a damaged store, is a StoreError
+    that says so (exit 3), never a traceback."""
     path = Path(path)
     if not path.exists():
         raise StoreError(f"no store at {path}", str(path),
                          "run 'policykg build' first (or pass --store PATH to an existing store)",
                          error_id="no-store")
+    if not path.is_dir():
+        raise _not_a_store(path, "it is a file")
     try:
         return ox.Store.read_only(str(path.resolve())) if read_only else ox.Store(str(path.resolve()))
-    except OSError as exc:
-        raise StoreError(f"cannot open the store at {path}: {exc}", str(path),
-                         "check that no other program holds it open for writing, or rebuild it with 'policykg build'",
-                         error_id="store-locked") from None
+    except (OSError, RuntimeError) as exc:
+        raise _open_error(path, exc) from None
+
+
+def _open_error(path: Path, exc: BaseException) -> StoreError:
+    damage = store_damage(exc, path)
+    if damage is not None:
+        return damage
+    if not (path / "CURRENT").exists():
+        if not _is_generation(path.resolve(), path.name) and not any(path.iterdir()):
+            return _not_a_store(path, "it is an empty folder")
+        if not _is_generation(path.resolve(), path.name):
+            return _not_a_store(path, "it holds no store files (no CURRENT file, no policykg marker)")
+        return StoreError(f"the store at {path} is damaged: its CURRENT file is missing", str(path),
+                          "rebuild it with 'policykg build' (the cards are the source of the store)",
+                          error_id="store-damaged")
+    if "lock" in str(exc).lower():
+        return StoreError(f"cannot open the store at {path}: {exc}", str(path),
+                          "another program holds it open for writing: wait until it ends, or close it",
+                          error_id="store-locked")
+    return StoreError(f"cannot open the store at {path}: {exc}", str(path),
+                      "check the folder's permissions, or rebuild the store with 'policykg build'")
+
+
+def store_damage(exc: BaseException, path: str | Path | None = None) -> StoreError | None:
+    """The store-damaged error for what RocksDB raises on a damaged store (a truncated or altered SST file,
+    a garbled MANIFEST), opening it or later while reading it; None for any other exception."""
+    text = str(exc)
+    if not isinstance(exc, (OSError, RuntimeError)) or not text.startswith("Corruption"):
+        return None
+    where = str(path) if path is not None else "the store"
+    return StoreError(f"the store is damaged: {text.strip()}", where,
+                      "rebuild it with 'policykg build' (the cards are the source of the store; a build "
+                      "replaces the damaged generation)", error_id="store-damaged")
+
+
+def _not_a_store(path: Path, why: str) -> StoreError:
+    return StoreError(f"{path} is not a policykg store: {why}", str(path),
+                      "give the --store path of a store that 'policykg build' made, or build one there",
+                      error_id="not-a-store")
 
 
 class ChunkReader(io.RawIOBase):
@@ -113,25 +162,46 @@ class StoreBuilder:
             raise StoreError(f"cannot create the store folder {self.path.parent}: {exc.strerror}", str(self.path),
                              "choose a --store path in a folder you can write to") from None
         self._lock_fd = lock_store(self.path)  # before the clean-up: another build's generation is not stale
-        if self.path.exists() and not self.path.is_symlink():   # say so before a whole build is written
-            self._unlock()
-            raise StoreError(f"{self.path} exists and is not a policykg store link", str(self.path),
-                             "move it away or choose another --store path")
-        self._clean_stale()
-        stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-        self.generation = self.path.parent / f"{self.path.name}{_GEN}{stamp}"
         try:
+            self._current = self._current_generation()   # say so before a whole build is written
+            self._clean_stale()
+            stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+            self.generation = self.path.parent / f"{self.path.name}{_GEN}{stamp}"
+            self.generation.mkdir()
+            (self.generation / MARKER).write_text(json.dumps({"policykg": "store generation",
+                                                              "store": self.path.name,
+                                                              "generation": self.generation.name}) + "\n")
             self.store = ox.Store(str(self.generation))
         except BaseException:
+            if getattr(self, "generation", None) is not None and _is_generation(self.generation, self.path.name):
+                shutil.rmtree(self.generation, ignore_errors=True)
             self._unlock()
             raise
         self._pending: list[ox.Quad] = []
 
+    def _current_generation(self) -> Path | None:
+        """The generation the store link points at (None if there is no store yet), or a StoreError if the
+        store path is anything but a link made by a build: a folder, a file, a link elsewhere."""
+        if not self.path.is_symlink():
+            if self.path.exists():
+                raise StoreError(f"{self.path} exists and is not a policykg store link", str(self.path),
+                                 "move it away or choose another --store path")
+            return None
+        target = os.readlink(self.path)
+        folder = self.path.parent / target
+        if "/" in target or not _is_generation(folder, self.path.name, legacy=True):
+            if not folder.exists() and "/" not in target and target.startswith(self.path.name + _GEN):
+                return None     # a link left dangling (its generation removed by hand): nothing to remove
+            raise StoreError(f"{self.path} is a link to {target}, which is not a generation of this store",
+                             str(self.path), "a build replaces only what it made: remove the link yourself, or "
+                             "choose another --store path (nothing was changed)", error_id="not-a-store")
+        return folder
+
     def _clean_stale(self) -> None:
-        """Remove generations that are not the current one (left by killed or failed builds)."""
-        current = self.path.resolve() if self.path.is_symlink() else None
+        """Remove generations that are not the current one (left by killed or failed builds): only folders
+        whose marker names this store and the folder itself."""
         for gen in self.path.parent.glob(f"{self.path.name}{_GEN}*"):
-            if gen.resolve() != current and gen.is_dir():
+            if gen != self._current and not gen.is_symlink() and _is_generation(gen, self.path.name):
                 shutil.rmtree(gen, ignore_errors=True)
 
     def add_triples(self, triples: Iterable[tuple], name: str) -> int:
@@ -167,16 +237,13 @@ class StoreBuilder:
         self.store.flush()
         self.store.optimize()
         del self.store  # close the files before the swap
-        if self.path.exists() and not self.path.is_symlink():
-            raise StoreError(f"{self.path} exists and is not a policykg store link", str(self.path),
-                             "move it away or choose another --store path")
-        old = self.path.resolve() if self.path.is_symlink() else None
+        old = self._current_generation()   # again: the path may have changed during the build
         tmp_link = self.path.parent / f".{self.path.name}.link-{os.getpid()}"
         if tmp_link.is_symlink() or tmp_link.exists():
             tmp_link.unlink()
         os.symlink(self.generation.name, tmp_link)
         os.replace(tmp_link, self.path)  # the atomic swap
-        if old is not None and old != self.generation.resolve():
+        if old is not None and old != self.generation:
             shutil.rmtree(old, ignore_errors=True)
         self._unlock()
         return self.generation
@@ -186,13 +253,29 @@ class StoreBuilder:
             del self.store
         except AttributeError:
             pass
-        shutil.rmtree(self.generation, ignore_errors=True)
+        if _is_generation(self.generation, self.path.name):
+            shutil.rmtree(self.generation, ignore_errors=True)
         self._unlock()
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)   # closing the descriptor releases the flock
             self._lock_fd = None
+
+
+def _is_generation(folder: Path, store_name: str, *, legacy: bool = False) -> bool:
+    """Whether `folder` is a generation a build of the store `store_name` made: a real folder (not a link)
+    whose marker names that store and the folder itself. With `legacy`, a generation of policykg 0.1 (no
+    marker: its exact name, beside the link, and RocksDB's CURRENT file) counts too."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        return marker.get("store") == store_name and marker.get("generation") == folder.name
+    except (OSError, ValueError, AttributeError):
+        pass
+    return legacy and re.fullmatch(re.escape(store_name) + _LEGACY_GENERATION, folder.name) is not None \
+        and (folder / "CURRENT").is_file()
 
 
 def lock_store(path: Path) -> int | None:
