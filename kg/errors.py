@@ -26,7 +26,7 @@ CODES = {
     "binary-file": "PKG-E016", "not-utf8": "PKG-E017", "file-too-large": "PKG-E018",
     "rdf-syntax": "PKG-E019", "remote-context": "PKG-E020", "remote-context-failed": "PKG-E021",
     "no-policy": "PKG-E022", "duplicate-policy": "PKG-E023", "quote-offsets": "PKG-E024", "yaml-alias": "PKG-E025",
-    "snapshot-outside": "PKG-E026", "card-too-deep": "PKG-E027",
+    "snapshot-outside": "PKG-E026", "card-too-deep": "PKG-E027", "outside-policy": "PKG-E028",
     # store, export, writing files
     "no-store": "PKG-E030", "store-locked": "PKG-E031", "store-error": "PKG-E032", "store-busy": "PKG-E033",
     "empty-store": "PKG-E034", "unknown-policy": "PKG-E035", "unknown-format": "PKG-E036",

@@ -9,6 +9,7 @@ remote contexts (`--allow-remote-context`); `owl:imports` is kept as a triple an
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,8 +143,10 @@ def load_rdf_policies(path: str | Path, *, vocabulary=None, allow_remote_context
     quads = _parse(path, allow_remote_context)
     graphs: dict[str | None, Graph] = {}
     for q in quads:
+        _check_quad(path, q)
         name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
         graphs.setdefault(name, Graph()).add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    _check_graphs(path, graphs)
     _check_terms(path, graphs.values(), vocab)
     for graph in graphs.values():
         _check_selectors(path, graph)
@@ -161,6 +164,47 @@ def load_rdf_policies(path: str | Path, *, vocabulary=None, allow_remote_context
                              "type the policy node 'a dpv:PrivacyNotice' (see docs/mapping.md)",
                              error_id="no-policy")
     return policies
+
+
+# A policy's own graph: <BASE>policy/<slug>/<version>, nothing after it (not …/inferred, which `reason`
+# writes, nor the vocabulary graph every policy's queries read).
+_POLICY_GRAPH = re.compile(re.escape(ns.POLICY_BASE) + r"[a-z0-9][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _check_quad(path: Path, quad: ox.Quad) -> None:
+    """RDF 1.2 triple terms (RDF-star `<< s p o >>`) and blank-node graph names have no place in a policy."""
+    for term in (quad.subject, quad.object):
+        if isinstance(term, ox.Triple):
+            raise RdfSyntaxError(f"the file holds an RDF 1.2 triple term (RDF-star): << {term} >>", str(path),
+                                 "state the triple itself, or describe it with rdf:Statement (reification), "
+                                 "as policykg's own evidence does (docs/mapping.md)")
+    if isinstance(quad.graph_name, ox.BlankNode):
+        raise RdfSyntaxError(f"the file has a graph named by a blank node ({quad.graph_name})", str(path),
+                             f"name each policy's graph {ns.POLICY_BASE}<slug>/<version>",
+                             error_id="outside-policy")
+
+
+def _check_graphs(path: Path, graphs: dict[str | None, Graph]) -> None:
+    """An input writes only its own policy graphs: every named graph must be one policy version's graph
+    (not the shared vocabulary graph, not a policy's /inferred graph, not any other IRI), and no triple
+    may describe a vocabulary term (a subject in a DPV or policykg extension namespace), which would change
+    what the vocabulary says for the policy."""
+    for name in sorted(n for n in graphs if n is not None):
+        if not _POLICY_GRAPH.fullmatch(name):
+            why = ("the shared vocabulary graph" if name.startswith(ns.VOCAB_GRAPH) else
+                   "a graph of inferences that 'policykg reason' writes" if name.endswith("/inferred") else
+                   "not a policy graph")
+            raise RdfSyntaxError(f"the file writes into the graph <{name}>: {why}", str(path),
+                                 f"an input may only write its own policy graph, {ns.POLICY_BASE}<slug>/<version>: "
+                                 "move the triples there or remove them (export without --with-vocabulary)",
+                                 error_id="outside-policy")
+    vocabulary_bases = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
+    for graph in graphs.values():
+        for subject in sorted({s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(vocabulary_bases)}):
+            raise RdfSyntaxError(f"the file makes statements about the vocabulary term <{subject}>", str(path),
+                                 "describe the policy, not the vocabulary: remove the triples whose subject is a "
+                                 "DPV or policykg term (new terms go in ontology/, see docs/vocabulary.md)",
+                                 error_id="outside-policy")
 
 
 def _graph_name_for(notice, graph: Graph, path: Path) -> str:
