@@ -305,6 +305,7 @@ class ResultsReader:
         self.rows: list[tuple] = []
         self.waiting: list[dict] = []   # rows read before the head
         self.bnodes: dict = {}
+        self.last: dict = {}   # variable -> (its JSON term, its term) in the last row: sorted answers repeat them
 
     def read(self) -> tuple[list[str], list[tuple]]:
         keys = self._members(self._member, "the answer")
@@ -389,10 +390,15 @@ class ResultsReader:
             raise MalformedResults(f"a row must be a JSON object, not {_show(binding)}", f"row {number}")
         terms = {}
         for name, value in binding.items():
+            last = self.last.get(name)
+            if last is not None and last[0] == value:   # as in the row before: the same term object, not a copy
+                terms[name] = last[1]
+                continue
             try:
                 terms[name] = term_from_json(value, self.bnodes)
             except ValueError as exc:
                 raise MalformedResults(str(exc), f"row {number}, ?{name}") from None
+            self.last[name] = (value, terms[name])
         return terms
 
     def _tuple(self, terms: dict, number: int) -> tuple:
@@ -521,14 +527,18 @@ class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
     included; a 303 See Other as a GET); refuses one to another origin (CrossOriginRedirect)."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
+        fp.close()   # unread: urllib would read a redirect's whole body, which a server can make endless
         if origin(newurl) != origin(req.full_url):
             raise CrossOriginRedirect(req.full_url, newurl, code)
         see_other = code == 303
         kept = {k: v for k, v in req.headers.items()
                 if not (see_other and k.lower() in ("content-type", "content-length"))}
-        return urllib.request.Request(newurl, data=None if see_other else req.data, headers=kept,
-                                      method="GET" if see_other else req.get_method(),
-                                      origin_req_host=req.origin_req_host, unverifiable=True)
+        new = urllib.request.Request(newurl, data=None if see_other else req.data, headers=kept,
+                                     method="GET" if see_other else req.get_method(),
+                                     origin_req_host=req.origin_req_host, unverifiable=True)
+        if req.has_header("Authorization"):   # the same origin: the credentials go along
+            new.add_unredirected_header("Authorization", req.get_header("Authorization"))
+        return new
 
 
 # --- the endpoint -----------------------------------------------------------------------------------------
@@ -596,11 +606,11 @@ class SparqlEndpoint:
         sent = with_values(text, bindings or {})
         headers = {"Accept": RESULTS_ACCEPT, "Content-Type": "application/x-www-form-urlencoded",
                    "User-Agent": USER_AGENT}
-        if self.user:   # Basic, sent at once: one round trip; a Digest challenge is answered by the opener
-            token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
-            headers["Authorization"] = f"Basic {token}"
         request = urllib.request.Request(self.url, data=urllib.parse.urlencode({"query": sent}).encode(),
                                          headers=headers, method="POST")
+        if self.user:   # Basic, sent at once (one round trip); the opener's answer to a Digest challenge replaces it
+            token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
+            request.add_unredirected_header("Authorization", f"Basic {token}")
         self.last_query = sent
         try:
             with self._open(request) as response:
