@@ -20,6 +20,8 @@ import time
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kg.cli.main import app
@@ -59,7 +61,7 @@ def serve():
         handler = type("H", (Handler,), {"respond": staticmethod(respond), "seen": [], "stop": stop})
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         httpd.handle_error = lambda *a: None      # a client that hangs up mid-drip is the point
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(httpd)
         return f"http://127.0.0.1:{httpd.server_address[1]}", handler
     yield start
@@ -265,6 +267,9 @@ MALFORMED = {
     "bindings not a list": ({"head": {"vars": ["x"]}, "results": {"bindings": {}}},
                             "'results.bindings' must be a list, not {}", "results"),
     "text after the results": (results(_rows()) + b" {}", "text after the end of the results", "character "),
+    "empty": (b"", "the answer is empty", ""),
+    "lone surrogate": (_rows({"y": {"type": "literal", "value": "\ud800"}}), "the literal '\\ud800' is not valid "
+                       "Unicode text", "row 2, ?y"),
 }
 
 
@@ -335,3 +340,28 @@ def test_a_term_repeated_from_the_row_before_is_one_object():
     assert rows[0][1] is rows[1][1] is rows[2][1] and rows[0][1] == ox.Literal("2024-05-19", datatype=ox.NamedNode(
         "http://www.w3.org/2001/XMLSchema#date"))
     assert len({r[0].value for r in rows}) == 3
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                    max_leaves=8)
+TERM = st.fixed_dictionaries({}, optional={"type": st.sampled_from(["uri", "literal", "bnode", "typed-literal", "x"]) | JSON,
+                                           "value": st.text(max_size=12) | JSON, "xml:lang": st.text(max_size=6) | JSON,
+                                           "datatype": st.text(max_size=12) | JSON})
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=JSON | st.fixed_dictionaries({"vars": st.lists(st.sampled_from(["x", "y", "1", ""]), max_size=3) | JSON}),
+       rows=st.lists(st.dictionaries(st.sampled_from(["x", "y", "z"]), TERM | JSON, max_size=3) | JSON, max_size=3),
+       cut=st.integers(0, 400), chunk=st.integers(1, 64))
+def test_any_answer_gives_rows_or_malformed_results(head, rows, cut, chunk):
+    """Whatever the JSON (or a prefix of it) a server sends, the reader returns rows of terms or raises
+    MalformedResults: never another exception (which the command line would report as a bug)."""
+    text = json.dumps({"head": head, "results": {"bindings": rows}}).encode()
+    for data in (text, text[:cut]):
+        try:
+            columns, got = read_solutions(Trickle(data, chunk), chunk=chunk)
+        except MalformedResults:
+            continue
+        assert all(len(row) == len(columns) for row in got) and len(got) == len(rows)
+        assert all(t is None or isinstance(t, (ox.NamedNode, ox.BlankNode, ox.Literal)) for row in got for t in row)

@@ -161,19 +161,26 @@ def term_from_json(value, bnodes: dict | None = None):
     if kind == "bnode":
         return _blank(text, bnodes)
     lang, datatype = value.get("xml:lang"), value.get("datatype")
+    if lang:
+        if not isinstance(lang, str):
+            raise ValueError(f"'xml:lang' must be a string, not {_show(lang)}")
+        return _literal(text, language=lang)
+    if datatype:
+        return _literal(text, datatype=_iri(datatype, "datatype "))
+    return _literal(text)
+
+
+def _literal(text: str, **kwargs) -> ox.Literal:
     try:
-        if lang:
-            if not isinstance(lang, str):
-                raise ValueError(f"'xml:lang' must be a string, not {_show(lang)}")
-            try:
-                return ox.Literal(text, language=lang)
-            except ValueError as exc:
-                raise ValueError(f"{_show(lang)} is not a language tag ({exc})") from None
-        if datatype:
-            return ox.Literal(text, datatype=_iri(datatype, "datatype "))
-        return ox.Literal(text)
-    except UnicodeError:   # a lone surrogate (JSON "\ud800"): not text
-        raise ValueError(f"the literal {_show(text)} is not valid Unicode text") from None
+        return ox.Literal(text, **kwargs)
+    except ValueError as exc:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:   # a lone surrogate (JSON "\ud800"): not text
+            raise ValueError(f"the literal {_show(text)} is not valid Unicode text") from None
+        if "language" in kwargs:
+            raise ValueError(f"{_show(kwargs['language'])} is not a language tag ({exc})") from None
+        raise ValueError(f"the literal {_show(text)} is refused ({exc})") from None
 
 
 def _iri(text, what: str) -> ox.NamedNode:
@@ -233,8 +240,8 @@ class JsonReader:
         try:
             text = self._utf8.decode(data, final=not data)
         except UnicodeDecodeError as exc:
-            raise MalformedResults(f"the answer is not UTF-8 ({exc.reason})",
-                                   f"character {self._start + len(self._text)}") from None
+            at = self._start + len(self._text) + len(data[:max(exc.start, 0)].decode("utf-8", "ignore"))
+            raise MalformedResults(f"the answer is not UTF-8 ({exc.reason})", f"near character {at}") from None
         self._end = not data
         self._text = self._text[self._pos:] + text
         self._start += self._pos
@@ -308,6 +315,8 @@ class ResultsReader:
         self.last: dict = {}   # variable -> (its JSON term, its term) in the last row: sorted answers repeat them
 
     def read(self) -> tuple[list[str], list[tuple]]:
+        if not self.reader.peek():
+            raise MalformedResults("the answer is empty")
         keys = self._members(self._member, "the answer")
         if self.reader.peek():
             raise MalformedResults("text after the end of the results", f"character {self.reader.offset}")
@@ -331,8 +340,8 @@ class ResultsReader:
                 reader.take(",")
             key = reader.value()
             if not isinstance(key, str) or key in keys:
-                raise MalformedResults(f"{_show(key)} is {'twice' if key in keys else 'not a key'} in {name}",
-                                       f"character {reader.offset}")
+                problem = "twice" if isinstance(key, str) else "not a key"
+                raise MalformedResults(f"{_show(key)} is {problem} in {name}", f"character {reader.offset}")
             keys.add(key)
             reader.take(":")
             member(key)
