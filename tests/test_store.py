@@ -181,3 +181,28 @@ def test_a_damaged_store_is_rebuilt_by_a_build(seed_store):
 
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the store link is a symbolic link")
+
+
+def test_a_generation_a_reader_has_open_survives_a_rebuild_until_the_reader_ends(tmp_path):
+    """An export that started before a build swapped the store read a generation the build then deleted
+    (tracebacks in the red-team's concurrent run): a build now leaves a generation some process holds."""
+    import subprocess
+    import textwrap
+    store = tmp_path / "store"
+    build([CARD], store=store)
+    first = store.resolve()
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        from kg.stores.oxigraph import open_store
+        store = open_store({str(store)!r})
+        print("open", flush=True)
+        sys.stdin.readline()                       # the build runs now
+        print(sum(1 for _ in store), flush=True)   # every quad is still readable
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "open"
+    build([DATA], store=store)
+    assert first.is_dir() and store.resolve() != first
+    out, _ = reader.communicate("go\n", timeout=60)
+    assert reader.returncode == 0 and int(out) > 0
+    build([CARD], store=store)                     # no one holds it now
+    assert not first.exists()

@@ -75,10 +75,69 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> o
                          error_id="no-store")
     if not path.is_dir():
         raise _not_a_store(path, "it is a file")
+    generation = _hold_generation(path)
     try:
-        return ox.Store.read_only(str(path.resolve())) if read_only else ox.Store(str(path.resolve()))
+        return ox.Store.read_only(str(generation)) if read_only else ox.Store(str(generation))
     except (OSError, RuntimeError) as exc:
         raise _open_error(path, exc) from None
+
+
+# Readers and the build share the generations through flock on each generation's folder: a process that
+# opened a generation holds a shared lock on it until it ends, and a build removes an old generation only
+# if it can take the exclusive lock, so an export or a query that started before a build swapped the link
+# goes on reading the generation it opened (a later build removes it once no one holds it).
+_held: dict[Path, int] = {}
+
+
+def _hold_generation(path: Path) -> Path:
+    """The generation folder the store path leads to, locked shared for the rest of this process."""
+    for _ in range(10):     # a build may swap the link between the resolve and the lock: look again
+        generation = path.resolve()
+        if generation in _held:
+            return generation
+        fd = _lock_folder(generation, shared=True)
+        if fd is None or path.resolve() == generation:
+            if fd is not None:
+                _held[generation] = fd
+            return generation
+        os.close(fd)
+    return path.resolve()
+
+
+def _lock_folder(folder: Path, *, shared: bool) -> int | None:
+    """A descriptor of `folder` holding flock (shared, or exclusive), or None: no flock here (Windows), the
+    folder is gone, or (exclusive) someone holds it."""
+    if sys.platform == "win32":  # pragma: no cover
+        return None
+    import fcntl
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _remove_unused(generation: Path) -> bool:
+    """Remove an old generation if no other process has it open (see _hold_generation); True if removed.
+    This process's own hold is dropped first: a handle opened before a rebuild in the same process is not
+    to be used after it (a command opens its store once)."""
+    own = _held.pop(generation, None)
+    if own is not None:
+        os.close(own)
+    fd = _lock_folder(generation, shared=False)
+    if fd is None and sys.platform != "win32":
+        return False
+    try:
+        shutil.rmtree(generation, ignore_errors=True)
+    finally:
+        if fd is not None:
+            os.close(fd)
+    return True
 
 
 def _open_error(path: Path, exc: BaseException) -> StoreError:
@@ -202,7 +261,7 @@ class StoreBuilder:
         whose marker names this store and the folder itself."""
         for gen in self.path.parent.glob(f"{self.path.name}{_GEN}*"):
             if gen != self._current and not gen.is_symlink() and _is_generation(gen, self.path.name):
-                shutil.rmtree(gen, ignore_errors=True)
+                _remove_unused(gen)   # one a reader still has open stays until a later build
 
     def add_triples(self, triples: Iterable[tuple], name: str) -> int:
         """Add rdflib-term triples (a Graph or a list) to the named graph `name`."""
@@ -244,7 +303,7 @@ class StoreBuilder:
         os.symlink(self.generation.name, tmp_link)
         os.replace(tmp_link, self.path)  # the atomic swap
         if old is not None and old != self.generation:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_unused(old)   # kept while an export or a query started before the swap reads it
         self._unlock()
         return self.generation
 
