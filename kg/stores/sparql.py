@@ -510,17 +510,14 @@ class _HTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
 
 
 class DeadlineHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
-    """urllib's HTTP and HTTPS handler, on connections that end every exchange by `deadline`."""
-
-    def __init__(self, deadline: float):
-        urllib.request.HTTPSHandler.__init__(self)
-        self.deadline = deadline
+    """urllib's HTTP and HTTPS handler, on connections that end every exchange by the request's `deadline`
+    (an attribute: time.monotonic() value, kept by redirects and by the answers to auth challenges)."""
 
     def http_open(self, req):
-        return self.do_open(_HTTPConnection, req, deadline=self.deadline)
+        return self.do_open(_HTTPConnection, req, deadline=req.deadline)
 
     def https_open(self, req):
-        return self.do_open(_HTTPSConnection, req, deadline=self.deadline)
+        return self.do_open(_HTTPSConnection, req, deadline=req.deadline)
 
 
 class CrossOriginRedirect(Exception):
@@ -547,6 +544,7 @@ class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
                                      origin_req_host=req.origin_req_host, unverifiable=True)
         if req.has_header("Authorization"):   # the same origin: the credentials go along
             new.add_unredirected_header("Authorization", req.get_header("Authorization"))
+        new.deadline = req.deadline            # one deadline for the whole chain
         return new
 
 
@@ -599,6 +597,7 @@ class SparqlEndpoint:
         self.timeout = timeout
         self.graph_store = graph_store or graph_store_for(url, user)
         self.last_query: str | None = None   # the exact text last sent (for tests and --debug)
+        self._urllib: urllib.request.OpenerDirector | None = None   # built once: it costs more than a request
         if user and not password:
             raise EndpointAuthError(f"--user {user} is given but no password", url,
                                     f"set the environment variable {PASSWORD_ENV} to the password "
@@ -684,12 +683,15 @@ class SparqlEndpoint:
 
     def _open(self, request: urllib.request.Request):
         """Send the request; the answer, to be read before the deadline (now + timeout) like the rest."""
-        return self._opener(time.monotonic() + self.timeout).open(request)
+        request.deadline = time.monotonic() + self.timeout
+        if self._urllib is None:
+            self._urllib = self._opener()
+        return self._urllib.open(request)
 
-    def _opener(self, deadline: float) -> urllib.request.OpenerDirector:
-        """urllib with the deadline, redirects within the origin, and (with --user) answers to Basic and
+    def _opener(self) -> urllib.request.OpenerDirector:
+        """urllib with deadlines, redirects within the origin, and (with --user) answers to Basic and
         Digest challenges from the origins of the endpoint and the graph store only."""
-        handlers = [DeadlineHandler(deadline), SameOriginRedirects()]
+        handlers = [DeadlineHandler(), SameOriginRedirects()]
         if self.user:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             roots = {"%s://%s:%s/" % o for o in (origin(self.url), origin(self.graph_store or self.url)) if o}
