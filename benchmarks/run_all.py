@@ -6,7 +6,8 @@
 Sections: corpus (the synthetic corpus, benchmarks/generate.py), 1 build, 2 validate
 (benchmarks/validate_corpus.py, when present: run with --n N --scratch DIR --out FILE.md, or --n and --out
 only if it has no --scratch; it writes its Markdown section to FILE.md), 3 query, 4 export (at 10k, or the largest size), 5 reason
-(benchmarks/bench_reason.py, when present). Each section writes its Markdown to --results-dir/<section>.md;
+(benchmarks/bench_reason.py, when present), 6 soak (benchmarks/soak.py: exports, interrupted and concurrent
+builds must all end, with no traceback and nothing lost). Each section writes its Markdown to --results-dir/<section>.md;
 RESULTS.md is assembled from the fragments there (and benchmarks/RESULTS-notes.md, the hand-written
 analysis of the missed targets), so `--only query` re-runs one section and keeps the others
 (resumable). A section that fails is reported as failed in RESULTS.md, the others still run.
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import DEFAULT_SCRATCH, corpus, machine, machine_line, table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("corpus", "build", "validate", "query", "export", "reason")
+SECTIONS = ("corpus", "build", "validate", "query", "export", "reason", "soak")
 
 
 def _script_section(name: str, script: Path, args: list[str], out: Path, timeout: float | None) -> str:
@@ -81,8 +82,8 @@ def assemble(results_dir: Path, facts: dict, command: str) -> str:
              "Written by `benchmarks/run_all.py` (do not edit by hand; re-run it). Each section comes from one "
              "run of its script, whose own header gives the date and the machine's load at its start; figures "
              "of a section (and their ratios) are measured in that same run.", "",
-             f"Last run: `{command}`", "", f"Machine: {machine_line(facts)}", ""]
-    titles = {"validate": "## 2. Validate", "reason": "## 5. Reason"}
+             f"Runs: {command}", "", f"Machine of the last run: {machine_line(facts)}", ""]
+    titles = {"validate": "## 2. Validate", "reason": "## 5. Reason", "soak": "## 6. Soak"}
     for name in SECTIONS:
         fragment = results_dir / f"{name}.md"
         status = results_dir / f"{name}.status"
@@ -140,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
                   + common + (["--in-process", "--repeat", "1"] if args.quick else [])),
         "export": (HERE / "bench_export.py", ["--n", str(args.export_n or mid)] + common),
         "reason": (HERE / "bench_reason.py", ["--sizes", "2" if args.quick else "10,100"] + common),
+        "soak": (HERE / "soak.py", (["--n", "20", "--exports", "1", "--interrupts", "1", "--rounds", "1"]
+                                    if args.quick else ["--n", "1000"]) + common),
     }
     for name in only:
         status = args.results_dir / f"{name}.status"
@@ -157,7 +160,11 @@ def main(argv: list[str] | None = None) -> None:
         if problem:
             print(f"{name}: {problem}", flush=True)
     command = "python benchmarks/run_all.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    args.results.write_text(assemble(args.results_dir, facts, command.strip()), encoding="utf-8")
+    runs = args.results_dir / "runs.txt"   # every run whose sections are still in RESULTS.md, oldest first
+    with runs.open("a", encoding="utf-8") as log:
+        log.write(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {command.strip()} (sections: {','.join(only)})\n")
+    history = "; then ".join(f"`{line}`" for line in runs.read_text(encoding="utf-8").splitlines() if line.strip())
+    args.results.write_text(assemble(args.results_dir, facts, history), encoding="utf-8")
     print(f"wrote {args.results}")
 
 

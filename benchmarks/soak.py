@@ -204,6 +204,8 @@ def rounds(sets: list[Path], work: Path, count: int) -> tuple[Tally, Tally]:
                 tally.wrong.append(f"build exited {code}")
             if k < 2 and code == 3 and "store-busy" not in err:
                 tally.wrong.append(f"build exited 3 without store-busy: {err.strip()[:120]}")
+            if k >= 2 and code not in (None, 0):
+                tally.wrong.append(f"export exited {code}: {err.strip().splitlines()[:1]}")
             if k >= 2 and code == 0 and _digest(out) not in references:
                 tally.wrong.append(f"round {r}: an export gave bytes of neither set ({_digest(out)})")
         print(f"round {r + 1}/{count}: exits {[p.returncode for p in procs]}", flush=True)
