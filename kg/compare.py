@@ -138,9 +138,16 @@ def _label(item: str, comparison: Comparison, vocabulary, lang: str) -> str:
 
 
 def render_table(c: Comparison, lang: str = "en", vocabulary=None):
+    """A rich Table; items, labels and policy keys are data: each made printable (one line per item, a
+    newline inside one shows as \\n) and given as Text, never read as markup."""
     from rich.table import Table
+    from rich.text import Text
+
+    from .terminal import printable, rich_text
     only_mark = "* " + ("seule à le dire" if lang == "fr" else "stated by this policy only")
-    table = Table("", *c.policies, caption=only_mark if len(c.policies) > 1 else None, show_lines=True)
+    table = Table("", caption=only_mark if len(c.policies) > 1 else None, show_lines=True)
+    for policy in c.policies:
+        table.add_column(rich_text(policy))
     for aspect in ASPECTS:
         cells = []
         for policy in c.policies:
@@ -148,8 +155,8 @@ def render_table(c: Comparison, lang: str = "en", vocabulary=None):
             lines = []
             for item in c.stated(aspect, policy):
                 label = _label(item, c, vocabulary, lang)
-                lines.append(("* " if item in only else "  ") + item + (f" ({label})" if label else ""))
-            cells.append("\n".join(lines) or "—")
+                lines.append(("* " if item in only else "  ") + printable(item + (f" ({label})" if label else "")))
+            cells.append(Text("\n".join(lines) or "—"))
         table.add_row(_aspect_name(aspect, lang), *cells)
     if c.findings:
         table.add_row(FINDINGS_ROW[1] if lang == "fr" else FINDINGS_ROW[0],
@@ -157,23 +164,22 @@ def render_table(c: Comparison, lang: str = "en", vocabulary=None):
     return table
 
 
-def render_csv(c: Comparison, lang: str = "en", vocabulary=None) -> str:
+def render_csv(c: Comparison, lang: str = "en", vocabulary=None, raw: bool = False) -> str:
     """One line per (aspect, item): the item, its label, 1/0 per policy, and the policy that alone states
-    it; then one line per finding severity with the counts."""
-    import csv
-    import io
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["aspect", "item", "label", *c.policies, "only"])
+    it; then one line per finding severity with the counts. Items, labels and policy keys are made
+    spreadsheet-safe (kg.render.spreadsheet_cell: a leading ' before = + - @ …) unless `raw`."""
+    from .render import spreadsheet_cell, write_csv
+    safe = (lambda text: text) if raw else spreadsheet_cell
+    rows = [["aspect", "item", "label", *map(safe, c.policies), "only"]]
     for aspect in ASPECTS:
         for item, who in sorted(c.items.get(aspect, {}).items()):
             only = next(iter(who)) if len(who) == 1 and len(c.policies) > 1 else ""
-            writer.writerow([aspect, item, _label(item, c, vocabulary, lang),
-                             *("1" if p in who else "0" for p in c.policies), only])
+            rows.append([aspect, safe(item), safe(_label(item, c, vocabulary, lang)),
+                         *("1" if p in who else "0" for p in c.policies), safe(only)])
     for severity in ("violation", "warning", "info"):
         if c.findings:
-            writer.writerow(["findings", severity, "", *(str(c.findings[p][severity]) for p in c.policies), ""])
-    return out.getvalue()
+            rows.append(["findings", severity, "", *(str(c.findings[p][severity]) for p in c.policies), ""])
+    return write_csv(rows)
 
 
 def render_json(c: Comparison, lang: str = "en", vocabulary=None) -> str:
@@ -186,9 +192,9 @@ def render_json(c: Comparison, lang: str = "en", vocabulary=None) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def render(c: Comparison, fmt: str, lang: str = "en", vocabulary=None):
+def render(c: Comparison, fmt: str, lang: str = "en", vocabulary=None, raw_csv: bool = False):
     if fmt == "csv":
-        return render_csv(c, lang, vocabulary)
+        return render_csv(c, lang, vocabulary, raw_csv)
     if fmt == "json":
         return render_json(c, lang, vocabulary)
     return render_table(c, lang, vocabulary)

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from . import namespaces as ns
 from .errors import UsageError
+from .terminal import printable
 
 DPV, OA, SPDX = ns.DPV, ns.OA, ns.SPDX
 LOCAL = "urn:policykg:node#"          # the neutral base both sides' nodes are named in
@@ -488,6 +489,8 @@ def render_json(d: Diff, lang: str = "en", vocabulary=None) -> str:
 
 
 def render_text(d: Diff, lang: str = "en", vocabulary=None) -> str:
+    """The changes for people; each line made printable (kg.terminal): quotes, labels and values from the
+    policies cannot reach the terminal raw, nor start lines of their own."""
     w = _WORDS.get(lang, _WORDS["en"])
     lines = [f"A  {d.a.key}  ({d.a.source})", f"B  {d.b.key}  ({d.b.source})"]
     for cat, names in CATEGORIES.items():
@@ -521,7 +524,7 @@ def render_text(d: Diff, lang: str = "en", vocabulary=None) -> str:
     summary = f"{len(d.changes)} {w['changes']}; {w['findings']}: "
     summary += (f"+{len(d.appeared)} -{len(d.disappeared)}" if d.validated else w["skipped"])
     lines.append(summary)
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def patch_dataset(d: Diff):

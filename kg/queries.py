@@ -237,7 +237,8 @@ def check_query(query: Query) -> None:
 # --- parameters ----------------------------------------------------------------------------------------------
 
 def parse_param_args(args: list[str] | None) -> dict[str, str]:
-    """['name=value', …] (the --param options) -> {name: value}."""
+    """['name=value', …] (the --param options) -> {name: value}; a name or value that is not UTF-8 text is a
+    bad-param error naming the parameter."""
     out: dict[str, str] = {}
     for arg in args or []:
         name, sep, value = arg.partition("=")
@@ -245,16 +246,35 @@ def parse_param_args(args: list[str] | None) -> dict[str, str]:
         if not sep or not name:
             raise ParamError(f"--param '{arg}' is not name=value", None, "write --param NAME=VALUE",
                              error_id="bad-param")
+        check_utf8(name, f"--param {name}", "name")
+        check_utf8(value, f"--param {name}")
         if name in out:
             raise ParamError(f"--param {name} is given twice", None, "give each parameter once")
         out[name] = value
     return out
 
 
+def check_utf8(text: str, option: str, part: str = "value") -> str:
+    """`text` from the command line, or a bad-param error when it holds bytes that are not UTF-8: Python
+    decodes argv with surrogateescape, so such a byte is a lone surrogate that no RDF term, store or file
+    can take (pyoxigraph would fail with a ValueError)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise ParamError(f"{option}: the {part} is not UTF-8 text ({byte} at character {exc.start + 1})", option,
+                         "give the value as UTF-8 text (set a UTF-8 locale, or convert it with iconv -t utf-8)",
+                         error_id="bad-param") from None
+    return text
+
+
 def to_term(param: Param, value: str, query_name: str = ""):
     """A checked parameter value -> the pyoxigraph term to bind."""
     def bad(what: str, fix: str) -> ParamError:
         return ParamError(f"--param {param.name}={value!r}: {what}", f"query {query_name}", fix)
+
+    check_utf8(value, f"--param {param.name}")   # callers of the library skip parse_param_args
 
     if param.type in ("IRI", "CURIE"):
         text = value.strip()

@@ -4,17 +4,23 @@
 expected-result files tests/queries/<name>.expected.csv: an IRI is its CURIE (`kg.namespaces.shorten`,
 the full IRI when no prefix matches), a literal its lexical form (no language tag, no datatype), an
 unbound cell the empty string. Tables show vocabulary labels in the chosen language (fr falls back to en).
+
+Tables are for people: every cell and title is a rich Text of `kg.terminal.printable` (control characters
+shown, never markup). CSV and TSV files are for spreadsheets: a cell that a spreadsheet would run as a
+formula gets a leading single quote (see `spreadsheet_cell`), unless raw values are asked for.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 
 import pyoxigraph as ox
 from rich.table import Table
 
 from . import namespaces as ns
+from .terminal import rich_text
 
 FORMATS = ("table", "csv", "tsv", "json")
 LANGS = ("en", "fr")
@@ -38,11 +44,48 @@ def csv_rows(result) -> list[list[str]]:
     return [list(result.columns)] + [[cell(t) for t in row] for row in result.rows]
 
 
-def to_csv(result, delimiter: str = ",") -> str:
+# OWASP, CSV Injection (https://owasp.org/www-community/attacks/CSV_Injection): a spreadsheet runs a cell
+# that starts with one of these as a formula (=HYPERLINK(…), =cmd|…, @SUM(…)); NUL is in OWASP ASVS 1.2.10.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+NUMERIC_TYPES = {f"{ns.XSD}{t}" for t in (
+    "integer", "decimal", "double", "float", "long", "int", "short", "byte", "nonNegativeInteger",
+    "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte")}
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def spreadsheet_cell(text: str, term=None) -> str:
+    """A CSV cell a spreadsheet reads as text: one that starts with = + - @ tab CR or NUL gets a leading
+    single quote, as OWASP recommends. A numeric literal (xsd:integer, decimal, double …) written as a plain
+    number (-1, +2.5, 1e3) is left as it is: a spreadsheet reads it as that number, which cannot call
+    anything, and a DPO can sort and add it up. A phone number "+33 1 …" or a "-1" typed as a string is not
+    a numeric literal: it gets the quote."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    if (isinstance(term, ox.Literal) and term.datatype is not None and term.datatype.value in NUMERIC_TYPES
+            and _PLAIN_NUMBER.fullmatch(text)):
+        return text
+    return "'" + text
+
+
+def write_csv(rows, delimiter: str = ",") -> str:
+    """Rows of text cells as CSV (or TSV) text, lines ending in LF. Python's csv module quotes a cell that
+    holds a character of the line terminator, so a cell with a lone CR would be written bare and split
+    its row for every reader: such a row is written with every cell quoted."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerows(csv_rows(result))
+    minimal = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    quoted = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        (quoted if any("\r" in value for value in row) else minimal).writerow(row)
     return out.getvalue()
+
+
+def to_csv(result, delimiter: str = ",", raw: bool = False) -> str:
+    """The result as CSV (or TSV): csv_rows() cells, made spreadsheet-safe unless `raw`."""
+    header, *rows = csv_rows(result)
+    if not raw:
+        rows = [[spreadsheet_cell(v, t) for v, t in zip(values, terms)] for values, terms in zip(rows, result.rows)]
+    return write_csv([header, *rows], delimiter)
 
 
 def _json_term(term) -> dict:
@@ -83,21 +126,23 @@ def display(term, lang: str = "en", vocabulary=None) -> str:
 
 
 def to_table(result, lang: str = "en", vocabulary=None) -> Table:
-    table = Table(title=f"{result.query.title} ({len(result.rows)} row{'' if len(result.rows) == 1 else 's'})", title_justify="left",
+    count = f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
+    table = Table(title=rich_text(f"{result.query.title} ({count})"), title_justify="left",
                   show_lines=False, expand=False)
     for column in result.columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(rich_text(column), overflow="fold")
     for row in result.rows:
-        table.add_row(*[display(t, lang, vocabulary) for t in row])
+        table.add_row(*[rich_text(display(t, lang, vocabulary)) for t in row])
     return table
 
 
-def render(result, fmt: str, lang: str = "en", vocabulary=None):
-    """The result in one of FORMATS: a string for csv/tsv/json, a rich Table for table."""
+def render(result, fmt: str, lang: str = "en", vocabulary=None, raw_csv: bool = False):
+    """The result in one of FORMATS: a string for csv/tsv/json, a rich Table for table. CSV and TSV cells
+    are spreadsheet-safe (spreadsheet_cell) unless `raw_csv`."""
     if fmt == "csv":
-        return to_csv(result)
+        return to_csv(result, raw=raw_csv)
     if fmt == "tsv":
-        return to_csv(result, "\t")
+        return to_csv(result, "\t", raw=raw_csv)
     if fmt == "json":
         return to_json(result)
     return to_table(result, lang, vocabulary)
@@ -109,9 +154,9 @@ def queries_table(queries) -> Table:
     table.add_column("name", no_wrap=True)
     table.add_column("title")
     table.add_column("params")
-    for name, query in sorted(queries.items()):
+    for name, query in sorted(queries.items()):   # query files may come from anyone (--dir, a .rq path)
         params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
-        table.add_row(name, query.title, params)
+        table.add_row(rich_text(name), rich_text(query.title), rich_text(params))
     return table
 
 

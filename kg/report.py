@@ -1,5 +1,9 @@
 """Validation reports for people and tools: text (fr/en), JSON (one object per finding), Turtle (the
-standard sh:ValidationReport) and SARIF 2.1.0 (for code-scanning tools, locations on the card lines)."""
+standard sh:ValidationReport) and SARIF 2.1.0 (for code-scanning tools, locations on the card lines).
+
+Inputs that could not be loaded (a card with a YAML error or an unknown term, in a folder validated card by
+card) are part of the report too, so that a report never looks complete when it is not: the last line of
+the text, one JSON record each, a SARIF tool execution notification each, a comment in Turtle."""
 from __future__ import annotations
 
 import json
@@ -9,6 +13,8 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, SH
 
 from . import namespaces as ns
+from .errors import Location, anchor
+from .terminal import printable
 from .validate import Report, SEVERITY_RANK, lang_texts, load_profiles, shape_id
 
 FORMATS = ("text", "json", "ttl", "sarif")
@@ -16,11 +22,11 @@ WORDS = {
     "en": {"conforms": "conforms", "not": "does not conform", "violation": "violation", "warning": "warning",
            "info": "info", "profile": "profile", "profiles": "profiles", "quote": "quote", "absent": "absent",
            "fix": "fix", "article": "article", "at": "at", "findings": "finding(s) in", "policies": "policy(ies)",
-           "why": "because"},
+           "why": "because", "not_loaded": "input(s) could not be loaded (see the errors)"},
     "fr": {"conforms": "conforme", "not": "non conforme", "violation": "violation", "warning": "avertissement",
            "info": "info", "profile": "profil", "profiles": "profils", "quote": "citation", "absent": "absente",
            "fix": "correction", "article": "article", "at": "à", "findings": "constat(s) dans", "policies": "politique(s)",
-           "why": "car"},
+           "why": "car", "not_loaded": "entrée(s) n'ont pas pu être chargées (voir les erreurs)"},
 }
 
 
@@ -28,7 +34,10 @@ def _w(lang: str, key: str) -> str:
     return WORDS.get(lang, WORDS["en"])[key]
 
 
-def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violation") -> str:
+def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violation", errors=()) -> str:
+    """The report for people, one finding a block. Each line is made printable (kg.terminal) as a whole: the
+    quotes, labels, values and file names it quotes cannot reach the terminal raw, and a newline inside one
+    of them shows as \\n instead of starting a line of its own."""
     lines: list[str] = []
     total = 0
     for report in reports:
@@ -59,9 +68,10 @@ def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violati
                              if f.quote else f"             {_w(lang, 'quote')}: {_w(lang, 'absent')}")
                 if f.where:
                     lines.append(f"             {_w(lang, 'at')} {f.where.file}:{f.where.line}")
-    mark = "✔" if all(r.conforms(fail_on) for r in reports) else "✖"
-    lines.append(f"{mark} {total} {_w(lang, 'findings')} {len(reports)} {_w(lang, 'policies')}")
-    return "\n".join(lines) + "\n"
+    mark = "✔" if all(r.conforms(fail_on) for r in reports) and not errors else "✖"
+    lines.append(f"{mark} {total} {_w(lang, 'findings')} {len(reports)} {_w(lang, 'policies')}"
+                 + (f"; {len(errors)} {_w(lang, 'not_loaded')}" if errors else ""))
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def finding_dict(f, lang: str = "en") -> dict:
@@ -76,30 +86,48 @@ def finding_dict(f, lang: str = "en") -> dict:
     }
 
 
-def render_json(reports: list[Report], lang: str = "en") -> str:
-    """One JSON object per finding, one per line (JSON Lines), so tools can stream and grep them."""
-    return "".join(json.dumps(finding_dict(f, lang), ensure_ascii=False, sort_keys=True) + "\n"
-                   for r in reports for f in r.findings)
+def error_dict(exc) -> dict:
+    """An input that could not be loaded (a KgError) as a JSON record: `error` (its id), code, what, where,
+    fix, docs, and the file, line, column and field when `where` is a place in a file."""
+    where = exc.where if isinstance(exc.where, Location) else None
+    return {"error": exc.id, "code": exc.code, "what": exc.what,
+            "where": str(exc.where) if exc.where is not None else None, "fix": exc.fix,
+            "docs": f"docs/errors.md#{anchor(exc.id)}",
+            "file": where.file if where else None, "line": where.line if where else None,
+            "column": where.column if where else None, "field": where.field if where else None}
 
 
-def render_turtle(reports: list[Report]) -> str:
-    """The engine's standard sh:ValidationReport(s), one per policy, in one Turtle document."""
+def render_json(reports: list[Report], lang: str = "en", errors=()) -> str:
+    """One JSON object per finding, one per line (JSON Lines), so tools can stream and grep them; then one
+    per input that could not be loaded (error_dict: the records with an `error` key)."""
+    records = [finding_dict(f, lang) for r in reports for f in r.findings] + [error_dict(e) for e in errors]
+    return "".join(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n" for record in records)
+
+
+def render_turtle(reports: list[Report], errors=()) -> str:
+    """The engine's standard sh:ValidationReport(s), one per policy, in one Turtle document; an input that
+    could not be loaded has no report: it is named in a comment at the top."""
     g = Graph()
     for prefix, iri in ns.PREFIXES.items():
         g.bind(prefix, iri)
     g.bind("sh", str(SH))
     for r in reports:
         g += r.graph
-    return g.serialize(format="turtle")
+    # printable(): a newline in a message would end the comment and let the rest be read as triples
+    comments = "".join(f"# not loaded: {printable(e.where or '')}: {e.code} {e.id}: {printable(e.what)}\n"
+                       for e in errors)
+    return comments + g.serialize(format="turtle")
 
 
 def _level(severity: str) -> str:
     return {"violation": "error", "warning": "warning", "info": "note"}[severity]
 
 
-def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = None) -> str:
+def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = None, errors=()) -> str:
     """SARIF 2.1.0: one run, one rule per shape of the profiles used, one result per finding, located on
-    the card line when the input was a card (else a logical location: the focus node)."""
+    the card line when the input was a card (else a logical location: the focus node). An input that could
+    not be loaded is a tool execution notification of level error (SARIF §3.20.21; Appendix I: the results
+    are then known to be incomplete) whose descriptor is the error's PKG code, located on the card line."""
     from . import __version__
 
     profiles = load_profiles()
@@ -146,17 +174,40 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
             else:
                 result["locations"] = [{"logicalLocations": result.pop("logicalLocations")}]
             results.append(result)
-    sarif = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "policykg", "version": __version__,
-                                "informationUri": "https://w3id.org/policykg", "rules": rules}},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }],
-    }
+    driver = {"name": "policykg", "version": __version__, "informationUri": "https://w3id.org/policykg",
+              "rules": rules}
+    run = {"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}
+    if errors:
+        driver["notifications"], notifications = _error_notifications(errors, root)
+        run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
+    sarif = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     return json.dumps(sarif, ensure_ascii=False, indent=2) + "\n"
+
+
+def _error_notifications(errors, root: Path | None) -> tuple[list[dict], list[dict]]:
+    """The notification descriptors (one per PKG code met) and one notification per load error."""
+    descriptors, index, notifications = [], {}, []
+    for exc in errors:
+        if exc.code not in index:
+            index[exc.code] = len(descriptors)
+            descriptors.append({"id": exc.code, "name": exc.id,
+                                "helpUri": f"https://w3id.org/policykg/docs/errors#{anchor(exc.id)}",
+                                "defaultConfiguration": {"level": "error"}})
+        note = {"level": "error", "message": {"text": exc.what + (f" — {exc.fix}" if exc.fix else "")},
+                "descriptor": {"id": exc.code, "index": index[exc.code]},
+                "properties": {"errorId": exc.id, "where": str(exc.where) if exc.where is not None else None}}
+        where = exc.where if isinstance(exc.where, Location) else None
+        file = where.file if where else (exc.where if isinstance(exc.where, str) and Path(exc.where).exists()
+                                         else None)
+        if file:
+            location = {"artifactLocation": {"uri": _relative(file, root)}}
+            if where and where.line:
+                location["region"] = {"startLine": where.line}
+                if where.column:
+                    location["region"]["startColumn"] = where.column
+            note["locations"] = [{"physicalLocation": location}]
+        notifications.append(note)
+    return descriptors, notifications
 
 
 def _relative(file: str, root: Path | None) -> str:
@@ -168,16 +219,17 @@ def _relative(file: str, root: Path | None) -> str:
         return path.as_uri()
 
 
-def render(reports: list[Report], fmt: str, lang: str = "en", fail_on: str = "violation") -> str:
+def render(reports: list[Report], fmt: str, lang: str = "en", fail_on: str = "violation", errors=()) -> str:
+    """The reports in one of FORMATS; `errors` are the KgErrors of inputs that could not be loaded."""
     if fmt == "text":
-        return render_text(reports, lang, fail_on)
+        return render_text(reports, lang, fail_on, errors)
     if fmt == "json":
-        return render_json(reports, lang)
+        return render_json(reports, lang, errors)
     if fmt == "ttl":
-        return render_turtle(reports)
+        return render_turtle(reports, errors)
     if fmt == "sarif":
-        return render_sarif(reports, lang)
+        return render_sarif(reports, lang, errors=errors)
     raise ValueError(fmt)
 
 
-__all__ = ["FORMATS", "render", "render_json", "render_sarif", "render_text", "render_turtle", "shape_id"]
+__all__ = ["FORMATS", "error_dict", "render", "render_json", "render_sarif", "render_text", "render_turtle", "shape_id"]

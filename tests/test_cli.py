@@ -98,3 +98,75 @@ def test_build_with_a_full_dpv_copy(tmp_path):
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("policykg 0.1.0 (DPV 2.3)")
+
+
+# --- hostile data: shown, never obeyed (issue 14) ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The hostile card (tests/test_render.py) and a store built from it: (card, store)."""
+    from .test_render import hostile_card
+    folder = tmp_path_factory.mktemp("hostile")
+    card = hostile_card(folder)
+    result = runner.invoke(app, ["build", str(card), "--store", str(folder / "store")])
+    assert result.exit_code == 0, result.output
+    return card, folder / "store"
+
+
+def _assert_safe(result, code: int = 0):
+    from .test_render import raw_controls
+    assert result.exit_code == code, result.output
+    assert not raw_controls(result.stdout) and not raw_controls(result.stderr), result.output
+    assert "PKG-E099" not in result.output
+
+
+def test_list_shows_hostile_titles_as_text(hostile):
+    result = runner.invoke(app, ["list", "--store", str(hostile[1])])
+    _assert_safe(result)   # before: rich MarkupError on '[/bold]' (exit 70), or ESC written raw
+    assert "[/bold]" in result.stdout and "\\x1b]0;PWNED" in result.stdout and "\\u202e" in result.stdout
+
+
+def test_query_table_shows_hostile_cells_as_text(hostile):
+    result = runner.invoke(app, ["query", "recipients-and-third-parties", "--store", str(hostile[1])],
+                           env={"COLUMNS": "400"})
+    _assert_safe(result)
+    assert "[/bold]" in result.stdout and "\\x1b[2J" in result.stdout
+
+
+def test_compare_table_and_csv(hostile, tmp_path):
+    from .test_render import FORMULA
+    card, store = hostile
+    table = runner.invoke(app, ["compare", str(card)])
+    _assert_safe(table)
+    assert "\\x1b[31m" in table.stdout
+    out = tmp_path / "compare.txt"
+    written = runner.invoke(app, ["compare", str(card), "-o", str(out)])
+    _assert_safe(written)
+    assert "Recipients" in out.read_text(encoding="utf-8")   # the table, not the Table object's repr
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(runner.invoke(app, ["compare", str(card), "-f", "csv"]).stdout)))
+    assert [r[1] for r in rows if r[0] == "recipients"][0].startswith("'" + FORMULA)
+    raw = list(csv.reader(io.StringIO(runner.invoke(app, ["compare", str(card), "-f", "csv", "--raw-csv"]).stdout)))
+    assert [r[1] for r in raw if r[0] == "recipients"][0].startswith(FORMULA)
+
+
+def test_diff_text_shows_hostile_labels_and_quotes_as_text(hostile):
+    result = runner.invoke(app, ["diff", str(FIXTURES / "policies" / "minimal.yaml"), str(hostile[0])])
+    _assert_safe(result)
+    assert "News Evil \\x1b]0;PWNED" in result.stdout and "\\u2066" in result.stdout
+
+
+def test_error_messages_show_what_they_echo_as_text(store):
+    result = runner.invoke(app, ["export", "-f", "nq", "--policy", "x\x1b]0;PWNED\x07\x1b[2J[/bold]",
+                                 "--store", str(store)])
+    _assert_safe(result, 2)
+    assert result.stderr.splitlines()[0] == ("error[PKG-E035 unknown-policy]: no policy "
+                                             "'x\\x1b]0;PWNED\\x07\\x1b[2J[/bold]' in the store")
+
+
+def test_written_file_name_is_shown_as_text(store, tmp_path):
+    out = tmp_path / "a\x1b[31m[/bold].ttl"
+    result = runner.invoke(app, ["export", "--policy", "whiteprovider", "-o", str(out), "--store", str(store)])
+    _assert_safe(result)
+    assert out.is_file() and "a\\x1b[31m[/bold].ttl" in result.stderr

@@ -315,6 +315,69 @@ def test_cli_query_missing_store_exits_3(tmp_path):
     assert result.exit_code == 3 and result.output.startswith("error[PKG-E030 no-store]")
 
 
+# --- CSV for spreadsheets, parameters that are not UTF-8 (issue 14) ----------------------------------------
+
+FORMULA = "=cmd|' /C calc'!A0"
+
+
+def _csv_cells(text: str, delimiter: str = ",") -> list[list[str]]:
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+@pytest.mark.parametrize("fmt, delimiter", [("csv", ","), ("tsv", "\t")])
+def test_cli_csv_cells_never_start_a_formula(built_store, tmp_path, fmt, delimiter):
+    path = str(write_query(tmp_path, ECHO, "echo"))
+    args = ["query", path, "-P", f"text={FORMULA}", "-P", "n=-5", "-P", "term=dpv:Marketing", "-f", fmt,
+            "--store", str(built_store[0])]
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert _csv_cells(result.stdout, delimiter)[1] == ["'" + FORMULA, "", "-5", "dpv:Marketing"]   # -5: a number
+    raw = _cli(*args, "--raw-csv")
+    assert _csv_cells(raw.stdout, delimiter)[1] == [FORMULA, "", "-5", "dpv:Marketing"]
+
+
+@pytest.mark.parametrize("value", ["+33 1 23 45 67 89", "-5", "@SUM(A1:A2)", "\t=1", "\r=1"])
+def test_cli_csv_quotes_text_that_looks_like_a_formula(built_store, tmp_path, value):
+    result = _cli("query", str(write_query(tmp_path, ECHO, "echo")), "-P", f"text={value}", "-f", "csv",
+                  "--store", str(built_store[0]))
+    assert _csv_cells(result.stdout)[1][0] == "'" + value   # a literal, not a number: text
+
+
+@pytest.mark.parametrize("arg, first", [
+    ("text=\udcff", "error[PKG-E064 bad-param]: --param text: the value is not UTF-8 text (byte 0xff at character 1)"),
+    ("x=a\udce9", "error[PKG-E064 bad-param]: --param x: the value is not UTF-8 text (byte 0xe9 at character 2)"),
+    ("te\udcffxt=1", "error[PKG-E064 bad-param]: --param te\\xffxt: the name is not UTF-8 text (byte 0xff at "
+                     "character 3)"),
+])
+def test_cli_param_that_is_not_utf8_is_bad_param(built_store, tmp_path, arg, first):
+    """Python decodes argv with surrogateescape: a byte that is not UTF-8 is a lone surrogate, which
+    pyoxigraph refuses with a ValueError (it was a bug, exit 70)."""
+    path = str(write_query(tmp_path, ECHO, "echo"))
+    for backend in (["--store", str(built_store[0])], ["--endpoint", "http://127.0.0.1:9/query"]):
+        result = _cli("query", path, "--param", arg, *backend)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines()[0] == first
+
+
+def test_not_utf8_param_from_a_real_shell(built_store, tmp_path):
+    import subprocess
+    import sys
+    path = str(write_query(tmp_path, ECHO, "echo"))
+    done = subprocess.run([sys.executable, "-m", "kg", "query", path, "--param", b"text=\xff",
+                           "--store", str(built_store[0])], capture_output=True, env={"LC_ALL": "C.UTF-8",
+                                                                                      "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.decode("utf-8").startswith("error[PKG-E064 bad-param]: --param text: the value is not UTF-8")
+
+
+def test_library_refuses_lone_surrogates(store, tmp_path):
+    q = load_query(str(write_query(tmp_path, ECHO, "echo")))
+    with pytest.raises(ParamError, match="not UTF-8"):
+        run_query(store, q, {"text": "\udcff"})
+
+
 # --- properties: any literal value is bound, never pasted -------------------------------------------------
 
 from hypothesis import given, settings  # noqa: E402

@@ -242,3 +242,97 @@ def test_parallel_store_validation_gives_the_serial_reports(tmp_path):
     assert len(serial) >= 32 and any(r.findings for r in serial)
     assert [(r.policy, r.profiles, r.findings) for r in parallel] == [(r.policy, r.profiles, r.findings) for r in serial]
     assert all(isomorphic(p.graph, s.graph) for p, s in zip(parallel, serial))
+
+
+# --- hostile data and folders with bad cards (issue 14) ---------------------------------------------------
+
+def test_text_report_shows_hostile_labels_and_quotes_as_text(tmp_path):
+    from .test_render import hostile_card, raw_controls
+    result = runner.invoke(app, ["validate", str(hostile_card(tmp_path)), "-p", "gdpr"])
+    assert result.exit_code == 1, result.output
+    assert not raw_controls(result.stdout) and not raw_controls(result.stderr)
+    assert "core-process-legal-basis   News Evil \\x1b]0;PWNED\\x1b\\ clear\\x1b[2J" in result.stdout
+    assert "quote «Evil \\x1b]0;PWNED" in result.stdout and "[/bold] bidi\\u202e\\u2066 end»" in result.stdout
+
+
+def _folder_with_bad_cards(tmp_path) -> Path:
+    """policies/: the fixture card (fine), b.yaml (an unknown term), c.yaml (a YAML syntax error)."""
+    shutil.copytree(FIXTURES, tmp_path / "f")
+    folder = tmp_path / "f" / "policies"
+    good = (folder / "minimal.yaml").read_text(encoding="utf-8")
+    (folder / "b.yaml").write_text(good.replace("slug: example", "slug: example-b")
+                                   .replace("pd:EmailAddress", "pd:EmailAdress"), encoding="utf-8")
+    (folder / "c.yaml").write_text("policykg: 1\npolicy: [\n", encoding="utf-8")
+    return folder
+
+
+def test_a_folder_reports_every_card_and_exits_2_after_the_report(tmp_path):
+    folder = _folder_with_bad_cards(tmp_path)
+    result = runner.invoke(app, ["validate", str(folder), "-p", "gdpr"])
+    assert result.exit_code == 2, result.output          # 2 wins over 1 (the good card has gdpr findings)
+    errors = [line.split(":")[0] for line in result.stderr.splitlines() if line.startswith("error[")]
+    assert errors == ["error[PKG-E012 unknown-term]", "error[PKG-E002 yaml-syntax]"]   # each bad card
+    assert "b.yaml:" in result.stderr and "c.yaml" in result.stderr
+    assert result.stdout.startswith("example@2024-01-31") and "VIOLATION  gdpr-" in result.stdout
+    assert result.stdout.splitlines()[-1].endswith("in 1 policy(ies); 2 input(s) could not be loaded (see the errors)")
+
+
+def test_a_folder_of_good_cards_still_exits_1_on_findings(tmp_path):
+    folder = _folder_with_bad_cards(tmp_path)
+    (folder / "b.yaml").unlink()
+    (folder / "c.yaml").unlink()
+    assert runner.invoke(app, ["validate", str(folder), "-p", "gdpr"]).exit_code == 1
+
+
+def test_load_errors_are_json_records(tmp_path):
+    folder = _folder_with_bad_cards(tmp_path)
+    result = runner.invoke(app, ["validate", str(folder), "-p", "core", "-f", "json"])
+    assert result.exit_code == 2
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    errors = [r for r in records if "error" in r]
+    assert [(e["error"], e["code"]) for e in errors] == [("unknown-term", "PKG-E012"), ("yaml-syntax", "PKG-E002")]
+    unknown = errors[0]
+    assert unknown["file"] == str(folder / "b.yaml") and unknown["line"] > 1 and unknown["column"]
+    assert unknown["what"] == "'pd:EmailAdress' is not a term of DPV 2.3" and "pd:EmailAddress" in unknown["fix"]
+    assert unknown["where"].startswith(f"{folder / 'b.yaml'}:{unknown['line']}:")
+    assert unknown["docs"] == "docs/errors.md#pkg-e012-unknown-term"
+
+
+def test_load_errors_are_sarif_tool_execution_notifications(tmp_path):
+    import jsonschema
+    folder = _folder_with_bad_cards(tmp_path)
+    result = runner.invoke(app, ["validate", str(folder), "-p", "gdpr", "-f", "sarif"])
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    jsonschema.Draft4Validator(_sarif_schema()).validate(doc)
+    run = doc["runs"][0]
+    invocation = run["invocations"][0]
+    notes = invocation["toolExecutionNotifications"]
+    assert invocation["executionSuccessful"] is False   # SARIF Appendix I: the results are not complete
+    assert [n["descriptor"]["id"] for n in notes] == ["PKG-E012", "PKG-E002"]
+    assert all(n["level"] == "error" for n in notes)
+    descriptors = run["tool"]["driver"]["notifications"]
+    assert [descriptors[n["descriptor"]["index"]]["name"] for n in notes] == ["unknown-term", "yaml-syntax"]
+    location = notes[0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("b.yaml") and location["region"]["startLine"] > 1
+    assert run["results"]   # the good card's findings are there too
+
+
+def test_a_folder_with_only_good_cards_has_no_invocation_notes(tmp_path):
+    folder = _folder_with_bad_cards(tmp_path)
+    (folder / "b.yaml").unlink()
+    (folder / "c.yaml").unlink()
+    doc = json.loads(runner.invoke(app, ["validate", str(folder), "-p", "core", "-f", "sarif"]).stdout)
+    assert "invocations" not in doc["runs"][0]
+
+
+def test_a_missing_path_among_targets_is_reported_and_the_others_validated(tmp_path):
+    result = runner.invoke(app, ["validate", str(tmp_path / "missing.yaml"), str(FIXTURES / "policies"), "-p", "core"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error[PKG-E013 file-not-found]") and "example@2024-01-31" in result.stdout
+
+
+def test_option_errors_still_stop_the_command(tmp_path):
+    folder = _folder_with_bad_cards(tmp_path)
+    result = runner.invoke(app, ["validate", str(folder), "-p", "hipaa"])
+    assert result.exit_code == 2 and "error[PKG-E040 unknown-profile]" in result.stderr and not result.stdout

@@ -12,6 +12,7 @@ from rich.table import Table
 from ..build import DEFAULT_DATA, build, input_files
 from ..inventory import latest_versions, list_policies
 from ..stores.oxigraph import DEFAULT_STORE, open_store
+from ..terminal import printable, rich_text
 from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
                    report_errors, vocab_dir_option)
 
@@ -36,21 +37,23 @@ def build_command(
     apply_input_options(max_input_size, allow_remote_context)
     paths = paths or [DEFAULT_DATA]
     total = len(input_files(paths))
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err, transient=True,
+    # the description holds a file name: plain text, not markup
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=err, transient=True,
                   disable=quiet or total < 10 or not err.is_terminal) as progress:
         task = progress.add_task("loading policies", total=total)
 
         def step(label: str) -> None:
             if not label.startswith("store "):
-                progress.update(task, advance=1, description=f"loading {Path(label).name}")
+                progress.update(task, advance=1, description=f"loading {printable(Path(label).name)}")
 
         result = build(paths, store=store, vocab_dir=vocab_dir, progress=step)
     if quiet:
         return
     for pg in result.policies:
-        err.print(f"  {pg.key:<32} {pg.statements:>5} statements {pg.triple_count:>7} triples  ({pg.path})")
-    err.print(f"built {result.store}: {len(result.policies)} policy version(s), "
+        err.print(f"  {printable(pg.key):<32} {pg.statements:>5} statements {pg.triple_count:>7} triples  "
+                  f"({printable(pg.path)})")
+    err.print(f"built {printable(result.store)}: {len(result.policies)} policy version(s), "
               f"{sum(p.triple_count for p in result.policies)} policy triples + {result.vocabulary_triples} "
               f"vocabulary triples in {result.seconds['total']:.2f} s")
 
@@ -73,6 +76,7 @@ def list_command(
         table.add_column(name, no_wrap=True)   # what users type and read never wraps; the title may
     table.add_column("title")
     for p in policies:
-        table.add_row(p.slug, p.version, "latest" if p.key in latest else "", str(p.statements),
-                      str(p.processes), str(p.triples), p.title)
+        # slug, version and title come from the store: text, never markup or control sequences
+        table.add_row(rich_text(p.slug), rich_text(p.version), "latest" if p.key in latest else "",
+                      str(p.statements), str(p.processes), str(p.triples), rich_text(p.title))
     out.print(table)

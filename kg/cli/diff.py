@@ -1,6 +1,7 @@
 """`policykg diff` and `policykg compare`."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import List, Optional
 
@@ -73,12 +74,17 @@ def compare_command(
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
+    raw_csv: bool = typer.Option(False, "--raw-csv", help="csv: write items and labels as they are, without "
+                                                          "the quote that keeps spreadsheets from running formulas."),
 ) -> None:
     """Compare policies side by side, marking what only one of them states.
 
     One row per aspect (data categories, purposes, recipients, retention, locations, rights), one column
     per policy, read with the library queries; `*` (table) or the `only` column (csv) marks an item that
     a single policy states; the last row counts each policy's validation findings.
+
+    In csv, a value that starts with = + - @ tab, CR or NUL gets a leading ' so that spreadsheets
+    read it as text (see 'policykg query --help'); --raw-csv writes the values as they are.
 
     Example: policykg compare planethoster whiteprovider --format csv
     """
@@ -89,8 +95,15 @@ def compare_command(
     vocabulary = load_vocabulary(vocab_dir)
     result = compare_targets(policies, store_path=store, vocabulary=vocabulary, profiles=profile_ids(profile),
                              engine=engine)
+    shown = render(result, fmt, lang, vocabulary, raw_csv=raw_csv)
     if fmt == "table" and not out_path:
-        out.print(render(result, fmt, lang, vocabulary))
+        out.print(shown)
     else:
-        text = render(result, fmt, lang, vocabulary)
-        write_output(text if isinstance(text, str) else str(text), out_path)
+        write_output(shown if isinstance(shown, str) else _plain(shown), out_path)
+
+
+def _plain(table) -> str:
+    """A rich table as plain text for --out (str() of a Table is its Python repr, not the table)."""
+    buffer = io.StringIO()
+    Console(file=buffer, width=160, color_system=None, highlight=False, soft_wrap=False).print(table)
+    return buffer.getvalue()

@@ -10,6 +10,7 @@ import typer
 from ..export import FORMATS, format_for, write_store
 from ..files import write_atomic
 from ..stores.oxigraph import DEFAULT_STORE, open_store
+from ..terminal import printable
 from .main import app, err, report_errors
 
 
@@ -40,7 +41,7 @@ def export_command(
 
     if out:
         write_atomic(write, out)
-        err.print(f"wrote {out} ({out.stat().st_size if out.is_file() else '?'} bytes, {chosen.name})")
+        err.print(f"wrote {printable(out)} ({out.stat().st_size if out.is_file() else '?'} bytes, {chosen.name})")
     else:
         write(sys.stdout.buffer)
         sys.stdout.flush()

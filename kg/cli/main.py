@@ -23,26 +23,33 @@ import typer
 from rich.console import Console
 
 from ..errors import EXIT_USAGE, DiskFullError, InterruptedError_, KgError, KgWarning
+from ..terminal import error_text, printable
 
 EXIT_CODES_HELP = ("Exit codes: 0 done; 1 findings (validate, reason); 2 usage or input error (bad option, "
                    "unreadable or invalid file, unknown term); 3 environment error (store locked, endpoint "
                    "unreachable, network, disk full, no Java); 130 interrupted.")
 
+TERMINAL_HELP = ("Text from policies and stores (titles, labels, quotes, terms, file names) is printed with its "
+                 "control characters and bidi overrides shown as escapes (\\x1b, \\n, \\u202e), never sent raw "
+                 "to the terminal; json, sarif, ttl, trig, nq and jsonld outputs keep it as it is.")
+
 app = typer.Typer(
     name="policykg",
-    help="policykg: privacy policies as a DPV 2.3 knowledge graph.\n\n" + EXIT_CODES_HELP,
+    help="policykg: privacy policies as a DPV 2.3 knowledge graph.\n\n" + EXIT_CODES_HELP + "\n\n" + TERMINAL_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# What goes to stderr quotes data (terms, paths, titles): never read as markup or :emoji: codes, and every
+# message goes through printable()/error_text() so that no control character reaches the terminal raw.
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 _state = {"debug": False}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """KgWarnings print like errors (warning[PKG-W001 sunset-term]: …); others keep Python's format."""
     if isinstance(message, KgWarning):
-        err.print(str(message), markup=False)
+        err.print(error_text(message))
     else:
         _python_showwarning(message, category, filename, lineno, file, line)
 
@@ -70,12 +77,12 @@ def report_errors(func):
             exc = InterruptedError_("interrupted (SIGINT or SIGTERM)", " ".join(sys.argv),
                                     "nothing was half-written: the store and --out files are as they were "
                                     "(a push may have replaced some graphs, each whole); run the command again")
-            err.print(str(exc), markup=False)
+            err.print(error_text(exc))
             raise typer.Exit(exc.exit_code) from None
         except KgError as exc:
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(str(exc), markup=False)
+            err.print(error_text(exc))
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
@@ -86,7 +93,7 @@ def report_errors(func):
                 traceback.print_exc()
             full = DiskFullError(f"no space left to write the output ({exc.strerror})", "standard output",
                                  "free space on the disk the output goes to, or write elsewhere with --out")
-            err.print(str(full), markup=False)
+            err.print(error_text(full))
             raise typer.Exit(full.exit_code) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             _bug(exc)
@@ -100,9 +107,9 @@ def _bug(exc: Exception):
     """Anything policykg did not expect: say so, exit 70 (called inside an except block: --debug prints it)."""
     if _state["debug"]:
         traceback.print_exc()
-    err.print(f"error[PKG-E099 bug]: {type(exc).__name__}: {exc}\n  this is a bug in policykg, please report "
-              f"it with the command line: {' '.join(sys.argv)}\n  (run again with --debug for the traceback)",
-              markup=False)
+    err.print(f"error[PKG-E099 bug]: {type(exc).__name__}: {printable(exc)}\n  this is a bug in policykg, please "
+              f"report it with the command line: {printable(' '.join(sys.argv))}\n  (run again with --debug for "
+              f"the traceback)")
     raise typer.Exit(70) from None
 
 
@@ -171,7 +178,7 @@ def write_output(text: str, path: Path | None) -> None:
     if path:
         from ..files import write_atomic
         write_atomic(text.encode("utf-8"), path)
-        err.print(f"wrote {path}")
+        err.print(f"wrote {printable(path)}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -193,5 +200,5 @@ def main() -> None:
     try:
         app()
     except KgError as exc:  # raised outside a command (option parsing callbacks)
-        err.print(str(exc), markup=False)
+        err.print(error_text(exc))
         sys.exit(EXIT_USAGE)

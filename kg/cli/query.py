@@ -63,8 +63,17 @@ def query_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to query."),
     timeout: float = typer.Option(TIMEOUT_S, "--timeout", help="Seconds to wait for the endpoint's answer."),
     directory: Optional[Path] = typer.Option(None, "--dir", help="A folder of .rq files (default: queries/)."),
+    raw_csv: bool = typer.Option(False, "--raw-csv", help="csv/tsv: write every value as it is, without the "
+                                                          "quote that keeps spreadsheets from running formulas."),
 ) -> None:
     """Run a library query (parameters are bound as RDF terms, never pasted into the text).
+
+    CSV and TSV are safe to open in a spreadsheet: a value that starts with = + - @ tab, CR or
+    NUL is written with a leading ' so that it is read as text, never run as a formula (OWASP,
+    CSV Injection: https://owasp.org/www-community/attacks/CSV_Injection). Numbers (xsd numeric
+    literals written as plain numbers, e.g. -1 or 2.5) are left as they are, so that they sort
+    and add up; text that looks like one (a phone number +33 1 …, a "-1" stored as a string)
+    gets the quote. --raw-csv writes every value as stored (for programs, not spreadsheets).
 
     Example: policykg query processes-for-purpose --param purpose=dpv:Marketing --policy whiteprovider
     """
@@ -79,7 +88,7 @@ def query_command(
         out.print(render(result, fmt, lang, load_vocabulary()))
         err.print(f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'} from {result.store} in {result.seconds * 1000:.1f} ms")
     else:
-        sys.stdout.write(render(result, fmt))
+        sys.stdout.write(render(result, fmt, raw_csv=raw_csv))
         sys.stdout.flush()
 
 

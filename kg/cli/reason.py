@@ -15,6 +15,7 @@ from .. import reason as rs
 from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from ..inventory import select_policies
 from ..stores.oxigraph import DEFAULT_STORE, open_store
+from ..terminal import printable
 from .main import app, err, report_errors, vocab_dir_option
 
 WORDS = {
@@ -90,6 +91,7 @@ def _summary(result: rs.ReasonResult, beyond: list[tuple], written: int | None, 
 
 
 def _text(s: dict, lang: str) -> str:
+    """A policy's summary for people; each line made printable (facts quote literals from the policy)."""
     w = rs_words(lang)
     head = f"{s['policy']}  {w['consistent'] if s['consistent'] else w['inconsistent']}  " \
            f"({s['reasoner']}, {s['seconds'].get('total', 0):.2f} s)"
@@ -100,7 +102,7 @@ def _text(s: dict, lang: str) -> str:
         lines.append(f"  {w['why']}:" if s["explanation"] else f"  {w['no_why']}")
         lines += [f"    {line}" for line in (s["explanation"] or "").splitlines()]
         lines.append(f"  {w['not_written']}")
-        return "\n".join(lines)
+        return "\n".join(map(printable, lines))
     lines.append(f"  {w['unsat']}: " + (", ".join(s["unsatisfiable"]) or w["none"]))
     inf = s["inferred"]
     lines.append(f"  {w['inferred']}: {inf['triples']} {w['triples']} ({inf['types']} {w['types']}, "
@@ -115,7 +117,7 @@ def _text(s: dict, lang: str) -> str:
         lines.append(f"  {w['written']} <{s['inferred_graph']}> ({s['written_triples']} {w['triples']})")
     else:
         lines.append(f"  {w['dry']}")
-    return "\n".join(lines)
+    return "\n".join(map(printable, lines))
 
 
 def rs_words(lang: str) -> dict:
@@ -156,7 +158,7 @@ def reason_command(
                          error_id="unknown-reasoner")
     if drop:
         for line in _drop(store, policy, rs_words(lang)):
-            err.print(line)
+            err.print(printable(line))
         raise typer.Exit(EXIT_OK)
     summaries = _reason(store, policy, reasoner, dry_run, vocab_dir)
     if fmt == "json":

@@ -8,12 +8,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from ..errors import CODES, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KgError, UsageError
 from ..report import FORMATS, render
 from ..stores.oxigraph import DEFAULT_STORE
+from ..terminal import error_text, rich_text
 from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, validate_paths, validate_store
-from .main import (allow_remote_context_option, app, apply_input_options, max_input_size_option,
+from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
                    profile_ids, report_errors, vocab_dir_option, write_output)
+
+# The errors of the group "cards and RDF inputs" (PKG-E001…E029, docs/errors.md) that exit 2: an input
+# that cannot be loaded. Validating many files, such an error is reported and the other files are still
+# validated; any other error (unknown profile or engine, store, network: exit 3) stops the command.
+LOAD_ERRORS = frozenset(i for i, code in CODES.items() if "PKG-E001" <= code <= "PKG-E029")
 
 
 @app.command("validate")
@@ -40,8 +46,16 @@ def validate_command(
 ) -> None:
     """Check policies against the legal profiles before they are published.
 
-    Exit codes: 0 conforms (warnings allowed), 1 violations (or warnings with --strict), 2 bad input or
-    usage (unreadable file, YAML/Turtle syntax error, unknown DPV term, unknown profile), 3 environment.
+    Files and folders are validated file by file: a card or RDF file that cannot be loaded
+    (YAML or Turtle syntax error, unknown DPV term, unreadable file) is reported as an error on
+    stderr, in the last line of the text report, in --format json (a record with an "error"
+    key: id, code, what, where, fix) and in sarif (a tool execution notification of level
+    error); every other file is still validated and reported.
+
+    Exit codes: 0 conforms (warnings allowed), 1 violations (or warnings with --strict), 2 an
+    input that could not be loaded or a usage error (unknown profile), 3 environment. 2 wins
+    over 1: when a file could not be loaded the exit code is 2 even if other files have
+    findings, once every report is printed (a file that was not checked is not a pass).
 
     Example: policykg validate data/policies/whiteprovider/2024-05-19.yaml --profile gdpr --lang fr
     """
@@ -54,17 +68,45 @@ def validate_command(
     paths = [t for t in targets if Path(t).exists() or Path(t).suffix.lower() in (".yaml", ".yml", ".ttl", ".trig",
                                                                                  ".nq", ".nt", ".jsonld", ".json")]
     slugs = [t for t in targets if t not in paths]
-    reports = []
-    if paths:
-        reports += validate_paths(paths, profiles=profiles, engine=engine, vocab_dir=vocab_dir).reports
+    reports, errors = _validate_files(paths, profiles=profiles, engine=engine, vocab_dir=vocab_dir)
     if slugs:
         reports += validate_store(store, slugs, profiles=profiles, engine=engine, vocab_dir=vocab_dir,
                                   workers=workers).reports
     fail_on = "warning" if strict else "violation"
-    text = render(reports, fmt, lang, fail_on)
-    write_output(text, out)
+    write_output(render(reports, fmt, lang, fail_on, errors), out)
+    if errors:
+        raise typer.Exit(EXIT_USAGE)
     conforms = all(r.conforms(fail_on) for r in reports)
     raise typer.Exit(EXIT_OK if conforms else EXIT_FINDINGS)
+
+
+def _validate_files(paths: list[str], **options) -> tuple[list, list[KgError]]:
+    """Validate each card or RDF file (folders walked) on its own: the reports of those that load, and the
+    load errors of those that do not, each printed on stderr when it happens."""
+    from ..build import input_files
+
+    files, errors = [], []
+    for target in paths:   # a missing path or an empty folder is one error; the other targets go on
+        files += _load_guard(errors, input_files, [target]) or []
+    reports, seen = [], set()
+    for path in files:
+        if path.resolve() not in seen:   # the same file reached from two targets is validated once
+            seen.add(path.resolve())
+            run = _load_guard(errors, validate_paths, [path], **options)
+            reports += run.reports if run else []
+    return reports, errors
+
+
+def _load_guard(errors: list[KgError], func, *args, **kwargs):
+    """func(*args, **kwargs), or None after printing a load error and adding it to `errors`."""
+    try:
+        return func(*args, **kwargs)
+    except KgError as exc:
+        if exc.id not in LOAD_ERRORS or exc.exit_code != EXIT_USAGE:
+            raise
+        err.print(error_text(exc))
+        errors.append(exc)
+        return None
 
 
 @app.command("profiles")
@@ -81,6 +123,6 @@ def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr."))
     for pid, profile in load_profiles().items():
         for sid in profile.shape_ids():
             sev = profile.graph.value(ns.PKS[sid], SH.severity)
-            table.add_row(pid, sid, str(sev).rsplit("#", 1)[-1] if sev else "",
-                          str(profile.graph.value(ns.PKS[sid], ns.PKS.article) or ""))
+            table.add_row(rich_text(pid), rich_text(sid), str(sev).rsplit("#", 1)[-1] if sev else "",
+                          rich_text(profile.graph.value(ns.PKS[sid], ns.PKS.article) or ""))
     Console(highlight=False, soft_wrap=True).print(table)

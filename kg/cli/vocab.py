@@ -9,13 +9,14 @@ import typer
 
 from kg import vocab
 from kg.errors import KgError
+from kg.terminal import error_text, printable
 
 app = typer.Typer(help="The DPV vocabulary: generate the shipped term table, fetch a release, look up terms.",
                   no_args_is_help=True)
 
 
 def _fail(err: KgError) -> None:
-    typer.echo(str(err), err=True)
+    typer.echo(error_text(err), err=True)
     raise typer.Exit(err.exit_code)
 
 
@@ -46,9 +47,9 @@ def generate(
         context = vocab.write_context(vocab.Vocabulary(graphs, version), out_dir)
     except KgError as err:
         _fail(err)
-    typer.echo(f"wrote {path} ({count} triples, DPV {version}; whole vocabulary loads in {elapsed:.2f} s)",
-               err=True)
-    typer.echo(f"wrote {context}", err=True)
+    typer.echo(f"wrote {printable(path)} ({count} triples, DPV {version}; whole vocabulary loads in "
+               f"{elapsed:.2f} s)", err=True)
+    typer.echo(f"wrote {printable(context)}", err=True)
 
 
 @app.command()
@@ -63,7 +64,7 @@ def context(
         path = vocab.write_context(vocab.load_vocabulary(), out or _ontology_dir())
     except KgError as err:
         _fail(err)
-    typer.echo(f"wrote {path}", err=True)
+    typer.echo(f"wrote {printable(path)}", err=True)
 
 
 @app.command()
@@ -82,9 +83,9 @@ def fetch(
         folder = vocab.fetch_dpv(version, base_url, cache_dir)
     except KgError as err:
         _fail(err)
-    typer.echo(str(folder))
-    typer.echo(f"DPV {version} is in {folder}; use it with POLICYKG_VOCAB_DIR={folder} "
-               f"or `policykg vocab generate --from {folder}`", err=True)
+    typer.echo(printable(folder))
+    typer.echo(printable(f"DPV {version} is in {folder}; use it with POLICYKG_VOCAB_DIR={folder} "
+                         f"or `policykg vocab generate --from {folder}`"), err=True)
 
 
 @app.command()
@@ -103,4 +104,5 @@ def term(curie: str = typer.Argument(..., help="A CURIE or IRI, e.g. dpv:Purpose
     except KgError as err:
         _fail(err)
     status = " (sunset: avoid it)" if v.is_sunset(curie) else ""
-    typer.echo(f"{curie}\t{v.label(curie, 'en') or ''}\t{v.label(curie, 'fr') or ''}{status}")
+    fields = (curie, v.label(curie, "en") or "", v.label(curie, "fr") or "")
+    typer.echo("\t".join(map(printable, fields)) + status)

