@@ -260,7 +260,8 @@ MALFORMED = {
                   "the answer is not UTF-8", "character "),
     "an ASK answer": ({"head": {}, "boolean": True}, "a boolean (ASK) answer, not SELECT rows", ""),
     "no head": ({"results": {"bindings": []}}, "no 'head'", ""),
-    "value not a string": (_rows({"y": {"type": "literal", "value": 5}}), "the literal term's 'value' must be a string, not 5",
+    "value not a string": (_rows({"y": {"type": "literal", "value": 5}}),
+                           "the literal term's 'value' must be a string, not 5",
                            "row 2, ?y"),
     "bad datatype": (_rows({"y": {"type": "literal", "value": "1", "datatype": "no iri"}}),
                      "datatype 'no iri' is not an IRI", "row 2, ?y"),
@@ -306,7 +307,8 @@ class Trickle(io.RawIOBase):
 def test_results_read_in_any_chunks_give_the_same_rows():
     bindings = [{"x": {"type": "uri", "value": f"http://a.example/{i}"},
                  "y": {"type": "literal", "value": f"caf\u00e9 \U0001F600 {i}", "xml:lang": "fr"},
-                 "z": {"type": "typed-literal", "value": str(i), "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
+                 "z": {"type": "typed-literal", "value": str(i),
+                       "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
                  "b": {"type": "bnode", "value": f"nodeID://b{i % 3}"}} for i in range(200)]
     data = {"results": {"distinct": False, "bindings": bindings}, "head": {"link": [], "vars": ["x", "y", "z", "b"]}}
     text = json.dumps(data, ensure_ascii=False, indent=1).encode()
@@ -345,9 +347,10 @@ def test_a_term_repeated_from_the_row_before_is_one_object():
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
                     max_leaves=8)
-TERM = st.fixed_dictionaries({}, optional={"type": st.sampled_from(["uri", "literal", "bnode", "typed-literal", "x"]) | JSON,
-                                           "value": st.text(max_size=12) | JSON, "xml:lang": st.text(max_size=6) | JSON,
-                                           "datatype": st.text(max_size=12) | JSON})
+TERM = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["uri", "literal", "bnode", "typed-literal", "x"]) | JSON,
+    "value": st.text(max_size=12) | JSON, "xml:lang": st.text(max_size=6) | JSON,
+    "datatype": st.text(max_size=12) | JSON})
 
 
 @settings(max_examples=300, deadline=None)
