@@ -106,7 +106,9 @@ def write_atomic(data: bytes | Callable[[BinaryIO], None], out: str | Path) -> P
     """Write bytes (or what `data(stream)` writes to the binary stream it is given) to `out` through a temporary file in the same folder and an atomic rename; on any
     failure the previous file (if any) is left as it was and the temporary file is removed. A missing
     folder is created; a symbolic link keeps pointing at the new file; a device or pipe is written to. Disk full (ENOSPC, EFBIG, EDQUOT) is a DiskFullError (exit 3); a folder that cannot
-    be written, or an `out` that is a folder, a WriteError (exit 2)."""
+    be written, or an `out` that is a folder, a WriteError (exit 2). A new file gets the mode any program
+    would give it (0666 less the umask), a replaced file keeps its permission bits (and its group, when
+    the user may set it): the temporary file's 0600 is never what is left behind."""
     out = Path(out)
     tmp = None
     try:
@@ -121,6 +123,7 @@ def write_atomic(data: bytes | Callable[[BinaryIO], None], out: str | Path) -> P
             out = out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        _give_mode(fd, out)
         with os.fdopen(fd, "wb") as fh:
             _write(data, fh)
             fh.flush()
@@ -133,6 +136,40 @@ def write_atomic(data: bytes | Callable[[BinaryIO], None], out: str | Path) -> P
             raise _write_error(exc, out) from None
         raise
     return out
+
+
+def _give_mode(fd: int, out: Path) -> None:
+    """Give the temporary file (mkstemp makes it 0600) the mode `out` should end with: the permission
+    bits of the file it replaces, or 0666 less the umask for a new one. Only the permission bits: no
+    set-user-id, set-group-id or sticky bit is carried over. The replaced file's group is kept when the
+    user belongs to it; its owner cannot be (only root may give a file away), and is not tried."""
+    try:
+        old = out.stat()
+    except FileNotFoundError:
+        os.fchmod(fd, 0o666 & ~current_umask())
+        return
+    os.fchmod(fd, old.st_mode & 0o777)
+    if old.st_gid != os.fstat(fd).st_gid:
+        try:
+            os.fchown(fd, -1, old.st_gid)
+        except PermissionError:
+            pass   # not a member of that group: the file gets the user's group, as a new file would
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it: Linux gives it in /proc/self/status ('Umask:', since
+    4.7). Elsewhere it is set and put back at once, which another thread creating a file at that very
+    moment could see (os.umask is the only portable way to read it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _write(data: bytes | Callable[[BinaryIO], None], stream: BinaryIO) -> None:
