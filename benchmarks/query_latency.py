@@ -3,7 +3,7 @@
 Builds the seeds into a temporary store, starts `oxigraph serve` on 127.0.0.1 (a free port, a temporary
 folder), pushes the store to it, runs every queries/*.rq REPEAT times on each (with the parameters of
 tests/queries/<name>.params), prints the medians in milliseconds, and stops the server.
-Remote times include HTTP, SPARQLWrapper and JSON parsing: what `policykg query --endpoint` costs.
+Remote times include HTTP and JSON parsing: what `policykg query --endpoint` costs.
 
     python benchmarks/query_latency.py [--repeat 21]
 """
