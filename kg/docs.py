@@ -61,7 +61,11 @@ def queries_md() -> str:
 
     lines = [HEADER.format(source="the headers of queries/*.rq"), "# Queries\n",
              "Run one with `policykg query NAME [--param name=value …] [--policy SLUG] [--format table|csv|tsv|json] "
-             "[--lang fr|en] [--endpoint URL]`; `policykg queries` lists them.\n"]
+             "[--lang fr|en] [--endpoint URL]`; `policykg queries` lists them.\n",
+             "CSV and TSV cells that start with `=`, `+`, `-`, `@`, a tab, a carriage return or NUL get a leading "
+             "`'`, so that a spreadsheet shows them as text instead of running them as formulas "
+             "([OWASP: CSV Injection](https://owasp.org/www-community/attacks/CSV_Injection)); numeric literals "
+             "are written as they are; `--raw-csv` keeps every value raw.\n"]
     queries = find_queries()
     lines.append("| query | title |")
     lines.append("|---|---|")

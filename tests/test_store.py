@@ -206,3 +206,14 @@ def test_a_generation_a_reader_has_open_survives_a_rebuild_until_the_reader_ends
     assert reader.returncode == 0 and int(out) > 0
     build([CARD], store=store)                     # no one holds it now
     assert not first.exists()
+
+
+def test_damage_found_while_reading_is_store_damaged_not_a_bug():
+    """RocksDB may find a bad block only when a query reads it; the command says so (exit 3). The message is
+    the one RocksDB gives (seen on a store whose SST index block was altered)."""
+    from kg.cli.main import _environment_error
+    found = _environment_error(RuntimeError("Corruption: block checksum mismatch: stored = 1035076671, computed "
+                                            "= 2669393145, type = 4  in s/000027.sst offset 1383674 size 4631"))
+    assert found is not None and found.id == "store-damaged" and found.exit_code == 3
+    assert _environment_error(RuntimeError("something else")) is None
+    assert _environment_error(ValueError("Corruption: not from the store")) is None

@@ -86,21 +86,28 @@ def report_errors(func):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
-        except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            known = _environment_error(exc)
+            if known is None:
                 _bug(exc)
             if _state["debug"]:
                 traceback.print_exc()
-            full = DiskFullError(f"no space left to write the output ({exc.strerror})", "standard output",
-                                 "free space on the disk the output goes to, or write elsewhere with --out")
-            err.print(error_text(full))
-            raise typer.Exit(full.exit_code) from None
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
-            _bug(exc)
+            err.print(error_text(known))
+            raise typer.Exit(known.exit_code) from None
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
     return wrapper
+
+
+def _environment_error(exc: Exception) -> KgError | None:
+    """What a failure from outside policykg means to the user, where it is known: a full disk under standard
+    output, a store damaged in a way RocksDB finds only while reading it."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return DiskFullError(f"no space left to write the output ({exc.strerror})", "standard output",
+                             "free space on the disk the output goes to, or write elsewhere with --out")
+    from ..stores.oxigraph import store_damage
+    return store_damage(exc)
 
 
 def _bug(exc: Exception):

@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from ..errors import UsageError
@@ -16,6 +17,7 @@ from ..render import FORMATS, LANGS, queries_json, queries_table, render
 from ..stores import EmbeddedStore, SparqlEndpoint
 from ..stores.oxigraph import DEFAULT_STORE
 from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, push_graphs
+from ..terminal import printable, rich_text
 from .main import app, choice, err, report_errors
 
 out = Console(highlight=False, soft_wrap=False)
@@ -86,7 +88,8 @@ def query_command(
     if fmt == "table":
         from ..vocab import load_vocabulary
         out.print(render(result, fmt, lang, load_vocabulary()))
-        err.print(f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'} from {result.store} in {result.seconds * 1000:.1f} ms")
+        err.print(rich_text(f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'} from {result.store} "
+                            f"in {result.seconds * 1000:.1f} ms"))
     else:
         sys.stdout.write(render(result, fmt, raw_csv=raw_csv))
         sys.stdout.flush()
@@ -119,10 +122,11 @@ def push_command(
                         TextColumn("{task.completed}/{task.total} graphs"), console=err, transient=True,
                         disable=not err.is_terminal)
     with progress:
-        task = progress.add_task(f"push to {remote.graph_store}", total=len(graphs))
+        task = progress.add_task(escape(printable(f"push to {remote.graph_store}")), total=len(graphs))
         pushed = push_graphs(remote, ((g, source.graph_triples(g)) for g in graphs),
                              lambda g, n: progress.advance(task), names=graphs)
     total = sum(p.triples for p in pushed)
     for p in pushed:
-        err.print(f"  {p.graph}  {p.triples} triples  {p.seconds:.2f} s")
-    err.print(f"pushed {len(pushed)} graph(s), {total} triples to {remote.graph_store} (each graph replaced)")
+        err.print(rich_text(f"  {p.graph}  {p.triples} triples  {p.seconds:.2f} s"))
+    err.print(rich_text(f"pushed {len(pushed)} graph(s), {total} triples to {remote.graph_store} "
+                        "(each graph replaced)"))
