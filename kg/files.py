@@ -17,6 +17,9 @@ from .errors import DiskFullError, InputFileError, InputNotFoundError, Location,
 
 MAX_INPUT_SIZE_ENV = "POLICYKG_MAX_INPUT_SIZE"
 DEFAULT_MAX_INPUT_SIZE = 64 * 1024 * 1024   # 64 MiB: ~50 times the largest policy graph we know of
+# Cards are smaller by default: a card's values become Python objects with their positions (a byte of
+# YAML takes ~100 bytes of memory at worst, see docs/errors.md "Input size"); real cards are under 200 KB.
+DEFAULT_MAX_CARD_SIZE = 8 * 1024 * 1024     # 8 MiB
 _UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
 _max_input_size: int | None = None          # set by --max-input-size; else the environment, else the default
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
@@ -39,16 +42,18 @@ def set_max_input_size(value: str | int | None) -> None:
     _max_input_size = None if value is None else (value if isinstance(value, int) else parse_size(value))
 
 
-def max_input_size() -> int:
+def max_input_size(default: int | None = None) -> int:
+    """The size limit of an input: --max-input-size, else $POLICYKG_MAX_INPUT_SIZE, else `default` (the
+    input kind's own default, e.g. DEFAULT_MAX_CARD_SIZE), else DEFAULT_MAX_INPUT_SIZE."""
     if _max_input_size is not None:
         return _max_input_size
     env = os.environ.get(MAX_INPUT_SIZE_ENV)
-    return parse_size(env) if env else DEFAULT_MAX_INPUT_SIZE
+    return parse_size(env) if env else (default or DEFAULT_MAX_INPUT_SIZE)
 
 
-def read_input(path: str | Path, what: str = "input file") -> bytes:
+def read_input(path: str | Path, what: str = "input file", *, default_limit: int | None = None) -> bytes:
     """The bytes of an input file, or the error that says why it cannot be one (not found, a folder or a
-    device, larger than the limit, empty, binary)."""
+    device, larger than the limit, empty, binary). `default_limit`: this kind of input's default size limit."""
     path = Path(path)
     try:
         info = path.stat()
@@ -62,7 +67,7 @@ def read_input(path: str | Path, what: str = "input file") -> bytes:
     if not path.is_file():
         raise InputFileError(f"{path} is not a regular file (a device, pipe or socket)", str(path),
                              f"give a {what} saved on disk")
-    limit = max_input_size()
+    limit = max_input_size(default_limit)
     if info.st_size > limit:
         raise InputFileError(f"{path} is {info.st_size:,} bytes, more than the limit of {limit:,} bytes",
                              str(path), f"split the file, or raise the limit with --max-input-size "
@@ -98,8 +103,8 @@ def decode_utf8(data: bytes, path: str | Path) -> str:
                              "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)", error_id="not-utf8") from None
 
 
-def read_text_input(path: str | Path, what: str = "input file") -> str:
-    return decode_utf8(read_input(path, what), path)
+def read_text_input(path: str | Path, what: str = "input file", *, default_limit: int | None = None) -> str:
+    return decode_utf8(read_input(path, what, default_limit=default_limit), path)
 
 
 def write_atomic(data: bytes | Callable[[BinaryIO], None], out: str | Path) -> Path:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from .errors import Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """A DPV or extension concept used as a value (or an RDF property), by full IRI."""
     iri: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lit:
     """A literal: a plain string, a language-tagged string, or a typed value (datatype = full IRI)."""
     value: str
@@ -24,7 +24,7 @@ class Lit:
     datatype: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeRef:
     """A node of the policy graph, by its local id (`<graph>#<id>`)."""
     id: str
@@ -33,7 +33,7 @@ class NodeRef:
 Value = Term | Lit | NodeRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One triple a statement asserts: subject node id, property IRI, value."""
     subject: str
