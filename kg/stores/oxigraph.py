@@ -93,12 +93,13 @@ def _hold_generation(path: Path) -> Path:
     """The generation folder the store path leads to, locked shared for the rest of this process."""
     for _ in range(10):     # a build may swap the link between the resolve and the lock: look again
         generation = path.resolve()
-        if generation in _held:
+        if generation in _held or sys.platform == "win32":
             return generation
         fd = _lock_folder(generation, shared=True)
-        if fd is None or path.resolve() == generation:
-            if fd is not None:
-                _held[generation] = fd
+        if fd is None:      # removed by a build between the resolve and the lock
+            continue
+        if path.resolve() == generation:
+            _held[generation] = fd
             return generation
         os.close(fd)
     return path.resolve()
