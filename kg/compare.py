@@ -68,14 +68,12 @@ def _memory_store(sides, vocabulary):
     import pyoxigraph as ox
 
     from .stores import EmbeddedStore
-    from .stores.oxigraph import to_ox
+    from .terms import ox_quads
     store = ox.Store()
-    vocab = ox.NamedNode(ns.VOCAB_GRAPH)
     for _, g in sorted(vocabulary.graphs().items()):
-        store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), vocab) for s, p, o in g)
+        store.extend(ox_quads(g, ns.VOCAB_GRAPH))
     for side in sides:
-        graph = ox.NamedNode(side.graph_iri)
-        store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph) for s, p, o in side.graph)
+        store.extend(ox_quads(side.graph, side.graph_iri))
     return EmbeddedStore("(memory)", store=store)
 
 

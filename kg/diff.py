@@ -136,7 +136,8 @@ def load_side(target: str, *, store=None, store_path=None, vocabulary=None) -> S
     import pyoxigraph as ox
 
     from .inventory import select_policies
-    from .stores.oxigraph import from_ox, open_store
+    from .stores.oxigraph import open_store
+    from .terms import rdflib_graph
     if store is None:
         store = open_store(store_path) if store_path else open_store()
     chosen = select_policies(store, [target])
@@ -144,9 +145,7 @@ def load_side(target: str, *, store=None, store_path=None, vocabulary=None) -> S
         raise UsageError(f"'{target}' names {len(chosen)} versions; a side of a diff is one", None,
                          f"use {chosen[0].slug}@DATE, or {chosen[0].slug} for the latest", error_id="diff-input")
     info = chosen[0]
-    g = Graph()
-    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(info.graph)):
-        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    g = rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(info.graph)))
     return Side(info.key, target, info.graph, g)
 
 

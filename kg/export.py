@@ -115,14 +115,14 @@ def _jsonld(quads: list[ox.Quad]) -> bytes:
     from rdflib import Dataset, URIRef
 
     from .resources import ontology_dir
-    from .stores.oxigraph import from_ox
+    from .terms import rdflib_graph
 
     full = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
     context = _context_for(full, quads)
     ds = Dataset()
     for q in quads:
         g = ds.graph(URIRef(q.graph_name.value)) if isinstance(q.graph_name, ox.NamedNode) else ds.default_graph
-        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+        rdflib_graph([q], into=g)
     text = ds.serialize(format="json-ld", context=context, auto_compact=True, sort_keys=True, indent=1)
     doc = json.loads(text)
     return (json.dumps(_sorted_doc(doc), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")

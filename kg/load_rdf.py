@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, RDF
 from . import namespaces as ns
 from .errors import EnvironmentError_, Location, RdfSyntaxError, UnknownTermError
 from .files import decode_utf8, max_input_size, read_input
-from .stores.oxigraph import from_ox
+from .terms import from_ox
 
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS,
                 ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}

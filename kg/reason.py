@@ -555,7 +555,7 @@ def walk_baseline(store: ox.Store, graph_iri: str) -> set[tuple]:
     """The types and edges of a stored policy that plain SPARQL gives without a reasoner: its asserted
     types walked up `(rdfs:subClassOf|skos:broader)*` and its edges up `rdfs:subPropertyOf*` in the
     vocabulary graph (the walks the query library uses)."""
-    from .stores.oxigraph import from_ox
+    from .terms import from_ox
     bindings = {ox.Variable("policy"): ox.NamedNode(graph_iri)}
     out = {(from_ox(row["s"]), RDF.type, from_ox(row["c"])) for row in store.query(_WALK_TYPES, substitutions=bindings)}
     out |= {(from_ox(row["s"]), from_ox(row["p"]), from_ox(row["o"]))
@@ -595,7 +595,7 @@ def write_inferred(store: ox.Store, result: ReasonResult) -> int:
     """Replace the policy's inferred graph by the result's facts and provenance, atomically: the quads go
     to a pending graph (one transaction), then one SPARQL update moves it over the old graph. Returns the
     number of triples written."""
-    from .stores.oxigraph import to_ox
+    from .terms import ox_quads
     if not result.consistent:
         raise UsageError(f"{result.graph} is inconsistent: there are no inferred facts to write", None,
                          "fix the policy first (see the explanation)", error_id="inconsistent-policy")
@@ -603,7 +603,7 @@ def write_inferred(store: ox.Store, result: ReasonResult) -> int:
     pending = ox.NamedNode(result.inferred_graph + "-pending")
     triples = list(result.inferred) + provenance(result)
     store.remove_graph(pending)
-    store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), pending) for s, p, o in triples])
+    store.extend(ox_quads(triples, pending.value))
     store.update(f"MOVE SILENT {pending} TO {target}")   # two checked IRIs (ox.NamedNode), no user text
     store.flush()   # readers that open the store now see the new graph
     return len(triples)
@@ -620,8 +620,5 @@ def drop_inferred(store: ox.Store, graph_iri: str) -> int:
 
 def policy_graph(store: ox.Store, graph_iri: str) -> rdflib.Graph:
     """One stored policy graph as an rdflib Graph."""
-    from .stores.oxigraph import from_ox
-    g = rdflib.Graph()
-    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
-        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
-    return g
+    from .terms import rdflib_graph
+    return rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))

@@ -30,7 +30,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from .errors import UsageError
-from .stores.oxigraph import from_ox, to_ox
+from .terms import from_ox, to_ox
 
 SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
 TARGETS = {SH.targetClass: "class", SH.targetSubjectsOf: "subjects", SH.targetObjectsOf: "objects",

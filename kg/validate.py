@@ -456,7 +456,7 @@ class Workspace:
     def __init__(self, vocabulary):
         import pyoxigraph as ox
 
-        from .stores.oxigraph import to_ox
+        from .terms import to_ox
         self.store = ox.Store()
         self.graph = ox.NamedNode("urn:policykg:validation")
         self.vocab_ns = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
@@ -516,7 +516,7 @@ class Workspace:
         """The rdflib graph of what the finding descriptions read of the policy (evidence and labels)."""
         import pyoxigraph as ox
 
-        from .stores.oxigraph import from_ox
+        from .terms import from_ox
         out = Graph()
         for p in _DESCRIPTION_PREDICATES:
             for q in self.store.quads_for_pattern(None, ox.NamedNode(str(p)), None, self.graph):
@@ -533,7 +533,7 @@ class Workspace:
         """The pyoxigraph triples of an rdflib graph (terms converted once per process)."""
         import pyoxigraph as ox
 
-        from .stores.oxigraph import to_ox
+        from .terms import to_ox
         cache = self._terms
         out = []
         for triple in graph:
@@ -549,7 +549,7 @@ class Workspace:
         return out
 
     def applies(self) -> list[tuple[str, object]]:
-        from .stores.oxigraph import from_ox
+        from .terms import from_ox
         return [(s["why"].value, from_ox(s["term"]))
                 for s in self.store.query(_APPLIES, default_graph=self.graph)]
 
@@ -735,8 +735,6 @@ def _validate_stored(store, key: str, graph: str, vocabulary, *, profiles, engin
                               source=graph, from_store=(store, graph))
     import pyoxigraph as ox
 
-    from .stores.oxigraph import from_ox
-    g = Graph()
-    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    from .terms import rdflib_graph
+    g = rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
     return validate_graph(g, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir, source=graph)

@@ -23,46 +23,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-
 from ..errors import StoreError
+from ..terms import ox_quads
 
 DEFAULT_STORE = Path(".policykg") / "store"
 _GEN = ".gen-"
 MARKER = ".policykg-generation"
 # generations made before the marker (policykg 0.1): replaced when the store link points at one, else kept
 _LEGACY_GENERATION = r"\.gen-[0-9]{8}T[0-9]{6}-[0-9]+-[0-9]+"
-
-
-def to_ox(term):
-    """rdflib term -> pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot store {term!r}")
-
-
-def from_ox(term):
-    """pyoxigraph term -> rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value if term.datatype else None
-        if dt == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
-    raise TypeError(f"unexpected term {term!r}")
 
 
 def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> ox.Store:
@@ -266,8 +234,7 @@ class StoreBuilder:
 
     def add_triples(self, triples: Iterable[tuple], name: str) -> int:
         """Add rdflib-term triples (a Graph or a list) to the named graph `name`."""
-        g = ox.NamedNode(name)
-        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]
+        quads = ox_quads(triples, name)
         self._pending += quads
         if len(self._pending) >= self.BATCH:
             self._write_pending()
