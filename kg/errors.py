@@ -49,6 +49,10 @@ CODES = {
     # reasoning
     "java-missing": "PKG-E080", "unknown-reasoner": "PKG-E081", "reasoner-unavailable": "PKG-E082",
     "reasoner-failed": "PKG-E083", "inconsistent-policy": "PKG-E084",
+    # draft (policykg draft: a policy's text -> a draft card)
+    "draft-format": "PKG-E110", "draft-language": "PKG-E111", "draft-no-text": "PKG-E112",
+    "draft-exists": "PKG-E113", "draft-slug": "PKG-E114", "draft-version": "PKG-E115", "draft-url": "PKG-E116",
+    "draft-lexicon": "PKG-E117",
     # other
     "usage": "PKG-E090", "worker-failed": "PKG-E093", "bug": "PKG-E099",
     # warnings (printed, the command goes on)

@@ -194,6 +194,7 @@ def write_output(text: str, path: Path | None) -> None:
 # The command modules register themselves on `app` when imported.
 from . import build as _build  # noqa: E402,F401
 from . import diff as _diff  # noqa: E402,F401
+from . import draft as _draft  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import reason as _reason  # noqa: E402,F401
