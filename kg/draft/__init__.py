@@ -77,7 +77,8 @@ def detect_language(text: str, wanted: str, where: str) -> str:
     """The policy's language: 'fr' or 'en' (py3langid over the whole text), checked against --lang."""
     lang, prob = _identifier().classify(text[:20000])
     if lang not in LANGS or prob < MIN_LANGUAGE_SHARE:
-        name = lang if prob >= MIN_LANGUAGE_SHARE else f"unclear (best guess {lang}, {prob:.0%})"
+        name = _language_name(lang) if prob >= MIN_LANGUAGE_SHARE else \
+            f"no clear language (best guess {_language_name(lang)}, {prob:.0%})"
         raise KgError(f"the text is in {name}, not French or English", where,
                       "draft French or English policies (a translation of the policy may exist on its site)"
                       if wanted == "auto" else f"--lang {wanted} was given, but the text reads as {lang}",
@@ -86,6 +87,11 @@ def detect_language(text: str, wanted: str, where: str) -> str:
         raise KgError(f"--lang {wanted} was given, but the text reads as {lang} ({prob:.0%})", where,
                       f"use --lang {lang} or --lang auto", error_id="draft-language")
     return lang
+
+
+def _language_name(code: str) -> str:
+    from babel import Locale
+    return f"{Locale('en').languages.get(code, code)} ({code})"
 
 
 _IDENT: dict = {}
