@@ -124,14 +124,14 @@ def draft(source: str | Path, slug: str, version: str, *, lang: str = "auto", da
                          error_id="usage")
     data = Path(data)
     card_path = data / "policies" / slug / f"{version}.yaml"
-    if not force and card_path.exists():
+    if write and not force and card_path.exists():
         raise DraftError(f"{card_path} already exists", str(card_path),
                          "give --force to replace it (and its snapshot), or another --version", error_id="draft-exists")
     doc = read_source(source, max_size=max_size)
     lang = detect_language(doc.text, lang, str(source))
     snapshot_rel = f"{slug}/{version}.{lang}.txt"
     snapshot_path = data / "sources" / snapshot_rel
-    if not force and snapshot_path.exists():
+    if write and not force and snapshot_path.exists():
         raise DraftError(f"{snapshot_path} already exists", str(snapshot_path),
                          "give --force to replace it (and the card), or another --version", error_id="draft-exists")
     result = assemble(doc, lang, slug)
