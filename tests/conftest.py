@@ -1,6 +1,7 @@
 """Shared fixtures: paths, the vocabulary, the seed policies, a built store (session-scoped)."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -50,10 +51,30 @@ def minimal_card(tmp_path) -> Path:
     return tmp_path / "policies" / "minimal.yaml"
 
 
+SLOW_ENV = "POLICYKG_SLOW_TESTS"
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite the expected files (query results, seed findings) from the current output; "
                           "review the diff before committing")
+    parser.addoption("--slow", action="store_true", default=False,
+                     help=f"also run the slow reference tests (or set {SLOW_ENV}=1; CI does)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a slow reference test (pySHACL agreement, HermiT, real servers, "
+                                       f"subprocess soak, benchmark smoke test): run with --slow or {SLOW_ENV}=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The default loop leaves the slow reference tests out; CI (.ci/run) runs everything."""
+    if config.getoption("--slow") or os.environ.get(SLOW_ENV) == "1":
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 @pytest.fixture(scope="session")

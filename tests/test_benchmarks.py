@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,6 +56,7 @@ def _has_java() -> bool:
     return True
 
 
+@pytest.mark.slow   # the benchmark smoke test
 def test_run_all_on_20_policies(tmp_path):
     """Every benchmark script runs (through the driver) and RESULTS.md gets every section."""
     results = tmp_path / "RESULTS.md"

@@ -78,6 +78,7 @@ def test_failure_while_writing_leaves_store_unchanged(tmp_path):
     assert _quads(store) == before
 
 
+@pytest.mark.slow   # a real build killed in a subprocess
 def test_killed_build_leaves_store_unchanged(tmp_path):
     """A build killed (SIGKILL) while it writes the new store leaves the old one intact; the next
     build cleans the half-written generation."""
@@ -177,6 +178,7 @@ def _synthetic_corpus(root: Path, n: int):
     return generate(n, root)
 
 
+@pytest.mark.slow   # a synthetic corpus built twice
 def test_parallel_build_matches_serial_build(tmp_path):
     """Enough cards to load them in worker processes: the store holds the same quads as a serial build."""
     build_module = importlib.import_module("kg.build")

@@ -84,6 +84,7 @@ def test_unknown_format_exits_2(store):
     assert result.exit_code == 2 and result.output.startswith("error[PKG-E036 unknown-format]")
 
 
+@pytest.mark.slow   # the full DPV release loaded
 def test_build_with_a_full_dpv_copy(tmp_path):
     """--vocab-dir makes build use a full DPV release folder instead of the shipped table."""
     from .conftest import needs_shared

@@ -593,6 +593,7 @@ class _FailAfter(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow   # a real server
 def test_push_failing_halfway_reports_the_graphs_and_rerun_is_safe(built_store):
     if not oxigraph_binary():
         pytest.skip("the `oxigraph` server binary is absent (pip install -e '.[test]')")
@@ -669,6 +670,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow   # real builds interrupted
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_build_leaves_the_store_byte_identical(tmp_path, sig):
     from kg.build import build
@@ -692,6 +694,7 @@ def test_interrupted_build_leaves_the_store_byte_identical(tmp_path, sig):
     assert runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(store)]).exit_code == 0
 
 
+@pytest.mark.slow   # two real builds in subprocesses
 def test_two_builds_at_once_second_refuses(tmp_path):
     from kg.build import build
     store = tmp_path / "store"

@@ -111,6 +111,7 @@ def test_golden_exports_of_the_minimal_card(fmt, tmp_path, update_golden):
         assert sorted(data.decode().splitlines()) == sorted(golden.read_text(encoding="utf-8").splitlines())
 
 
+@pytest.mark.slow   # a synthetic store exported both ways
 def test_fast_export_gives_the_same_bytes_as_serialize(tmp_path, monkeypatch):
     """export_store writes Turtle, TriG and N-Quads from the store's sorted lines: the bytes are those of
     serialize() over the quads, for many policies, one policy, and with the vocabulary; and so does

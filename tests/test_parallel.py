@@ -150,6 +150,7 @@ def corpus(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow   # a real build in a subprocess
 def test_build_with_a_bad_card_early_among_many_ends_with_its_error(corpus, tmp_path):
     """150 cards and a bad one third: the build hung for ever (a worker blocked on its pipe)."""
     policies = tmp_path / "policies"
@@ -168,6 +169,7 @@ def test_build_with_a_bad_card_early_among_many_ends_with_its_error(corpus, tmp_
     assert not (tmp_path / "store").exists()
 
 
+@pytest.mark.slow   # real builds interrupted
 def test_ctrl_c_to_the_process_group_ends_a_parallel_build(corpus, tmp_path):
     """SIGINT to the whole group, as a terminal sends it: exit 130, no worker traceback, no worker left,
     the lock released (the next build runs), the previous store untouched."""
@@ -197,6 +199,7 @@ def test_ctrl_c_to_the_process_group_ends_a_parallel_build(corpus, tmp_path):
     assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.slow   # twenty parallel exports
 def test_parallel_exports_all_end(corpus, tmp_path, monkeypatch):
     """1 parallel export in 8 never exited: nineteen in a row (two through the command) must all end, with
     the same bytes."""

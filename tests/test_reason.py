@@ -33,6 +33,8 @@ BAD = ns.policy_graph_iri("inconsistent", "2024-01-01")
 UNSAT = ns.policy_graph_iri("unsatisfiable", "2024-01-01")
 runner = CliRunner()
 
+pytestmark = pytest.mark.slow   # HermiT (Java) runs
+
 
 def needs_java() -> None:
     """Skip where no Java is installed (CI installs one: .ci/run)."""

@@ -27,6 +27,8 @@ from .test_queries import ECHO, INJECTIONS, LIBRARY, library_params, write_query
 runner = CliRunner()
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
+pytestmark = pytest.mark.slow   # a real Oxigraph server
+
 
 @pytest.fixture(scope="module")
 def server():

@@ -57,6 +57,7 @@ def test_closure_filter_rewrite():
     assert _closure_filters_to_unions(kept) == kept      # not only IRIs: left as written
 
 
+@pytest.mark.slow   # every profile run two ways
 @pytest.mark.parametrize("profile", sorted(load_profiles()))
 def test_batched_and_per_focus_runs_agree(profile, vocabulary):
     """One query for all focus nodes gives the results of one query per pre-bound focus node."""

@@ -84,6 +84,7 @@ def _comparable(findings) -> set:
     return {(f.shape, f.focus, f.value, f.severity, f.path, tuple(sorted(f.message.items()))) for f in findings}
 
 
+@pytest.mark.slow   # pySHACL agreement, shape by shape
 @pytest.mark.parametrize("profile,shape", SHAPES, ids=[s for _, s in SHAPES])
 def test_engines_agree_on_fixtures(profile, shape, vocabulary):
     """Every engine gives the findings of pySHACL (the reference), messages included, on every fixture
@@ -101,6 +102,7 @@ def test_engines_agree_on_fixtures(profile, shape, vocabulary):
             assert results[REFERENCE_ENGINE], f"{path.name}: the shape reported nothing when run alone"
 
 
+@pytest.mark.slow   # pySHACL agreement, whole profiles
 @pytest.mark.parametrize("profile", sorted(load_profiles()))
 def test_oxigraph_engine_on_whole_profiles(profile, vocabulary):
     """The oxigraph engine, run on a whole profile (every shape at once, auto-selected imports), finds

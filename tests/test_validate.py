@@ -159,6 +159,7 @@ def test_store_policies_are_validated_one_by_one(built_store):
     assert "whiteprovider@2024-05-19" in result.stdout and "planethoster@2015-09-01" in result.stdout
 
 
+@pytest.mark.slow   # pySHACL agreement on the seeds
 def test_engines_agree_on_the_seeds():
     """Every engine chooses the profiles and gives the findings (messages included) of pySHACL."""
     pytest.importorskip("pyshacl_turbo")
@@ -224,6 +225,7 @@ def test_store_validation_finds_what_card_validation_finds(built_store):
     assert as_set(validate_store(store, None, engine="pyshacl-turbo")) == as_set(from_store)
 
 
+@pytest.mark.slow   # a synthetic store validated twice
 def test_parallel_store_validation_gives_the_serial_reports(tmp_path):
     """validate_store over many policies in forked workers: the same reports, in the same order, as one
     process (findings with their quotes and messages, and the sh:ValidationReport graphs)."""

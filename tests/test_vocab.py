@@ -61,6 +61,7 @@ def test_term_table_is_marked_generated_and_has_no_prose():
 
 
 @needs_shared
+@pytest.mark.slow   # the term table generated from the DPV release
 def test_generate_is_deterministic_and_matches_the_shipped_table(tmp_path):
     result = CliRunner().invoke(app, ["generate", "--from", str(SHARED_DPV), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
