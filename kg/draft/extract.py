@@ -55,7 +55,7 @@ def cue_keys(lang: str) -> dict[str, list[tuple[str, ...]]]:
     c = load_cues()
     out = {f"context:{k}": _phrases(v[lang], lang) for k, v in c["context"].items()}
     r = c["retention"]
-    for k in ("before_number", "minimum", "event", "until_purpose", "endless"):
+    for k in ("before_number", "minimum", "event", "until_purpose", "indeterminate", "endless", "deadline"):
         out[f"retention:{k}"] = _phrases(r[k][lang], lang)
     return out
 
@@ -253,6 +253,9 @@ def retention_facts(s: Sentence, ctx: Context, keys: list[str]) -> list[Fact]:
                                                and not _after_retention_word(keys, i)):
             i += 1
             continue
+        if find_phrase(keys[max(0, i - 3):i], ck["retention:deadline"]) is not None and ctx.lang == "fr":
+            i += 1          # "dans les 30 jours suivant la requête": a deadline to answer
+            continue
         if unit in ("H", "MIN"):
             value = f"PT{amount}{'M' if unit == 'MIN' else 'H'}"
         else:
@@ -272,8 +275,9 @@ def retention_facts(s: Sentence, ctx: Context, keys: list[str]) -> list[Fact]:
         out.append(Fact("retention", "dpv:hasStorageCondition", node, f"rule:retention-period:{value}",
                         0.85 if len(types) == 1 or "dpv:UntilEventDuration" in types else 0.8, start, end))
         i = end_tok + 1
-    if not out:
-        for kind, term in (("until_purpose", "dpv:UntilEventDuration"), ("endless", "dpv:EndlessDuration")):
+    if True:
+        for kind, term in (("until_purpose", "dpv:UntilEventDuration"), ("indeterminate", "dpv:IndeterminateDuration"),
+                           ("endless", "dpv:EndlessDuration")):
             hit = find_phrase(keys, ck[f"retention:{kind}"])
             if hit is None:
                 continue
@@ -309,8 +313,9 @@ def block_context(doc: Document, block: Block) -> str:
     """A block's context: its heading and, for a list item or table row, the sentence before the list."""
     parts = []
     heading = doc.heading_of(block)
-    if heading is not None:
+    while heading is not None:          # the heading and the headings above it
         parts.append(doc.block_text(heading))
+        heading = doc.heading_of(heading)
     if block.kind in ("item", "row"):
         i = doc.blocks.index(block)
         j = i - 1

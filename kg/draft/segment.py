@@ -122,12 +122,14 @@ def clauses(sent: Sentence, lang: str) -> list[Clause]:
                 if comma >= 0:
                     bounds.append(sent.start + comma + 1)
     bounds = sorted(set(bounds)) + [sent.end]
-    out = []
+    out: list[Clause] = []
     for a, b in zip(bounds, bounds[1:]):
         if b <= a:
             continue
         toks = [t for t in sent.tokens if a <= t.start < b]
         cue = _negation(toks, cues, lang)
+        if cue is None and out and out[-1].negated and sent.text[a - sent.start - 1:a - sent.start] == "(":
+            cue = out[-1].cue      # "No automated decision making (including profiling)": the aside shares it
         out.append(Clause(a, b, cue is not None, cue))
     return out
 
