@@ -27,4 +27,4 @@ def __getattr__(name: str):
 
 __all__ = ["BuildResult", "KgError", "build", "compare_targets", "diff_targets", "export_store", "find_queries", "load_card", "load_rdf_policies",
            "policy_graph", "run_query", "serialize", "to_dataset", "validate_graph", "validate_paths", "validate_store"]
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402,F401

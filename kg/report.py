@@ -128,7 +128,7 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
     the card line when the input was a card (else a logical location: the focus node). An input that could
     not be loaded is a tool execution notification of level error (SARIF §3.20.21; Appendix I: the results
     are then known to be incomplete) whose descriptor is the error's PKG code, located on the card line."""
-    from . import __version__
+    from .version import __version__
 
     profiles = load_profiles()
     used = sorted({pid for r in reports for pid, _ in r.profiles})

@@ -127,7 +127,7 @@ def _in_main_thread() -> bool:
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from ..version import __version__
         from ..vocab import DPV_VERSION
         typer.echo(f"policykg {__version__} (DPV {DPV_VERSION})")
         raise typer.Exit(0)
