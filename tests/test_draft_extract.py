@@ -1,0 +1,197 @@
+"""policykg draft's rules (issue 17), one test per family, on short texts written for the test; negation;
+quotes that are exact substrings of the snapshot."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from kg.draft import draft
+
+FR = """Politique de confidentialité
+
+Dernière mise à jour : 30 novembre 2023
+
+Exemple SAS, en qualité de responsable de traitement au sens du RGPD, collecte vos données.
+
+Données collectées
+
+Nous collectons les données suivantes :
+- nom, prénom et adresse e-mail ;
+- numéro de téléphone.
+
+Finalités
+
+Vos données sont utilisées pour la gestion de votre compte et pour vous envoyer notre newsletter.
+Le traitement repose sur l'exécution du contrat et, pour la newsletter, sur votre consentement.
+
+Destinataires
+
+Vos données sont transmises à nos sous-traitants, notamment Stripe pour le paiement.
+Nous ne vendons pas vos données à des tiers.
+
+Conservation
+
+Vos données sont conservées 13 mois, puis 3 ans à compter de la fin du contrat.
+
+Hébergement
+
+Vos données sont hébergées en France et en Irlande.
+
+Cookies
+
+Nous utilisons des cookies de mesure d'audience.
+
+Vos droits
+
+Vous disposez d'un droit d'accès, de rectification et d'opposition, et du droit d'introduire une réclamation auprès de la CNIL.
+Les données que vous nous fournissez lors de votre inscription sont collectées directement.
+
+Contact
+
+Exemple SAS
+Délégué à la protection des données : dpo@exemple.fr
+1 rue de la Paix
+75002 Paris
+France
+"""
+
+EN = """Privacy policy
+
+Last updated: July 10, 2025
+
+Example Ltd is the data controller. We do not share your personal data with third parties.
+We never sell your data. We collect your email address to provide the service, based on your consent.
+Payment data is kept for 3 years after the end of the contract. Logs are deleted after 20 days.
+We only store your personal data within the European Union.
+You have the right to data portability and the right to withdraw your consent.
+"""
+
+
+@pytest.fixture(scope="module")
+def fr(tmp_path_factory):
+    src = tmp_path_factory.mktemp("fr") / "exemple.txt"
+    src.write_text(FR, encoding="utf-8")
+    return draft(src, "exemple", "2023-11-30", write=False, retrieved="2024-01-01")
+
+
+@pytest.fixture(scope="module")
+def en(tmp_path_factory):
+    src = tmp_path_factory.mktemp("en") / "example.txt"
+    src.write_text(EN, encoding="utf-8")
+    return draft(src, "example", "2025-07-10", write=False, retrieved="2025-07-11")
+
+
+def _values(result, family=None, prop=None, positive=True):
+    out = []
+    for st in result.draft.statements:
+        if family and st.family != family:
+            continue
+        for p, values in st.props.items():
+            if prop and p != prop:
+                continue
+            out += values
+    return out
+
+
+def _terms(result, prop):
+    flat = []
+    for v in _values(result, prop=prop):
+        flat += [v] if isinstance(v, str) else ([v["a"]] if isinstance(v.get("a"), str) else v.get("a", []))
+    return set(flat)
+
+
+def test_personal_data(fr):
+    assert {"pd:Name", "pd:EmailAddress", "pd:TelephoneNumber"} <= _terms(fr, "dpv:hasPersonalData")
+
+
+def test_purposes(fr):
+    assert {"dpv:CustomerManagement", "dpv:DirectMarketing"} <= _terms(fr, "dpv:hasPurpose")
+
+
+def test_legal_bases_in_the_gdpr_form_when_the_policy_names_the_gdpr(fr):
+    assert {"eu-gdpr:A6-1-b-contract-performance", "eu-gdpr:A6-1-a"} <= _terms(fr, "dpv:hasLegalBasis")
+
+
+def test_recipients_types_and_named_companies(fr):
+    assert "dpv:DataProcessor" in _terms(fr, "dpv:hasDataProcessor")
+    stripe = [v for v in _values(fr, prop="dpv:hasDataProcessor") if isinstance(v, dict)]
+    assert stripe and stripe[0]["dpv:hasName"] == "Stripe" and stripe[0]["a"] == "dpv:DataProcessor"
+
+
+def test_retention_periods_plain_and_event_bound(fr, en):
+    def durations(result):
+        return {v["dpv:hasDuration"]["rdf:value"]["duration"]: v["dpv:hasDuration"]
+                for v in _values(result, prop="dpv:hasStorageCondition")
+                if v.get("a") == "dpv:StorageDuration" and "rdf:value" in v["dpv:hasDuration"]}
+    f, e = durations(fr), durations(en)
+    assert f["P13M"]["a"] == ["dpv:TemporalDuration"]
+    assert f["P3Y"]["a"] == ["dpv:UntilEventDuration"]            # "3 ans à compter de la fin du contrat"
+    assert "fin du contrat" in f["P3Y"]["dct:description"]["fr"]
+    assert e["P3Y"]["a"] == ["dpv:UntilEventDuration"] and "end of the contract" in e["P3Y"]["dct:description"]["en"]
+    assert e["P20D"]["a"] == ["dpv:TemporalDuration"]
+
+
+def test_storage_locations_as_loc_terms(fr, en):
+    places = set()
+    for v in _values(fr, prop="dpv:hasStorageCondition") + _values(en, prop="dpv:hasStorageCondition"):
+        if v.get("a") == "dpv:StorageLocation":
+            places |= set(v["dpv:hasLocation"])
+    assert {"loc:FR", "loc:IE", "loc:EU"} <= places
+
+
+def test_rights_gdpr_and_complaint_with_authority(fr, en):
+    assert {"eu-gdpr:A15", "eu-gdpr:A16", "eu-gdpr:A21", "eu-gdpr:A77"} <= _terms(fr, "dpv:hasRight")
+    assert "legal-fr:DPA-FR" in _terms(fr, "dpv:hasAuthority")
+    assert {"eu-gdpr:A20", "eu-gdpr:A7-3"} <= _terms(en, "dpv:hasRight")
+
+
+def test_data_source_and_technology(fr):
+    assert "dpv:DataSubjectDataSource" in _terms(fr, "dpv:hasDataSource")
+    assert "tech:Cookie" in _terms(fr, "dpv:isImplementedUsingTechnology")
+
+
+def test_controller_notice_date_dpo_and_address(fr, en):
+    ctrl = [s for s in fr.draft.statements if s.section == "controller"]
+    names = [v for s in ctrl for v in s.props.get("dpv:hasName", [])]
+    assert names == ["Exemple SAS"]
+    address = next(s for s in ctrl if "dpv:hasAddress" in s.props)
+    assert address.props["dpv:hasAddress"] == ["1 rue de la Paix, 75002 Paris, France"]
+    assert address.props["dpv:hasLocation"] == ["loc:FR"]
+    dpo = next(s for s in ctrl if "dpv:hasDataProtectionOfficer" in s.props)
+    assert dpo.props["dpv:hasDataProtectionOfficer"][0]["dpv:hasContact"] == "dpo@exemple.fr"
+    assert (fr.draft.date.kind, fr.draft.date.iso) == ("modified", "2023-11-30")
+    assert (en.draft.date.kind, en.draft.date.iso) == ("modified", "2025-07-10")
+
+
+def test_negated_facts_are_prohibitions_never_the_fact(fr, en):
+    """'Nous ne vendons pas vos données à des tiers', 'We do not share … with third parties'."""
+    for result in (fr, en):
+        assert "dpv:ThirdParty" not in _terms(result, "dpv:hasRecipientThirdParty")
+        prohibitions = [s for s in result.draft.statements if s.family == "prohibition"]
+        assert prohibitions and all(s.review and s.negated for s in prohibitions)
+        inner = [v for s in prohibitions for v in s.props["dpv:hasProhibition"]]
+        assert any("dpv:ThirdParty" in v.get("dpv:hasRecipientThirdParty", []) for v in inner)
+
+
+def test_ne_que_is_a_restriction_not_a_negation(tmp_path):
+    src = tmp_path / "p.txt"
+    src.write_text("Politique\n\nVos données ne sont transmises qu'à nos prestataires pour assurer le service. "
+                   "Nous ne les transmettons jamais à des partenaires commerciaux.\n" * 3, encoding="utf-8")
+    r = draft(src, "x", "2024-01-01", write=False)
+    assert "dpv:DataProcessor" in _terms(r, "dpv:hasDataProcessor")
+    assert "dpv:ThirdParty" not in _terms(r, "dpv:hasRecipientThirdParty")
+
+
+def test_every_quote_is_an_exact_substring_with_its_occurrence(fr, en):
+    for result in (fr, en):
+        text = result.draft.doc.text
+        card = yaml.safe_load(result.card_text)
+        statements = list(card["policy"].get("statements") or []) + list(card["controller"]["statements"])
+        statements += [s for p in card.get("processes") or [] for s in p["statements"]]
+        assert len(statements) == result.statements >= 10
+        for st in statements:
+            count = sum(1 for i in range(len(text)) if text.startswith(st["quote"], i))
+            assert count >= 1, st["quote"]
+            assert (st.get("occurrence") is not None) == (count > 1)
+            assert 0 <= st["confidence"] <= 1 and st["found_by"]
+            assert st.get("review", False) == (st["confidence"] < 0.75 or "note" in st)
