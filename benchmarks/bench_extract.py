@@ -240,11 +240,11 @@ def markdown(res: dict, command: str) -> str:
     verdict = []
     if dev:
         p, r_ = macro(dev, "overall", "p"), macro(dev, "overall", "r")
-        verdict.append(f"development set macro P {fmt(p)} (target 0.90: {'met' if p and p >= 0.9 else 'missed'}), "
-                       f"R {fmt(r_)} (target 0.70: {'met' if r_ and r_ >= 0.7 else 'missed'})")
+        verdict.append(f"development set macro P {p:.3f} (target 0.90: {'met' if p and p >= 0.9 else 'missed'}), "
+                       f"R {r_:.3f} (target 0.70: {'met' if r_ and r_ >= 0.7 else 'missed'})")
     if seeds:
         r_ = macro(seeds, "overall", "r")
-        verdict.append(f"seeds macro R {fmt(r_)} (target 0.85: {'met' if r_ and r_ >= 0.85 else 'missed'})")
+        verdict.append(f"seeds macro R {r_:.3f} (target 0.85: {'met' if r_ and r_ >= 0.85 else 'missed'})")
     worst = max(r["seconds"] / max(r["bytes"], 1) * 20480 for r in rows)
     verdict.append(f"slowest {worst:.2f} s per 20 KB (target 2 s: {'met' if worst <= 2 else 'missed'})")
     lines += ["", "Verdict: " + "; ".join(verdict) + "."]

@@ -7,7 +7,8 @@ Sections: corpus (the synthetic corpus, benchmarks/generate.py), 1 build, 2 vali
 (benchmarks/validate_corpus.py, when present: run with --n N --scratch DIR --out FILE.md, or --n and --out
 only if it has no --scratch; it writes its Markdown section to FILE.md), 3 query, 4 export (at 10k, or the largest size), 5 reason
 (benchmarks/bench_reason.py, when present), 6 soak (benchmarks/soak.py: exports, interrupted and concurrent
-builds must all end, with no traceback and nothing lost). Each section writes its Markdown to --results-dir/<section>.md;
+builds must all end, with no traceback and nothing lost), 7 extraction (benchmarks/bench_extract.py: policykg
+draft against gold cards; --extract-texts DIR adds the development set). Each section writes its Markdown to --results-dir/<section>.md;
 RESULTS.md is assembled from the fragments there (and benchmarks/RESULTS-notes.md, the hand-written
 analysis of the missed targets), so `--only query` re-runs one section and keeps the others
 (resumable). A section that fails is reported as failed in RESULTS.md, the others still run.
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import DEFAULT_SCRATCH, corpus, machine, machine_line, table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("corpus", "build", "validate", "query", "export", "reason", "soak")
+SECTIONS = ("corpus", "build", "validate", "query", "export", "reason", "soak", "extract")
 
 
 def _script_section(name: str, script: Path, args: list[str], out: Path, timeout: float | None) -> str:
@@ -83,7 +84,7 @@ def assemble(results_dir: Path, facts: dict, command: str) -> str:
              "run of its script, whose own header gives the date and the machine's load at its start; figures "
              "of a section (and their ratios) are measured in that same run.", "",
              f"Runs: {command}", "", f"Machine of the last run: {machine_line(facts)}", ""]
-    titles = {"validate": "## 2. Validate", "reason": "## 5. Reason", "soak": "## 6. Soak"}
+    titles = {"validate": "## 2. Validate", "reason": "## 5. Reason", "soak": "## 6. Soak", "extract": "## 7. Extraction"}
     for name in SECTIONS:
         fragment = results_dir / f"{name}.md"
         status = results_dir / f"{name}.status"
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
                         "(default: 10000 if among the sizes, else the largest)")
     parser.add_argument("--quick", action="store_true", help="a check that the scripts run (the test suite's "
                         "smoke test): queries once each, in one process")
+    parser.add_argument("--extract-texts", type=Path, default=None, help="folder of the development set's texts "
+                        "for the extraction section (benchmarks/extraction/texts.py)")
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds before a section is stopped")
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
     parser.add_argument("--results-dir", type=Path, default=HERE / "results")
@@ -143,6 +146,10 @@ def main(argv: list[str] | None = None) -> None:
         "reason": (HERE / "bench_reason.py", ["--sizes", "2" if args.quick else "10,100"] + common),
         "soak": (HERE / "soak.py", (["--n", "20", "--exports", "1", "--interrupts", "1", "--rounds", "1"]
                                     if args.quick else ["--n", "1000"]) + common),
+        # 7. extraction (policykg draft vs gold cards): the seeds, plus the development set when its texts are
+        # in --extract-texts (benchmarks/extraction/texts.py copies them there)
+        "extract": (HERE / "bench_extract.py", ["--quick"] if args.quick else
+                    (["--texts", str(args.extract_texts)] if args.extract_texts else [])),
     }
     for name in only:
         status = args.results_dir / f"{name}.status"

@@ -66,8 +66,9 @@ def test_run_all_on_20_policies(tmp_path):
          "--results", str(results)], capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = results.read_text(encoding="utf-8")
-    sections = ["build", "validate", "query", "export", "soak"] + (["reason"] if _has_java() else [])
-    for title in ("## Synthetic corpus", "## 1. Build", "## 2. Validate", "## 3. Query", "## 4. Export", "## 6. Soak"):
+    sections = ["build", "validate", "query", "export", "soak", "extract"] + (["reason"] if _has_java() else [])
+    for title in ("## Synthetic corpus", "## 1. Build", "## 2. Validate", "## 3. Query", "## 4. Export", "## 6. Soak",
+                  "## 7. Extraction"):
         assert title in text
     for name in sections:
         assert (tmp_path / "results" / f"{name}.status").read_text().strip().endswith("ok"), name
