@@ -60,7 +60,7 @@ def child(args: list[str]) -> dict:
     if step == "naive":
         from rdflib import Dataset
         from kg import namespaces as ns
-        from kg.build import input_files
+        from kg.sources import input_files
         from kg.load import load_card
         from kg.mapping import graph_iri, policy_triples
         vocabulary = load_vocabulary()

@@ -13,11 +13,12 @@ from pathlib import Path
 
 
 from . import namespaces as ns
-from .errors import CardError, InputNotFoundError
-from .load import find_cards, load_card
-from .load_rdf import RDF_SUFFIXES, load_rdf_policies
+from .errors import CardError
+from .load import load_card
+from .load_rdf import load_rdf_policies
 from .mapping import graph_iri, policy_nquads
 from .parallel import can_fork, closing_batches
+from .sources import input_files
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder
 
 DEFAULT_DATA = Path("data")
@@ -39,33 +40,6 @@ class BuildResult:
     policies: list[PolicyGraph]
     vocabulary_triples: int
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def input_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Cards (.yaml) and RDF files under the given files or folders, sorted, without duplicates."""
-    paths = list(paths)
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise InputNotFoundError(f"no such file or folder: {path}", str(path),
-                                     "check the path (policies live under data/policies/)")
-        if path.is_dir():
-            out += find_cards(path)
-            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_SUFFIXES and "sources" not in p.parts)
-        else:
-            out.append(path)
-    seen, unique = set(), []
-    for p in out:
-        if p.resolve() not in seen:
-            seen.add(p.resolve())
-            unique.append(p)
-    if not unique:   # a build of nothing would replace the store with an empty one
-        given = ", ".join(str(p) for p in paths)
-        raise CardError(f"no card (.yaml) or RDF file under {given}", given,
-                        "give the folder that holds the cards (e.g. data/policies); snapshots under sources/ "
-                        "are not policies", error_id="no-policy")
-    return unique
 
 
 # Cards are loaded and mapped in worker processes (fork: they share the parent's vocabulary) when there are

@@ -80,7 +80,8 @@ def _memory_store(sides, vocabulary):
 def compare_targets(targets: list[str], *, store_path=None, vocabulary=None, profiles="auto", engine=None,
                     validate: bool = True) -> Comparison:
     """Compare policies given as store selectors, cards or RDF files."""
-    from .diff import is_file_target, load_side
+    from .diff import load_side
+    from .sources import is_file_target
     from .queries import load_query, run_query
     from .stores import EmbeddedStore
     from .stores.oxigraph import DEFAULT_STORE, open_store
@@ -117,7 +118,7 @@ def compare_targets(targets: list[str], *, store_path=None, vocabulary=None, pro
         from .validate import DEFAULT_ENGINE, validate_graph
         for side in sides:
             report = validate_graph(side.graph, side.key, vocabulary, profiles=profiles,
-                                    engine=engine or DEFAULT_ENGINE, locations=side.locations, source=side.source)
+                                    engine=engine or DEFAULT_ENGINE, locations=side.locations, source=side.origin)
             result.findings[side.key] = report.counts()
     return result
 

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from . import namespaces as ns
 from .errors import UsageError
+from .sources import PolicySource as Side   # one side of a diff: a policy version and where it came from
 from .terminal import printable
 
 DPV, OA, SPDX = ns.DPV, ns.OA, ns.SPDX
@@ -67,16 +68,6 @@ _WHOLE_NODE = ("retention", "rules", "locations")   # everything said inside suc
 
 
 @dataclass
-class Side:
-    """One side of a diff: a policy version's graph, where it came from, and (for cards) file:line."""
-    key: str
-    source: str                      # the file or the store selector
-    graph_iri: str
-    graph: Graph
-    locations: dict | None = None    # card_locations, for findings on cards
-
-
-@dataclass
 class Change:
     category: str
     kind: str                        # added | removed | changed
@@ -106,47 +97,26 @@ class Diff:
 
 # --- loading the two sides ------------------------------------------------------------------------------
 
-def is_file_target(target: str) -> bool:
-    from .load_rdf import RDF_SUFFIXES
-    return Path(target).is_file() or Path(target).suffix.lower() in (".yaml", ".yml", *RDF_SUFFIXES)
-
-
 def load_side(target: str, *, store=None, store_path=None, vocabulary=None) -> Side:
-    """A card, an RDF file holding one policy, or a SLUG / SLUG@DATE of the store."""
-    if is_file_target(target):
-        path = Path(target)
-        if not path.is_file():
-            from .errors import InputNotFoundError
-            raise InputNotFoundError(f"no such file: {path}", str(path), "give a card (.yaml), an RDF file, or "
-                                     "SLUG[@DATE] of a policy in the store")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            from .load import load_card
-            from .mapping import graph_iri, policy_graph
-            from .validate import card_locations
-            model = load_card(path, vocabulary=vocabulary)
-            g_iri = str(graph_iri(model))
-            return Side(model.key, str(path), g_iri, policy_graph(model), card_locations(model, g_iri))
-        from .load_rdf import load_rdf_policies
-        found = load_rdf_policies(path, vocabulary=vocabulary)
-        if len(found) != 1:
-            raise UsageError(f"{path} holds {len(found)} policies; a side of a diff is one", str(path),
+    """A card, an RDF file holding one policy, or a SLUG / SLUG@DATE of the store (kg.sources)."""
+    from .sources import is_file_target, resolve
+    if is_file_target(target) and not Path(target).is_file():
+        from .errors import InputNotFoundError
+        raise InputNotFoundError(f"no such file: {target}", str(target), "give a card (.yaml), an RDF file, or "
+                                 "SLUG[@DATE] of a policy in the store")
+    found = list(resolve([target], vocabulary=vocabulary, store=store, store_path=store_path))
+    if len(found) != 1:
+        if is_file_target(target):
+            raise UsageError(f"{target} holds {len(found)} policies; a side of a diff is one", str(target),
                              "export one version (policykg export --policy SLUG@DATE) or split the file",
                              error_id="diff-input")
-        return Side(found[0].key, str(path), found[0].graph_iri, found[0].graph)
-    import pyoxigraph as ox
-
-    from .inventory import select_policies
-    from .stores.oxigraph import open_store
-    from .terms import rdflib_graph
-    if store is None:
-        store = open_store(store_path) if store_path else open_store()
-    chosen = select_policies(store, [target])
-    if len(chosen) != 1:
-        raise UsageError(f"'{target}' names {len(chosen)} versions; a side of a diff is one", None,
-                         f"use {chosen[0].slug}@DATE, or {chosen[0].slug} for the latest", error_id="diff-input")
-    info = chosen[0]
-    g = rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(info.graph)))
-    return Side(info.key, target, info.graph, g)
+        slug = found[0].key.split("@", 1)[0]
+        raise UsageError(f"'{target}' names {len(found)} versions; a side of a diff is one", None,
+                         f"use {slug}@DATE, or {slug} for the latest", error_id="diff-input")
+    side = found[0]
+    if not side.from_card and not is_file_target(target):
+        side.origin = target      # the selector as the user wrote it
+    return side
 
 
 def previous_and_latest(store, slug: str) -> tuple[str, str]:
@@ -365,6 +335,7 @@ def diff_targets(target_a: str, target_b: str, *, store_path=None, vocab_dir=Non
     from .vocab import load_vocabulary
     vocabulary = load_vocabulary(vocab_dir)
     store = None
+    from .sources import is_file_target
     if not (is_file_target(target_a) and is_file_target(target_b)):
         from .stores.oxigraph import open_store
         store = open_store(store_path) if store_path else open_store()
@@ -393,7 +364,7 @@ def _finding_changes(a: Side, b: Side, vocabulary, profiles, engine) -> tuple[li
     both sides is the same finding even when its value changed (the value change is in the diff)."""
     from .validate import DEFAULT_ENGINE, validate_graph
     reports = [validate_graph(s.graph, s.key, vocabulary, profiles=profiles, engine=engine or DEFAULT_ENGINE,
-                              locations=s.locations, source=s.source) for s in (a, b)]
+                              locations=s.locations, source=s.origin) for s in (a, b)]
     by_key: list[dict] = [defaultdict(list), defaultdict(list)]
     for i, (side, report) in enumerate(zip((a, b), reports)):
         for f in report.findings:
@@ -464,7 +435,7 @@ def to_dict(d: Diff, lang: str = "en", vocabulary=None) -> dict:
     from .report import finding_dict
 
     def side(s: Side) -> dict:
-        return {"key": s.key, "source": s.source, "graph": s.graph_iri}
+        return {"key": s.key, "source": s.origin, "graph": s.graph_iri}
 
     def quotes(qs):
         return [{"statement": i, "quote": q} for i, q in qs]
@@ -491,7 +462,7 @@ def render_text(d: Diff, lang: str = "en", vocabulary=None) -> str:
     """The changes for people; each line made printable (kg.terminal): quotes, labels and values from the
     policies cannot reach the terminal raw, nor start lines of their own."""
     w = _WORDS.get(lang, _WORDS["en"])
-    lines = [f"A  {d.a.key}  ({d.a.source})", f"B  {d.b.key}  ({d.b.source})"]
+    lines = [f"A  {d.a.key}  ({d.a.origin})", f"B  {d.b.key}  ({d.b.origin})"]
     for cat, names in CATEGORIES.items():
         found = [c for c in d.changes if c.category == cat]
         if not found:
@@ -558,5 +529,5 @@ def render(d: Diff, fmt: str, lang: str = "en", vocabulary=None) -> str:
     return render_text(d, lang, vocabulary)
 
 
-__all__ = ["CATEGORIES", "FORMATS", "Change", "Diff", "Side", "diff_sides", "diff_targets", "is_file_target",
-           "load_side", "previous_and_latest"]
+__all__ = ["CATEGORIES", "FORMATS", "Change", "Diff", "Side", "diff_sides", "diff_targets", "load_side",
+           "previous_and_latest"]

@@ -616,30 +616,6 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     return Report(policy_key, chosen, findings, results, engine, seconds, source)
 
 
-def card_locations(policy_model, graph_iri: str) -> dict[tuple, Location]:
-    """(subject, predicate, object) -> card Location, for findings on cards; (s, p, None) and
-    (s, None, None) point to the first statement that says something of s (with p)."""
-    from .mapping import _literal  # the same literal conversion as the mapping
-    from .model import Lit, NodeRef, Term
-
-    def node(local):
-        return URIRef(f"{graph_iri}#{local}")
-    out: dict[tuple, Location] = {}
-    for process in policy_model.processes:
-        if process.where:
-            out.setdefault((node(process.id), None, None), process.where)
-    for st in policy_model.statements:
-        for fact in st.facts:
-            obj = fact.object
-            o = URIRef(obj.iri) if isinstance(obj, Term) else node(obj.id) if isinstance(obj, NodeRef) else \
-                _literal(obj) if isinstance(obj, Lit) else None
-            s, p = node(fact.subject), URIRef(fact.predicate)
-            out.setdefault((s, p, o), fact.where)
-            out.setdefault((s, p, None), fact.where)
-            out.setdefault((s, None, None), st.where)
-    return out
-
-
 @dataclass
 class ValidationRun:
     reports: list[Report] = field(default_factory=list)
@@ -651,25 +627,16 @@ class ValidationRun:
 def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto", engine: str = DEFAULT_ENGINE,
                    vocab_dir: Path | None = None, shapes_dir: str | None = None) -> ValidationRun:
     """Validate cards and RDF files (each policy on its own), without touching the store."""
-    from .build import input_files
-    from .load import load_card
-    from .load_rdf import load_rdf_policies
-    from .mapping import graph_iri, policy_graph
+    from .sources import file_sources, input_files
     from .vocab import load_vocabulary
 
     vocabulary = load_vocabulary(vocab_dir)
     run = ValidationRun()
     for path in input_files(paths):
-        if path.suffix.lower() in (".yaml", ".yml"):
-            model = load_card(path, vocabulary=vocabulary)
-            g_iri = str(graph_iri(model))
-            run.reports.append(validate_graph(policy_graph(model), model.key, vocabulary, profiles=profiles,
-                                              engine=engine, shapes_dir=shapes_dir,
-                                              locations=card_locations(model, g_iri), source=str(path)))
-        else:
-            for rp in load_rdf_policies(path, vocabulary=vocabulary):
-                run.reports.append(validate_graph(rp.graph, rp.key, vocabulary, profiles=profiles, engine=engine,
-                                                  shapes_dir=shapes_dir, source=str(path)))
+        for source in file_sources(path, vocabulary):
+            run.reports.append(validate_graph(source.graph, source.key, vocabulary, profiles=profiles, engine=engine,
+                                              shapes_dir=shapes_dir, locations=source.locations or None,
+                                              source=str(path)))
     return run
 
 

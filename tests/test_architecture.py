@@ -18,6 +18,7 @@ LAYERS = [
     ("inputs", ["kg.model", "kg.load", "kg.load_rdf", "kg.draft"]),
     ("mapping", ["kg.mapping"]),
     ("store", ["kg.stores", "kg.inventory"]),
+    ("sources", ["kg.sources"]),
     ("stages", ["kg.build", "kg.validate", "kg.shacl", "kg.report", "kg.queries", "kg.render", "kg.export",
                 "kg.diff", "kg.compare", "kg.reason"]),
     ("interface", ["kg.cli", "kg.docs", "kg.__main__", "kg"]),

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..build import DEFAULT_DATA, build, input_files
+from ..build import DEFAULT_DATA, build
+from ..sources import input_files
 from ..inventory import latest_versions, list_policies
 from ..stores.oxigraph import DEFAULT_STORE, open_store
 from ..terminal import printable, rich_text

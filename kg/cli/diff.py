@@ -47,7 +47,7 @@ def diff_command(
     choice(fmt, FORMATS, "--format")
     choice(lang, ("en", "fr"), "--lang")
     if new is None:
-        from ..diff import is_file_target
+        from ..sources import is_file_target
         from ..stores.oxigraph import open_store
         if is_file_target(old) or "@" in old:
             raise UsageError("diff needs two targets, or one SLUG with two versions in the store", None,

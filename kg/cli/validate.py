@@ -83,7 +83,7 @@ def validate_command(
 def _validate_files(paths: list[str], **options) -> tuple[list, list[KgError]]:
     """Validate each card or RDF file (folders walked) on its own: the reports of those that load, and the
     load errors of those that do not, each printed on stderr when it happens."""
-    from ..build import input_files
+    from ..sources import input_files
 
     files, errors = [], []
     for target in paths:   # a missing path or an empty folder is one error; the other targets go on
