@@ -1,0 +1,26 @@
+"""Validate policy graphs against the SHACL profiles in shapes/<profile>/ (one policy at a time).
+
+The data graph of one validation is the policy's own graph plus the part of the vocabulary its terms
+reach (their rdf:type / skos:broader / rdfs:subClassOf closure, sunset status and legal territories):
+DPV types its concepts inconsistently, so shapes walk `(rdf:type|skos:broader|rdfs:subClassOf)*`
+(see ../shared/research/dpv-modelling.md §5), and pySHACL never sees the 22k-triple vocabulary whole.
+The result is a `Report` per policy: its findings (with message and fix in fr and en, the article, the
+quote and the card line) and the standard `sh:ValidationReport` graph the engine produced.
+
+The package, by job: `profiles` (the profiles and where each applies), `data_graph` (what the engine
+sees), `engines` (pySHACL, pyshacl-turbo, the oxigraph engine), `findings` (the report model), `run` (the
+entry points).
+"""
+from .data_graph import FACT_PREDICATES, WALK, validation_graph, vocabulary_closure
+from .engines import (DEFAULT_ENGINE, ENGINES, REFERENCE_ENGINE, Workspace, _profile_shapes, _shapes_engine,
+                      workspace)
+from .findings import SEVERITIES, SEVERITY_RANK, Finding, Report
+from .profiles import (PROFILE_CLASS, REASONS, Profile, applicable_profiles, lang_texts, load_profiles,
+                       resolve_profiles, shape_id)
+from .run import ValidationRun, validate_graph, validate_paths, validate_store
+
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "FACT_PREDICATES", "PROFILE_CLASS", "REASONS", "REFERENCE_ENGINE", "SEVERITIES",
+           "SEVERITY_RANK", "WALK", "Finding", "Profile", "Report", "ValidationRun", "Workspace", "_profile_shapes",
+           "_shapes_engine", "applicable_profiles", "lang_texts", "load_profiles", "resolve_profiles", "shape_id",
+           "validate_graph", "validate_paths", "validate_store", "validation_graph", "vocabulary_closure",
+           "workspace"]

@@ -1,0 +1,182 @@
+"""The SHACL engines and their data side: pySHACL (the reference), pyshacl-turbo, and the oxigraph engine
+(kg/shacl.py) with its Workspace, an in-memory store that holds one validation's data graph at a time.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS
+
+from .. import namespaces as ns
+from ..errors import EnvironmentError_, UsageError
+
+
+from .data_graph import FACT_PREDICATES, WALK, vocabulary_closure
+from .findings import DPV_HAS_NAME
+from .profiles import _APPLIES, _named_shapes, load_profiles, shape_id
+
+PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
+ENGINES = ("oxigraph", "pyshacl", "pyshacl-turbo")
+REFERENCE_ENGINE = "pyshacl"
+# pySHACL is the reference. `oxigraph` (kg/shacl.py: the SHACL features our profiles use, on an
+# in-memory pyoxigraph store) and pyshacl-turbo (same API as pySHACL, a Rust engine) give identical
+# findings on every fixture and on the seeds (tests/test_shapes.py, tests/test_validate.py);
+# oxigraph is the fastest (benchmarks/validate_corpus.py, docs/decisions/), so it is the default.
+DEFAULT_ENGINE = "oxigraph"
+
+
+def _engine(name: str):
+    if name == "pyshacl":
+        import pyshacl
+        return pyshacl.validate
+    if name == "pyshacl-turbo":
+        try:
+            import pyshacl_turbo
+        except ImportError:
+            raise EnvironmentError_("the engine pyshacl-turbo is not installed", None,
+                                    "pip install pyshacl-turbo, or use --engine pyshacl",
+                                    error_id="missing-engine") from None
+        return pyshacl_turbo.validate
+    raise UsageError(f"unknown engine '{name}'", None, "use one of " + ", ".join(ENGINES), error_id="unknown-engine")
+
+
+@lru_cache(maxsize=32)
+def _profile_shapes(shapes_dir: str | None, pids: tuple[str, ...]) -> tuple[Graph, dict[str, str]]:
+    """The shapes graph of a set of profiles and the profile of each shape (built once per set)."""
+    available = load_profiles(shapes_dir)
+    shapes = Graph()
+    profile_of: dict[str, str] = {}
+    for pid in pids:
+        shapes += available[pid].graph
+        for s in _named_shapes(available[pid].graph):
+            profile_of[shape_id(s)] = pid
+    return shapes, profile_of
+
+
+@lru_cache(maxsize=32)
+def _shapes_engine(shapes_dir: str | None, pids: tuple[str, ...]):
+    """The oxigraph engine's compiled shapes of a set of profiles (queries prepared once per process)."""
+    from ..shacl import ShapesEngine
+    return ShapesEngine(_profile_shapes(shapes_dir, pids)[0])
+
+
+class Workspace:
+    """The oxigraph engine's data side: an in-memory store that holds one validation's data graph at a
+    time (the policy's triples plus the vocabulary closure of validation_graph, from an index of the
+    vocabulary built once), so no rdflib graph is built on the way."""
+
+    def __init__(self, vocabulary):
+        import pyoxigraph as ox
+
+        from ..terms import to_ox
+        self.store = ox.Store()
+        self.graph = ox.NamedNode("urn:policykg:validation")
+        self.vocab_ns = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
+        # vocabulary IRI -> its closure triples (the WALK ones lead to further terms)
+        self.walk: dict[str, list] = {}
+        self.facts: dict[str, list] = {}
+        vgraph = vocabulary.graph
+        for preds, index in ((WALK, self.walk), (FACT_PREDICATES, self.facts)):
+            for p in preds:
+                for s, o in vgraph.subject_objects(p):
+                    index.setdefault(str(s), []).append(
+                        (ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.graph), str(o) if isinstance(o, URIRef) else None))
+        self._terms: dict = {}
+        self.statements = None   # rdf:Statement nodes in the order of the store they came from
+
+    def load(self, triples) -> None:
+        """Write the data graph of a policy given as pyoxigraph triples (replacing the previous one)."""
+        import pyoxigraph as ox
+        # a new store each time: the in-memory store keeps removed quads as versions, and queries over
+        # a store that was cleared many times slow down (profiled: 45 ms -> 280 ms per policy)
+        self.store = ox.Store()
+        self.statements = None
+        g = self.graph
+        quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
+        terms = set()
+        for q in quads:
+            o, p = q.object, q.predicate
+            if isinstance(o, ox.NamedNode):
+                terms.add(o.value)
+            terms.add(p.value)
+        self.store.extend(quads)
+        self._add_closure(terms)
+
+    def load_from(self, store, graph_iri: str) -> None:
+        """Write the data graph of a policy of `store` (copied as N-Triples, without Python objects)."""
+        import pyoxigraph as ox
+        source = ox.NamedNode(graph_iri)
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source)
+        # the statements in the source store's order: which quote a finding shows, when several
+        # statements say the same thing of its focus node, depends on it (_evidence_index)
+        self.statements = [q.subject for q in store.quads_for_pattern(
+            None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), source)]
+        self.store = ox.Store()
+        self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+        rows = self.store.query("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s ?p ?t FILTER (isIRI(?t)) } }",
+                                default_graph=self.graph)
+        self._add_closure({r[0].value for r in rows})
+
+    def _add_closure(self, terms: set) -> None:
+        """validation_graph's vocabulary part: what the policy's vocabulary terms reach."""
+        def edges(term: str):
+            yield from self.walk.get(term, ())
+            yield from ((quad, None) for quad, _ in self.facts.get(term, ()))
+        self.store.extend(vocabulary_closure({t for t in terms if t.startswith(self.vocab_ns)}, edges))
+
+    def policy_graph(self) -> Graph:
+        """The rdflib graph of what the finding descriptions read of the policy (evidence and labels)."""
+        import pyoxigraph as ox
+
+        from ..terms import from_ox
+        out = Graph()
+        for p in _DESCRIPTION_PREDICATES:
+            for q in self.store.quads_for_pattern(None, ox.NamedNode(str(p)), None, self.graph):
+                out.add((from_ox(q.subject), p, from_ox(q.object)))
+        statements = self.statements
+        if statements is None:
+            statements = [q.subject for q in self.store.quads_for_pattern(
+                None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), self.graph)]
+        for st in statements:
+            out.add((from_ox(st), RDF.type, RDF.Statement))
+        return out
+
+    def ox_triples(self, graph: Graph) -> list:
+        """The pyoxigraph triples of an rdflib graph (terms converted once per process)."""
+        import pyoxigraph as ox
+
+        from ..terms import to_ox
+        cache = self._terms
+        out = []
+        for triple in graph:
+            terms = []
+            for t in triple:
+                x = cache.get(t)
+                if x is None:
+                    x = cache[t] = to_ox(t)
+                terms.append(x)
+            out.append(ox.Triple(*terms))
+        if len(cache) > 200_000:
+            cache.clear()
+        return out
+
+    def applies(self) -> list[tuple[str, object]]:
+        from ..terms import from_ox
+        return [(s["why"].value, from_ox(s["term"]))
+                for s in self.store.query(_APPLIES, default_graph=self.graph)]
+
+
+# what _findings reads of the policy graph (_evidence_index, _label), besides rdf:type rdf:Statement
+_DESCRIPTION_PREDICATES = (RDF.subject, RDF.predicate, RDF.object, ns.PROV.wasDerivedFrom, OA.hasTarget,
+                           OA.hasSelector, OA.exact, DCTERMS.identifier, RDFS.label, DPV_HAS_NAME, DCTERMS.title)
+
+_WORKSPACES: dict[int, tuple[object, Workspace]] = {}
+
+
+def workspace(vocabulary) -> Workspace:
+    """The Workspace of a vocabulary (built once: the warm-up)."""
+    held = _WORKSPACES.get(id(vocabulary))
+    if held is None or held[0] is not vocabulary:
+        held = _WORKSPACES[id(vocabulary)] = (vocabulary, Workspace(vocabulary))
+    return held[1]
