@@ -158,3 +158,12 @@ def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
                         break
                 out.append(component)
     return out
+
+
+def test_every_package_is_installed():
+    """pyproject.toml lists the packages by name: a new sub-package missing there works in an editable
+    install and is absent from a real one."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    packages = {".".join(p.parent.relative_to(ROOT).parts) for p in KG.rglob("__init__.py")}
+    assert packages <= listed, packages - listed
