@@ -17,7 +17,7 @@ from .errors import Location, anchor
 from .terminal import printable
 from .validate import Report, SEVERITY_RANK, lang_texts, load_profiles, shape_id
 
-FORMATS = ("text", "json", "ttl", "sarif")
+FORMATS = ("text", "json", "jsonl", "ttl", "sarif")
 WORDS = {
     "en": {"conforms": "conforms", "not": "does not conform", "violation": "violation", "warning": "warning",
            "info": "info", "profile": "profile", "profiles": "profiles", "quote": "quote", "absent": "absent",
@@ -97,7 +97,26 @@ def error_dict(exc) -> dict:
             "column": where.column if where else None, "field": where.field if where else None}
 
 
-def render_json(reports: list[Report], lang: str = "en", errors=()) -> str:
+def report_dict(r: Report, lang: str = "en", fail_on: str = "violation") -> dict:
+    """One policy's report: the policy, where it was read, the profiles run (and why), the engine, the
+    verdict, the counts and the findings."""
+    return {"policy": r.policy, "source": r.source, "engine": r.engine, "seconds": round(r.seconds, 4),
+            "profiles": [{"id": pid, "why": why.get(lang) or why.get("en")} for pid, why in r.profiles],
+            "conforms": r.conforms(fail_on), "counts": r.counts(),
+            "findings": [finding_dict(f, lang) for f in r.findings]}
+
+
+def render_json(reports: list[Report], lang: str = "en", errors=(), fail_on: str = "violation") -> str:
+    """One JSON document: {"policykg": version, "conforms", "reports": [report_dict…], "errors":
+    [error_dict…]} (the inputs that could not be loaded). `--format jsonl` streams the findings instead."""
+    from .version import __version__
+    doc = {"policykg": __version__, "fail_on": fail_on,
+           "conforms": not errors and all(r.conforms(fail_on) for r in reports),
+           "reports": [report_dict(r, lang, fail_on) for r in reports], "errors": [error_dict(e) for e in errors]}
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def render_jsonl(reports: list[Report], lang: str = "en", errors=()) -> str:
     """One JSON object per finding, one per line (JSON Lines), so tools can stream and grep them; then one
     per input that could not be loaded (error_dict: the records with an `error` key)."""
     records = [finding_dict(f, lang) for r in reports for f in r.findings] + [error_dict(e) for e in errors]
@@ -224,7 +243,9 @@ def render(reports: list[Report], fmt: str, lang: str = "en", fail_on: str = "vi
     if fmt == "text":
         return render_text(reports, lang, fail_on, errors)
     if fmt == "json":
-        return render_json(reports, lang, errors)
+        return render_json(reports, lang, errors, fail_on)
+    if fmt == "jsonl":
+        return render_jsonl(reports, lang, errors)
     if fmt == "ttl":
         return render_turtle(reports, errors)
     if fmt == "sarif":
@@ -232,4 +253,5 @@ def render(reports: list[Report], fmt: str, lang: str = "en", fail_on: str = "vi
     raise ValueError(fmt)
 
 
-__all__ = ["FORMATS", "error_dict", "render", "render_json", "render_sarif", "render_text", "render_turtle", "shape_id"]
+__all__ = ["FORMATS", "error_dict", "render", "render_json", "render_jsonl", "render_sarif", "render_text", "render_turtle",
+           "report_dict", "shape_id"]

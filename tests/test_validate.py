@@ -82,9 +82,13 @@ def test_warnings_pass_unless_strict():
 
 def test_card_findings_point_to_the_card_line(tmp_path):
     card = _card_with(tmp_path, "        dpv:hasPurpose: dpv:DirectMarketing\n", "        dpv:hasPurpose: pd:Name\n")
-    result = runner.invoke(app, ["validate", str(card), "-p", "core", "-f", "json"])
+    result = runner.invoke(app, ["validate", str(card), "-p", "core", "-f", "jsonl"])
     assert result.exit_code == 1
     findings = [json.loads(line) for line in result.stdout.splitlines()]
+    document = json.loads(runner.invoke(app, ["validate", str(card), "-p", "core", "-f", "json"]).stdout)
+    assert [f for r in document["reports"] for f in r["findings"]] == findings   # the same findings, one document
+    assert document["reports"][0]["source"] == str(card) and document["reports"][0]["profiles"][0]["id"] == "core"
+    assert document["conforms"] is False and document["reports"][0]["counts"]["violation"] >= 1
     kinds = [f for f in findings if f["shape"] == "core-value-kind"]
     assert kinds and kinds[0]["file"] == str(card) and kinds[0]["value"] == "pd:Name"
     line = next(n for n, text in enumerate(card.read_text(encoding="utf-8").splitlines(), 1) if "pd:Name" in text)
@@ -288,10 +292,12 @@ def test_a_folder_of_good_cards_still_exits_1_on_findings(tmp_path):
 
 def test_load_errors_are_json_records(tmp_path):
     folder = _folder_with_bad_cards(tmp_path)
-    result = runner.invoke(app, ["validate", str(folder), "-p", "core", "-f", "json"])
+    result = runner.invoke(app, ["validate", str(folder), "-p", "core", "-f", "jsonl"])
     assert result.exit_code == 2
     records = [json.loads(line) for line in result.stdout.splitlines()]
     errors = [r for r in records if "error" in r]
+    document = json.loads(runner.invoke(app, ["validate", str(folder), "-p", "core", "-f", "json"]).stdout)
+    assert document["errors"] == errors and document["conforms"] is False
     assert [(e["error"], e["code"]) for e in errors] == [("unknown-term", "PKG-E012"), ("yaml-syntax", "PKG-E002")]
     unknown = errors[0]
     assert unknown["file"] == str(folder / "b.yaml") and unknown["line"] > 1 and unknown["column"]

@@ -31,7 +31,8 @@ def validate_command(
     profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="core, gdpr, law25, pipeda, pci-dss, "
                                                 "consistency (comma-separated or repeated), or auto (default: the "
                                                 "profiles the graph calls for, with the reason)."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text, json (one object per finding), ttl "
+    fmt: str = typer.Option("text", "--format", "-f", help="text, json (one document: a report per policy), "
+                                                           "jsonl (one line per finding), ttl "
                                                            "(sh:ValidationReport) or sarif (SARIF 2.1.0)."),
     lang: str = typer.Option("en", "--lang", help="Language of messages: en or fr."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
@@ -48,7 +49,7 @@ def validate_command(
 
     Files and folders are validated file by file: a card or RDF file that cannot be loaded
     (YAML or Turtle syntax error, unknown DPV term, unreadable file) is reported as an error on
-    stderr, in the last line of the text report, in --format json (a record with an "error"
+    stderr, in the last line of the text report, in --format json (under "errors") and jsonl (a record with an "error"
     key: id, code, what, where, fix) and in sarif (a tool execution notification of level
     error); every other file is still validated and reported.
 
