@@ -15,7 +15,8 @@ _API = {
     "KgError": "errors", "export_store": "export", "serialize": "export", "load_card": "load",
     "load_rdf_policies": "load_rdf", "policy_graph": "mapping", "to_dataset": "mapping",
     "find_queries": "queries", "run_query": "queries", "validate_graph": "validate",
-    "validate_paths": "validate", "validate_store": "validate",
+    "validate_paths": "validate", "validate_store": "validate", "reason_store": "reason",
+    "drop_store_inferences": "reason",
 }
 
 
@@ -25,6 +26,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
-__all__ = ["BuildResult", "KgError", "build", "compare_targets", "diff_targets", "export_store", "find_queries", "load_card", "load_rdf_policies",
-           "policy_graph", "run_query", "serialize", "to_dataset", "validate_graph", "validate_paths", "validate_store"]
+__all__ = ["BuildResult", "KgError", "build", "compare_targets", "diff_targets", "drop_store_inferences",
+           "export_store", "find_queries", "load_card", "load_rdf_policies", "policy_graph", "reason_store",
+           "run_query", "serialize", "to_dataset", "validate_graph", "validate_paths", "validate_store"]
 from .version import __version__  # noqa: E402,F401

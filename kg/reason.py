@@ -622,3 +622,82 @@ def policy_graph(store: ox.Store, graph_iri: str) -> rdflib.Graph:
     """One stored policy graph as an rdflib Graph."""
     from .terms import rdflib_graph
     return rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+
+
+# --- a store's policies ---------------------------------------------------------------------------------------
+# The library calls behind `policykg reason`. The store is opened and released inside them, so that it is
+# closed (its files flushed) before the caller goes on, even when something keeps a traceback.
+
+def reason_store(store_path, selectors: list[str] | None = None, *, reasoner: str = DEFAULT_REASONER,
+                 dry_run: bool = False, vocab_dir=None) -> list[dict]:
+    """Reason over the chosen policies of the store at `store_path` (all when `selectors` is None): a
+    summary per policy (`summary`), the inferred graph of each consistent one written (not with
+    `dry_run`), and the old inferred graph of an inconsistent one dropped (its facts no longer hold)."""
+    from .inventory import select_policies
+    from .stores.oxigraph import open_store
+    from .vocab import load_vocabulary
+    java_executable()   # no Java: say so before opening the store for writing
+    db = open_store(store_path, read_only=dry_run)
+    chosen = select_policies(db, selectors)
+    vocabulary = load_vocabulary(vocab_dir)
+    summaries = []
+    for p in chosen:
+        result = reason(policy_graph(db, p.graph), vocabulary, p.graph, reasoner)
+        written = None
+        if not dry_run:
+            if result.consistent:
+                written = write_inferred(db, result)
+            else:
+                drop_inferred(db, p.graph)
+        beyond = beyond_walk(result, walk_baseline(db, p.graph)) if result.consistent else []
+        summaries.append(summary(result, beyond, written, p.key))
+    return summaries
+
+
+def drop_store_inferences(store_path, selectors: list[str] | None = None) -> list[tuple[str, str, int]]:
+    """Remove the inferred graphs of the chosen policies: (policy key, inferred graph, triples removed)."""
+    from .inventory import select_policies
+    from .stores.oxigraph import open_store
+    db = open_store(store_path, read_only=False)
+    return [(p.key, inferred_graph_iri(p.graph), drop_inferred(db, p.graph)) for p in select_policies(db, selectors)]
+
+
+def summary(result: ReasonResult, beyond: list[tuple], written: int | None, key: str) -> dict:
+    """A reasoning result as plain data (what `policykg reason --format json` prints)."""
+    g = result.graph
+    return {
+        "policy": key, "graph": g, "reasoner": result.reasoner, "consistent": result.consistent,
+        "explanation": result.explanation,
+        "unsatisfiable": [_short(c, g) for c in result.unsatisfiable],
+        "view": {"triples": result.view.triples, "policy_triples": result.view.policy_triples,
+                 "skipped": result.view.skipped},
+        "left_out": [{"fact": _fact((x.subject, x.predicate, x.object), g), "reason": x.reason}
+                     for x in result.view.left_out],
+        "inferred": {"triples": len(result.inferred),
+                     "types": sum(1 for t in result.inferred if t[1] == RDF.type),
+                     "edges": sum(1 for t in result.inferred if t[1] != RDF.type),
+                     "beyond_walk": [_fact(t, g) for t in beyond]},
+        "value_facts": [_fact(t, g) for t in result.value_facts],
+        "withheld": [_fact(t, g) for t in result.withheld],
+        "inferred_graph": result.inferred_graph if written is not None else None,
+        "written_triples": written,
+        "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+    }
+
+
+def _short(term, graph: str) -> str:
+    text = str(term)
+    if text.startswith(graph + "#"):
+        return "#" + text[len(graph) + 1:]
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        if term.language:
+            return f'"{term}"@{term.language}'
+        return f'"{term}"' + (f"^^{ns.shorten(str(term.datatype))}" if term.datatype else "")
+    return ns.shorten(text)
+
+
+def _fact(t: tuple, graph: str) -> str:
+    s, p, o = t
+    return f"{_short(s, graph)} {'a' if p == RDF.type else _short(p, graph)} {_short(o, graph)}"

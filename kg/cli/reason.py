@@ -7,14 +7,10 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rdflib import BNode, Literal
-from rdflib.namespace import RDF
 
-from .. import namespaces as ns
 from .. import reason as rs
 from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from ..inventory import select_policies
-from ..stores.oxigraph import DEFAULT_STORE, open_store
+from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import printable
 from .main import app, err, report_errors, vocab_dir_option
 
@@ -48,46 +44,6 @@ WORDS = {
            "dropped": "supprimé", "triples": "triplets", "no_graph": "pas de graphe inféré",
            "dry": "non écrit (--dry-run)"},
 }
-
-
-def _short(term, graph: str) -> str:
-    text = str(term)
-    if text.startswith(graph + "#"):
-        return "#" + text[len(graph) + 1:]
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        if term.language:
-            return f'"{term}"@{term.language}'
-        return f'"{term}"' + (f"^^{ns.shorten(str(term.datatype))}" if term.datatype else "")
-    return ns.shorten(text)
-
-
-def _fact(t: tuple, graph: str) -> str:
-    s, p, o = t
-    return f"{_short(s, graph)} {'a' if p == RDF.type else _short(p, graph)} {_short(o, graph)}"
-
-
-def _summary(result: rs.ReasonResult, beyond: list[tuple], written: int | None, key: str) -> dict:
-    g = result.graph
-    return {
-        "policy": key, "graph": g, "reasoner": result.reasoner, "consistent": result.consistent,
-        "explanation": result.explanation,
-        "unsatisfiable": [_short(c, g) for c in result.unsatisfiable],
-        "view": {"triples": result.view.triples, "policy_triples": result.view.policy_triples,
-                 "skipped": result.view.skipped},
-        "left_out": [{"fact": _fact((x.subject, x.predicate, x.object), g), "reason": x.reason}
-                     for x in result.view.left_out],
-        "inferred": {"triples": len(result.inferred),
-                     "types": sum(1 for t in result.inferred if t[1] == RDF.type),
-                     "edges": sum(1 for t in result.inferred if t[1] != RDF.type),
-                     "beyond_walk": [_fact(t, g) for t in beyond]},
-        "value_facts": [_fact(t, g) for t in result.value_facts],
-        "withheld": [_fact(t, g) for t in result.withheld],
-        "inferred_graph": result.inferred_graph if written is not None else None,
-        "written_triples": written,
-        "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
-    }
 
 
 def _text(s: dict, lang: str) -> str:
@@ -157,46 +113,14 @@ def reason_command(
         raise UsageError(f"unknown reasoner '{reasoner}'", None, "use --reasoner " + " or ".join(rs.REASONERS),
                          error_id="unknown-reasoner")
     if drop:
-        for line in _drop(store, policy, rs_words(lang)):
-            err.print(printable(line))
+        w = rs_words(lang)
+        for key, graph, n in rs.drop_store_inferences(store, policy or None):
+            err.print(printable(f"{w['dropped']} <{graph}> ({n} {w['triples']})" if n else f"{key}: {w['no_graph']}"))
         raise typer.Exit(EXIT_OK)
-    summaries = _reason(store, policy, reasoner, dry_run, vocab_dir)
+    summaries = rs.reason_store(store, policy or None, reasoner=reasoner, dry_run=dry_run, vocab_dir=vocab_dir)
     if fmt == "json":
         sys.stdout.write(json.dumps(summaries, ensure_ascii=False, indent=1) + "\n")
     else:
         sys.stdout.write("\n\n".join(_text(s, lang) for s in summaries) + "\n")
     findings = any(not s["consistent"] or s["unsatisfiable"] for s in summaries)
     raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)
-
-
-# The store is opened and released inside these functions, so that it is closed (its files flushed) before
-# the command exits, even when something keeps the exit's traceback.
-
-def _drop(store: Path, policy: list[str] | None, w: dict) -> list[str]:
-    db = open_store(store, read_only=False)
-    lines = []
-    for p in select_policies(db, policy or None):
-        n = rs.drop_inferred(db, p.graph)
-        lines.append(f"{w['dropped']} <{rs.inferred_graph_iri(p.graph)}> ({n} {w['triples']})" if n
-                     else f"{p.key}: {w['no_graph']}")
-    return lines
-
-
-def _reason(store: Path, policy: list[str] | None, reasoner: str, dry_run: bool, vocab_dir: Path | None) -> list[dict]:
-    from ..vocab import load_vocabulary
-    rs.java_executable()   # no Java: say so before opening the store for writing
-    db = open_store(store, read_only=dry_run)
-    chosen = select_policies(db, policy or None)
-    vocabulary = load_vocabulary(vocab_dir)
-    summaries = []
-    for p in chosen:
-        result = rs.reason(rs.policy_graph(db, p.graph), vocabulary, p.graph, reasoner)
-        written = None
-        if not dry_run:
-            if result.consistent:
-                written = rs.write_inferred(db, result)
-            else:
-                rs.drop_inferred(db, p.graph)   # the old inferences no longer hold
-        beyond = rs.beyond_walk(result, rs.walk_baseline(db, p.graph)) if result.consistent else []
-        summaries.append(_summary(result, beyond, written, p.key))
-    return summaries
