@@ -51,7 +51,7 @@ def explain_statement(draft: Draft, st: Statement) -> str:
     if st.notes:
         lines.append(f"      why review: {' '.join(st.notes)}")
     elif st.review:
-        lines.append(f"      why review: confidence below 0.75 (a weak or generated lexicon form)")
+        lines.append("      why review: confidence below 0.75 (a weak or generated lexicon form)")
     return "\n".join(printable(x) for x in lines)
 
 
