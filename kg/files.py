@@ -18,7 +18,7 @@ from .errors import DiskFullError, InputFileError, InputNotFoundError, Location,
 MAX_INPUT_SIZE_ENV = "POLICYKG_MAX_INPUT_SIZE"
 DEFAULT_MAX_INPUT_SIZE = 64 * 1024 * 1024   # 64 MiB: ~50 times the largest policy graph we know of
 # Cards are smaller by default: a card's values become Python objects with their positions (a byte of
-# YAML takes ~100 bytes of memory at worst, see docs/errors.md "Input size"); real cards are under 200 KB.
+# YAML takes ~110 bytes of memory at worst, see docs/errors.md "Input size"); real cards are under 200 KB.
 DEFAULT_MAX_CARD_SIZE = 8 * 1024 * 1024     # 8 MiB
 _UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
 _max_input_size: int | None = None          # set by --max-input-size; else the environment, else the default

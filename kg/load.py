@@ -145,7 +145,8 @@ def _python_patterns(schema: Any, originals: dict[str, str]) -> Any:
 
 def _finite_number(checker, instance) -> bool:
     # jsonschema-rs: NaN and infinities are not JSON numbers (JSON has no way to write them)
-    return jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(instance, "number") and math.isfinite(instance)
+    return (jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")
+            and (not isinstance(instance, float) or math.isfinite(instance)))   # an int of 400 digits is finite
 
 
 _EcmaValidator = jsonschema.validators.extend(
@@ -235,7 +236,7 @@ def _build(loader, pos: _Positions) -> tuple[Any, CardError | None]:
     """One document's value from its events. Containers past MAX_DEPTH are skipped, not built; the first
     one is returned as an error to raise once the parser has read the rest."""
     stack: list[list] = []     # open containers: [value, path, key or _NO_KEY, position, item positions]
-    shared: dict[str, str] = {}   # one object per distinct short text (keys, terms): the parser makes a new one each time
+    shared: dict[str, str] = {}   # one object per distinct short text (keys, terms): the parser makes one a scalar
     anchors: dict[str, int] = {}
     too_deep: CardError | None = None
     skipping = 0               # levels open inside a skipped container
@@ -420,10 +421,11 @@ def _schema_error(path: Path, data: dict, pos: _Positions) -> CardError | None:
     except RecursionError:   # cannot happen within MAX_DEPTH; jsonschema-rs still has the answer
         errors = []
     if not errors:   # the two validators disagree: jsonschema-rs is the one that decides
-        rs_error = next(iter(_fast_validator().iter_errors(data)))
-        field_path = tuple(rs_error.instance_path)
+        rs_error = next(iter(_fast_validator().iter_errors(data)), None)
+        field_path = tuple(rs_error.instance_path) if rs_error else ()
         line, col = pos.of(field_path)
-        return CardError(rs_error.message, Location(str(path), line, col, _path_text(field_path) or None),
+        return CardError(rs_error.message if rs_error else "the card does not follow the schema",
+                         Location(str(path), line, col, _path_text(field_path) or None),
                          "see docs/card.md for the card format")
 
     def deepest(err):  # the most specific error inside anyOf
@@ -475,7 +477,8 @@ def _explain(err: jsonschema.ValidationError) -> tuple[str, str, tuple]:
             return (f"{instance!r} is not a date (YYYY-MM-DD) or a date-time (YYYY-MM-DDThh:mm:ss){space}",
                     "write the date as YYYY-MM-DD (in quotes), or 2024-05-19T15:30:00-10:00", where)
         if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in pattern:
-            return f"{instance!r} is not a date in the form YYYY-MM-DD{space}", "write the date as YYYY-MM-DD (in quotes)", where
+            return (f"{instance!r} is not a date in the form YYYY-MM-DD{space}",
+                    "write the date as YYYY-MM-DD (in quotes)", where)
         fix = "remove the white space or line break" if space else f"it must match {pattern}"
         return f"the value {instance!r} is not in the expected form{space}", fix, where
     if v == "anyOf" and "issued" in json.dumps(err.validator_value):
@@ -483,7 +486,8 @@ def _explain(err: jsonschema.ValidationError) -> tuple[str, str, tuple]:
     if v == "const":
         return f"the value {instance!r} is not supported", f"write {err.validator_value!r}", where
     if v == "enum":
-        return f"the value {instance!r} is not allowed", "write one of " + ", ".join(map(str, err.validator_value)), where
+        return (f"the value {instance!r} is not allowed",
+                "write one of " + ", ".join(map(str, err.validator_value)), where)
     if where and where[-1] == "occurrence" and v in ("type", "minimum"):
         return (f"occurrence: {_yaml_text(instance)} is not a count of occurrences",
                 "occurrence says which occurrence of the quote in the snapshot, counting from 1: write e.g. "
@@ -536,7 +540,8 @@ def typed_lexical(kind: str, raw: Any, where: Location) -> str:
                             "write the number without a decimal point, e.g. {integer: 2}", error_id="invalid-value")
         return str(raw)
     if kind == "decimal":
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
+                isinstance(raw, float) and not math.isfinite(raw)):   # isfinite of a 400-digit int overflows
             raise CardError(f"{raw!r} is not a finite number (xsd:decimal)", where,
                             "write a number such as 1.5; RDF numbers have no NaN or infinity", error_id="invalid-value")
         return str(raw) if isinstance(raw, int) else format(Decimal(repr(raw)), "f")   # 1e+20 is not xsd:decimal
@@ -693,7 +698,9 @@ def explain_quote_miss(text: str, quote: str) -> NearestPassage:
             return NearestPassage(None)
         start, end = span
     passage = text[start:end]
-    return NearestPassage(passage, start, text.count("\n", 0, start) + 1, _differences(quote[:len(passage) + 40], passage))
+    # difflib is quadratic at worst: compare the first 1000 characters (the passage begins where the quote does)
+    differences = _differences(quote[:min(len(passage) + 40, 1000)], passage[:1000])
+    return NearestPassage(passage, start, text.count("\n", 0, start) + 1, differences)
 
 
 def _fuzzy_span(text: str, quote: str) -> tuple[int, int] | None:
@@ -914,7 +921,8 @@ class _CardReader:
     def types(self, subject: str, raw: Any, path: tuple, facts: list[Fact]) -> None:
         rdf_type = ns.expand_curie("rdf:type")
         for ipath, field_text, curie in self.items(raw, path):
-            facts.append(Fact(subject, rdf_type, self.term_value(self.term(curie, ipath)), self.where(ipath, field_text)))
+            value = self.term_value(self.term(curie, ipath))
+            facts.append(Fact(subject, rdf_type, value, self.where(ipath, field_text)))
 
     def property(self, subject: str, key: str, raw: Any, path: tuple, facts: list[Fact]) -> None:
         prop = self.term(key, path, is_property=True)

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from kg import load as load_module
 from kg.cli.main import app
-from kg.errors import CardError, KgError, QuoteNotFoundError, code_of
+from kg.errors import CardError, KgError, code_of
 from kg.load import MAX_DEPTH, explain_quote_miss, load_card
 from kg.model import Lit
 
@@ -163,7 +163,8 @@ def test_occurrence_2_0_exits_2(minimal_card):
 @pytest.mark.parametrize("value, error_id", [
     ("{integer: 2.0}", "invalid-value"), ("{integer: 1.5}", "invalid-card"), ("{integer: true}", "invalid-card"),
     ("{decimal: .nan}", "invalid-card"), ("{decimal: .inf}", "invalid-card"), ("{decimal: -.inf}", "invalid-card"),
-    ("{decimal: 1.0e+309}", "invalid-card"), ("{duration: P1234567890D}", "invalid-value"), ("{boolean: 1}", "invalid-card"), ("{date: 2024-02-30}", "invalid-value"),
+    ("{decimal: 1.0e+309}", "invalid-card"), ("{duration: P1234567890D}", "invalid-value"),
+    ("{boolean: 1}", "invalid-card"), ("{date: 2024-02-30}", "invalid-value"),
     ("{dateTime: 2024-02-30T10:00:00Z}", "invalid-value"), ("{dateTime: 2024-01-31T25:00:00}", "invalid-value"),
     ("{dateTime: 2024-01-31T10:00:00+15:00}", "invalid-value"), ("{duration: P1YT}", "invalid-card"),
     ("{duration: P٣Y}", "invalid-card"), ("{integer: !!int 12abc}", "invalid-value"),
@@ -179,9 +180,12 @@ def test_typed_value_that_is_not_of_its_datatype(minimal_card, vocabulary, value
 
 @pytest.mark.parametrize("value, lexical, datatype", [
     ("{integer: 30}", "30", "integer"), ("{integer: 0x1F}", "31", "integer"), ("{integer: -7}", "-7", "integer"),
-    ("{decimal: 1.5}", "1.5", "decimal"), ("{decimal: 2}", "2", "decimal"), ("{decimal: 1.0e+20}", "100000000000000000000", "decimal"),
-    ("{decimal: 1.0e-7}", "0.0000001", "decimal"), ("{boolean: true}", "true", "boolean"), ("{boolean: no}", "false", "boolean"),
-    ("{date: 2024-02-29}", "2024-02-29", "date"), ("{dateTime: 2024-05-19T15:30:00-10:00}", "2024-05-19T15:30:00-10:00", "dateTime"),
+    ("{decimal: 1.5}", "1.5", "decimal"), ("{decimal: 2}", "2", "decimal"),
+    ("{decimal: 1.0e+20}", "100000000000000000000", "decimal"),
+    ("{decimal: 1.0e-7}", "0.0000001", "decimal"), ("{decimal: 1" + "0" * 400 + "}", "1" + "0" * 400, "decimal"),
+    ("{boolean: true}", "true", "boolean"), ("{boolean: no}", "false", "boolean"),
+    ("{date: 2024-02-29}", "2024-02-29", "date"),
+    ("{dateTime: 2024-05-19T15:30:00-10:00}", "2024-05-19T15:30:00-10:00", "dateTime"),
     ("{dateTime: 2024-05-19T15:30Z}", "2024-05-19T15:30Z", "dateTime"), ("{duration: P1Y6M}", "P1Y6M", "duration"),
 ])
 def test_typed_values_are_stored_as_valid_lexical_forms(minimal_card, vocabulary, caplog, value, lexical, datatype):
@@ -193,6 +197,16 @@ def test_typed_values_are_stored_as_valid_lexical_forms(minimal_card, vocabulary
     with caplog.at_level(logging.DEBUG, logger="rdflib"):
         policy_graph(policy).serialize(format="nt")
     assert not [r for r in caplog.records if r.name.startswith("rdflib")], caplog.text
+
+
+@pytest.mark.parametrize("old, new", [("occurrence: 2", "occurrence: " + "9" * 5000),
+                                      ("{duration: P3Y}", "{integer: " + "9" * 5000 + "}"),
+                                      ("{duration: P3Y}", "{integer: !!int ''}")])
+def test_yaml_numbers_python_cannot_read_are_refused(minimal_card, vocabulary, old, new):
+    """An integer of more than 4300 digits (Python's int() limit) escaped as ValueError; `!!int ''` as IndexError."""
+    _mutate(minimal_card, old, new)
+    err = _refused(minimal_card, vocabulary, "invalid-value")
+    assert err.where.line == _line_of(minimal_card, new[:20])
 
 
 def test_integer_2_0_exits_2_without_an_rdflib_traceback(minimal_card):
