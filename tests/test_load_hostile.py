@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kg import load as load_module
@@ -104,12 +106,17 @@ def test_trailing_newline_is_refused_in_every_pattern_field(minimal_card, vocabu
 
 def test_every_schema_pattern_is_covered_by_a_newline_test():
     """A new pattern in the schema needs its row in NEWLINE_FIELDS."""
-    schema = load_module.card_schema()
-    patterns = set(re.findall(r'"pattern": "([^"]+)"', __import__("json").dumps(schema)))
-    patterns |= {key for d in _dicts(schema) for key in d.get("patternProperties", {})}
+    patterns = _schema_patterns()
     # slug, date (version, retrieved, {date:}), language, url, sha256, dateOrDateTime, localId, curie,
     # langMap keys, statement and node keys (one pattern), duration, dateTime
     assert len(patterns) == 12, sorted(patterns)
+
+
+def _schema_patterns() -> set[str]:
+    """Every regular expression of the card schema: `pattern` values and `patternProperties` keys."""
+    schema = load_module.card_schema()
+    return ({d["pattern"] for d in _dicts(schema) if isinstance(d.get("pattern"), str)}
+            | {key for d in _dicts(schema) for key in d.get("patternProperties", {})})
 
 
 def _dicts(node):
@@ -134,6 +141,25 @@ def test_python_and_rust_validators_agree_on_ecma_patterns():
             assert load_module.ecma_validator(schema).is_valid(value) is valid, (pattern, value)
     for value in (float("nan"), float("inf")):     # jsonschema-rs: not numbers; plain jsonschema: numbers
         assert not load_module.ecma_validator({"type": "number"}).is_valid(value)
+
+
+_PATTERN_TEXT = st.one_of(
+    st.text(st.sampled_from("aZ09_-.:/PTYMWDHSZ+é٣٤\n\r\t \u00a0\u2028\ufeff\x1c\x85\x00"), max_size=12),
+    st.sampled_from(["example", "2024-01-31", "fr-CA", "P3Y", "PT1.5S", "dpv:Use", "https://x.org/a", "a" * 64]).flatmap(
+        lambda good: st.sampled_from([good, good + "\n", "\n" + good, good + " ", good.upper(), good + "\u2028",
+                                      good.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_PATTERN_TEXT)
+def test_both_validators_agree_on_every_schema_pattern(value):
+    """jsonschema-rs decides, jsonschema explains: they must agree on each of the schema's patterns (jsonschema-rs
+    read \\d as any Unicode digit in the duration pattern, so the schema writes [0-9])."""
+    import jsonschema_rs
+    for pattern in _schema_patterns():
+        sub = {"type": "string", "pattern": pattern}
+        assert jsonschema_rs.validator_for(sub).is_valid(value) == load_module.ecma_validator(sub).is_valid(value), \
+            (pattern, value)
 
 
 def test_newline_slug_exits_2_on_the_command_line(minimal_card):
