@@ -236,7 +236,7 @@ def _build(loader, pos: _Positions) -> tuple[Any, CardError | None]:
     """One document's value from its events. Containers past MAX_DEPTH are skipped, not built; the first
     one is returned as an error to raise once the parser has read the rest."""
     stack: list[list] = []     # open containers: [value, path, key or _NO_KEY, position, item positions]
-    shared: dict[str, str] = {}   # one object per distinct short text (keys, terms): the parser makes one a scalar
+    shared: dict[str, str] = {}   # one object per distinct short text (keys, terms): the parser makes one per scalar
     anchors: dict[str, int] = {}
     too_deep: CardError | None = None
     skipping = 0               # levels open inside a skipped container
@@ -329,9 +329,11 @@ def _scalar(loader, event, path: tuple) -> Any:
     if tag is None or tag == "!":
         if not event.implicit[0] or (value and value[0] not in _RESOLVED_FIRST):
             return _text(event, path)   # quoted, or plain and no YAML 1.1 type starts that way (pd:Age)
+        # a plain decimal number, without the resolver (a leading 0 is octal in YAML 1.1; from 4300 digits
+        # Python's int() refuses, and the constructor below reports it)
         if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0") and len(value) < 4300:
-            return int(value)   # a plain decimal number, without the resolver (a leading 0 is octal in YAML 1.1;
-        tag = loader.resolve(yaml.ScalarNode, value, event.implicit)   # 4300 digits: Python's int() limit)
+            return int(value)
+        tag = loader.resolve(yaml.ScalarNode, value, event.implicit)
     if tag == _STR:
         return _text(event, path)
     try:
@@ -573,13 +575,16 @@ def check_typed_value(kind: str, text: str, where: Location) -> None:
         elif kind == "duration":
             _check_duration(text)
     except (ValueError, OverflowError) as exc:
-        fix = ("write the amounts with at most 9 digits (P999999999D at most)" if kind == "duration" else
+        fix = ("write a duration such as P3Y or P30D: amounts of at most 9 digits (P999999999D), and a negative one "
+               "either in years and months or in weeks, days and times" if kind == "duration" else
                "write an existing date as YYYY-MM-DD (month 01-12, day within the month)"
                + (", a time within 00:00:00-23:59:59 and a zone within ±14:00" if kind == "dateTime" else ""))
         raise CardError(f"'{text}' is not a real {kind} ({exc})", where, fix, error_id="invalid-value") from None
 
 
 def _check_duration(text: str) -> None:
+    """What rdflib (isodate) reads: amounts of at most 9 digits, weeks to seconds within 999,999,999 days,
+    and a negative duration in years and months, or in weeks to seconds, not both (-P1Y4D raises in rdflib)."""
     date_part, _, time_part = text.lstrip("-").removeprefix("P").partition("T")
     amounts = {}
     for part, units in ((date_part, "YMWD"), (time_part, "HMS")):
@@ -587,9 +592,14 @@ def _check_duration(text: str) -> None:
             if len(number.split(".")[0]) > _DURATION_DIGITS or len(number) > 2 * _DURATION_DIGITS:
                 raise ValueError(f"{number} has more than {_DURATION_DIGITS} digits")
             amounts[unit + ("t" if units == "HMS" else "")] = Decimal(number)
-    datetime.timedelta(weeks=float(amounts.get("W", 0)), days=float(amounts.get("D", 0)),   # OverflowError past
-                       hours=float(amounts.get("Ht", 0)), minutes=float(amounts.get("Mt", 0)),  # 999,999,999 days
-                       seconds=float(amounts.get("St", 0)))
+    # OverflowError past 999,999,999 days
+    span = datetime.timedelta(weeks=float(amounts.get("W", 0)), days=float(amounts.get("D", 0)),
+                              hours=float(amounts.get("Ht", 0)), minutes=float(amounts.get("Mt", 0)),
+                              seconds=float(amounts.get("St", 0)))
+    if text.startswith("-"):
+        span = -span   # OverflowError below timedelta's minimum (-999,999,999 days)
+        if span and (amounts.get("Y") or amounts.get("M")):
+            raise ValueError("a negative duration cannot mix years or months with weeks, days or times")
 
 
 def _count(raw: Any, where: Location) -> int | None:

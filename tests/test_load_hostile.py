@@ -145,7 +145,8 @@ def test_python_and_rust_validators_agree_on_ecma_patterns():
 
 _PATTERN_TEXT = st.one_of(
     st.text(st.sampled_from("aZ09_-.:/PTYMWDHSZ+é٣٤\n\r\t \u00a0\u2028\ufeff\x1c\x85\x00"), max_size=12),
-    st.sampled_from(["example", "2024-01-31", "fr-CA", "P3Y", "PT1.5S", "dpv:Use", "https://x.org/a", "a" * 64]).flatmap(
+    st.sampled_from(["example", "2024-01-31", "fr-CA", "P3Y", "PT1.5S", "dpv:Use", "https://x.org/a", "a" * 64]
+                    ).flatmap(
         lambda good: st.sampled_from([good, good + "\n", "\n" + good, good + " ", good.upper(), good + "\u2028",
                                       good.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))])))
 
@@ -233,6 +234,41 @@ def test_yaml_numbers_python_cannot_read_are_refused(minimal_card, vocabulary, o
     _mutate(minimal_card, old, new)
     err = _refused(minimal_card, vocabulary, "invalid-value")
     assert err.where.line == _line_of(minimal_card, new[:20])
+
+
+def test_every_duration_the_loader_accepts_is_read_by_rdflib():
+    """rdflib raised ValueError on -P1Y4D (a valid xsd:duration) and overflowed on -P999999999DT5H: the loader
+    accepts only durations rdflib reads without a warning. Every shape of duration is tried."""
+    import itertools
+
+    from rdflib import XSD as RDF_XSD
+    from rdflib import Literal
+    from kg.errors import Location as Loc
+    duration = load_module.card_schema()["$defs"]["typedLiteral"]["properties"]["duration"]["pattern"]
+    pattern = load_module.ecma_validator({"type": "string", "pattern": duration})
+    records: list = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("rdflib").addHandler(handler)
+    accepted = refused = 0
+    try:
+        for sign, y, m, w, d, time_part in itertools.product(
+                ["", "-"], ["", "1Y"], ["", "2M"], ["", "3W", "999999999W"], ["", "4D", "999999999D"],
+                ["", "T5H", "T6M", "T7.5S", "T1H2M3S", "T0.000000001S", "T999999999H", "T999999999S"]):
+            text = f"{sign}P{y}{m}{w}{d}{time_part}"
+            if not pattern.is_valid(text):
+                continue
+            try:
+                load_module.check_typed_value("duration", text, Loc("x"))
+            except CardError:
+                refused += 1
+                continue
+            accepted += 1
+            literal = Literal(text, datatype=RDF_XSD.duration)
+            assert not literal.ill_typed and not records, (text, [r.getMessage() for r in records])
+    finally:
+        logging.getLogger("rdflib").removeHandler(handler)
+    assert accepted > 100 and refused > 10, (accepted, refused)
 
 
 def test_integer_2_0_exits_2_without_an_rdflib_traceback(minimal_card):
