@@ -56,7 +56,7 @@ OTHER_PROPERTIES = {ns.expand_curie(c) for c in (
     "rdfs:comment", "rdfs:seeAlso", "skos:note", "rdf:value")}
 TYPED = {"duration": "duration", "date": "date", "dateTime": "dateTime", "integer": "integer",
          "decimal": "decimal", "boolean": "boolean"}
-STATEMENT_KEYS = {"id", "quote", "occurrence", "inferred", "note"}
+STATEMENT_KEYS = {"id", "quote", "occurrence", "inferred", "note", "review", "confidence", "found_by"}
 CONTEXT_CHARS = 32  # prefix/suffix length of a TextQuoteSelector
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -988,7 +988,9 @@ class _CardReader:
         return Evidence(exact=text[start:end], start=start, end=end,
                         prefix=text[max(0, start - CONTEXT_CHARS):start],
                         suffix=text[end:end + CONTEXT_CHARS],
-                        inferred=bool(raw.get("inferred", False)), note=raw.get("note"))
+                        inferred=bool(raw.get("inferred", False)), note=raw.get("note"),
+                        review=bool(raw.get("review", False)), confidence=raw.get("confidence"),
+                        found_by=raw.get("found_by"))
 
     def source(self) -> Source:
         raw = self.data["policy"]["source"]

@@ -52,6 +52,9 @@ class Evidence:
     suffix: str
     inferred: bool = False
     note: str | None = None
+    review: bool = False               # drafted statements a person should still check (policykg draft)
+    confidence: float | None = None    # how sure the draft was, 0 to 1
+    found_by: str | None = None        # the lexicon entry or rule that proposed it
 
 
 @dataclass

@@ -198,3 +198,21 @@ def test_within_loops_are_refused(minimal_card, vocabulary):
     with pytest.raises(CardError) as exc:
         load_card(minimal_card, vocabulary=vocabulary)
     assert "loop" in exc.value.what
+
+
+def test_drafted_statements_carry_their_review_fields(minimal_card):
+    """`policykg draft` writes review, confidence and found_by on each statement: the loader keeps them,
+    and refuses them when they are not of their kind."""
+    from kg.errors import CardError
+    from kg.load import load_card
+    text = minimal_card.read_text(encoding="utf-8")
+    quote_line = next(line for line in text.splitlines() if line.strip().startswith("quote:"))
+    indent = quote_line[: len(quote_line) - len(quote_line.lstrip())]
+    drafted = text.replace(quote_line, f"{quote_line}\n{indent}review: true\n{indent}confidence: 0.6\n"
+                                       f"{indent}found_by: lexicon:data/email", 1)
+    minimal_card.write_text(drafted, encoding="utf-8")
+    evidence = load_card(minimal_card).statements[0].evidence
+    assert (evidence.review, evidence.confidence, evidence.found_by) == (True, 0.6, "lexicon:data/email")
+    minimal_card.write_text(drafted.replace("confidence: 0.6", "confidence: 1.5"), encoding="utf-8")
+    with pytest.raises(CardError):
+        load_card(minimal_card)
