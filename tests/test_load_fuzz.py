@@ -260,6 +260,7 @@ def _replaced(card: dict, path: tuple, value) -> dict:
     return card
 
 
+@pytest.mark.slow   # about 2,000 cards (20 s): CI runs it; the random fuzzer stays in the default loop
 def test_every_leaf_of_the_minimal_card_with_every_edge_value(vocab, workspace):
     base, path = workspace[-2]
     failures = []
