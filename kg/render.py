@@ -68,24 +68,31 @@ def spreadsheet_cell(text: str, term=None) -> str:
     return "'" + text
 
 
-def write_csv(rows, delimiter: str = ",") -> str:
-    """Rows of text cells as CSV (or TSV) text, lines ending in LF. Python's csv module quotes a cell that
-    holds a character of the line terminator, so a cell with a lone CR would be written bare and split
-    its row for every reader: such a row is written with every cell quoted."""
-    out = io.StringIO()
+def write_csv(rows, delimiter: str = ",", stream=None) -> str | None:
+    """Rows of text cells as CSV (or TSV), lines ending in LF: returned as text, or written row by row to
+    `stream` (so that a large result is never held twice, as cells and as one string). Python's csv module
+    quotes a cell that holds a character of the line terminator, so a cell with a lone CR would be written
+    bare and split its row for every reader: such a row is written with every cell quoted."""
+    out = stream if stream is not None else io.StringIO()
     minimal = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     quoted = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
     for row in rows:
         (quoted if any("\r" in value for value in row) else minimal).writerow(row)
-    return out.getvalue()
+    return out.getvalue() if stream is None else None
 
 
-def to_csv(result, delimiter: str = ",", raw: bool = False) -> str:
-    """The result as CSV (or TSV): csv_rows() cells, made spreadsheet-safe unless `raw`."""
-    header, *rows = csv_rows(result)
-    if not raw:
-        rows = [[spreadsheet_cell(v, t) for v, t in zip(values, terms)] for values, terms in zip(rows, result.rows)]
-    return write_csv([header, *rows], delimiter)
+def csv_lines(result, raw: bool = False):
+    """The header, then each solution's cells (made spreadsheet-safe unless `raw`), one row at a time."""
+    yield list(result.columns)
+    for terms in result.rows:
+        values = [cell(t) for t in terms]
+        yield values if raw else [spreadsheet_cell(v, t) for v, t in zip(values, terms)]
+
+
+def to_csv(result, delimiter: str = ",", raw: bool = False, stream=None) -> str | None:
+    """The result as CSV (or TSV): csv_rows() cells, made spreadsheet-safe unless `raw`; as text, or
+    written to `stream` row by row."""
+    return write_csv(csv_lines(result, raw), delimiter, stream)
 
 
 def _json_term(term) -> dict:

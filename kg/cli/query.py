@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from ..errors import UsageError
 from ..queries import find_queries, load_query, parse_param_args, run_query
-from ..render import FORMATS, LANGS, queries_json, queries_table, render
+from ..render import FORMATS, LANGS, queries_json, queries_table, render, to_csv
 from ..stores import EmbeddedStore, SparqlEndpoint
 from ..stores.oxigraph import DEFAULT_STORE
 from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, push_graphs
@@ -90,6 +90,9 @@ def query_command(
         out.print(render(result, fmt, lang, load_vocabulary()))
         err.print(rich_text(f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'} from {result.store} "
                             f"in {result.seconds * 1000:.1f} ms"))
+    elif fmt in ("csv", "tsv"):   # row by row: a large answer is not held a second time as one string
+        to_csv(result, "," if fmt == "csv" else "\t", raw=raw_csv, stream=sys.stdout)
+        sys.stdout.flush()
     else:
         sys.stdout.write(render(result, fmt, raw_csv=raw_csv))
         sys.stdout.flush()
