@@ -707,6 +707,10 @@ def explain_quote_miss(text: str, quote: str) -> NearestPassage:
         if span is None:
             return NearestPassage(None)
         start, end = span
+        while start < end and text[start].isspace():    # a fuzzy span may begin or end on a line break
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
     passage = text[start:end]
     # difflib is quadratic at worst: compare the first 1000 characters (the passage begins where the quote does)
     differences = _differences(quote[:min(len(passage) + 40, 1000)], passage[:1000])
@@ -773,8 +777,13 @@ def _differences(quote: str, passage: str) -> list[str]:
         in_snapshot = [c for c in p if c != " " and _is_typographic(c) and c not in q]
         for c in in_snapshot:
             found.append(f"the snapshot has {_describe(c)} where the quote has {_describe(q)}")
-        for c in ([] if in_snapshot else [c for c in q if c != " " and _is_typographic(c) and c not in p]):
+        in_quote = [] if in_snapshot else [c for c in q if c != " " and _is_typographic(c) and c not in p]
+        for c in in_quote:
             found.append(f"the quote has {_describe(c)} where the snapshot has {_describe(p)}")
+        if not in_snapshot and not in_quote:   # not typography: other words or letters
+            w1, w2 = _word_around(quote, i1, i2).strip(), _word_around(passage, j1, j2).strip()
+            found.append(f"the quote writes '{w1}' where the snapshot writes '{w2}'" if w2 else
+                         f"the quote has '{w1}', which the snapshot does not")
     return list(dict.fromkeys(found))[:6]
 
 

@@ -514,3 +514,14 @@ def test_schema_errors_in_every_item_of_a_long_list_stay_in_bounded_memory(tmp_p
     assert peak < 400, peak      # MiB; 1,510 before the fix
     assert "PKG-E001 invalid-card" in proc.stdout and "processes[0].statements[0].dpv:hasProcessing[0]" in proc.stdout
     assert "more problems" in proc.stdout
+
+
+def test_quote_not_found_names_a_changed_word_and_trims_the_passage():
+    """Not only typography: a letter typed into a word is named with its word, and the closest passage
+    does not start on the line break before it."""
+    from kg.load import explain_quote_miss
+    near = explain_quote_miss("Titre\nDernière mise à jour : 31/01/2024\nSuite", "DXernière mise à jour : 31/01/2024")
+    assert near.passage == "Dernière mise à jour : 31/01/2024" and near.line == 2
+    assert near.differences == ["the quote writes 'DXernière' where the snapshot writes 'Dernière'"]
+    typo = explain_quote_miss("Vous pouvez l’exercer à tout moment.", "Vous pouvez l'exercer à tout moment.")
+    assert any("’" in d and "U+2019" in d for d in typo.differences), typo.differences
