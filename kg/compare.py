@@ -12,19 +12,22 @@ from dataclasses import dataclass, field
 
 from . import namespaces as ns
 from .errors import UsageError
+from .messages import text
 
 FORMATS = ("table", "csv", "json")
 
-# aspect -> (query, how an item is read from a result row, en, fr)
-ASPECTS = {
-    "personal-data": ("personal-data-by-policy", "personalData", "Data categories", "Catégories de données"),
-    "purposes": ("purposes-by-policy", "purpose", "Purposes", "Finalités"),
-    "recipients": ("recipients-and-third-parties", "recipient", "Recipients", "Destinataires"),
-    "retention": ("retention-periods", "duration", "Retention", "Conservation"),
-    "locations": ("locations-stated", "location", "Locations", "Localisations"),
-    "rights": ("rights-stated", "right", "Rights", "Droits"),
+# aspect -> (query, how an item is read from a result row, en, fr); the words in kg/messages.yaml
+_QUERIES = {
+    "personal-data": ("personal-data-by-policy", "personalData"),
+    "purposes": ("purposes-by-policy", "purpose"),
+    "recipients": ("recipients-and-third-parties", "recipient"),
+    "retention": ("retention-periods", "duration"),
+    "locations": ("locations-stated", "location"),
+    "rights": ("rights-stated", "right"),
 }
-FINDINGS_ROW = ("Findings", "Constats")
+ASPECTS = {aspect: (*read, text("compare-aspects", aspect, "en"), text("compare-aspects", aspect, "fr"))
+           for aspect, read in _QUERIES.items()}
+FINDINGS_ROW = (text("compare", "findings", "en"), text("compare", "findings", "fr"))
 
 
 @dataclass

@@ -22,7 +22,10 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from . import namespaces as ns
 from .errors import UsageError
-from .sources import PolicySource as Side   # one side of a diff: a policy version and where it came from
+from .messages import catalogue, words
+from .sources import (
+    PolicySource as Side,  # one side of a diff: a policy version and where it came from
+)
 from .terminal import printable
 
 DPV, OA, SPDX = ns.DPV, ns.OA, ns.SPDX
@@ -35,26 +38,8 @@ _VERSION_METADATA = {DCTERMS.title, DCTERMS.language, DCTERMS.identifier, DCTERM
                      PROV.wasDerivedFrom, DCTERMS.issued, DCTERMS.modified, DCTERMS.valid, DCTERMS.created}
 _STRUCTURE = {RDF.type, RDFS.label, DCTERMS.description}
 
-CATEGORIES = {  # id -> (en, fr), in the order of the report
-    "processes": ("Processes", "Traitements"),
-    "personal-data": ("Personal data", "Données personnelles"),
-    "purposes": ("Purposes", "Finalités"),
-    "processing": ("Processing operations", "Opérations de traitement"),
-    "legal-bases": ("Legal bases", "Fondements juridiques"),
-    "recipients": ("Recipients", "Destinataires"),
-    "retention": ("Retention", "Conservation"),
-    "locations": ("Locations", "Localisations"),
-    "rights": ("Rights", "Droits"),
-    "data-subjects": ("Data subjects", "Personnes concernées"),
-    "consent": ("Consent", "Consentement"),
-    "controller": ("Controller", "Responsable du traitement"),
-    "measures": ("Measures", "Mesures"),
-    "technologies": ("Technologies", "Technologies"),
-    "laws": ("Laws and authorities", "Lois et autorités"),
-    "rules": ("Rules and prohibitions", "Règles et interdictions"),
-    "notice": ("Notice", "Notice"),
-    "other": ("Other statements", "Autres énoncés"),
-}
+# id -> (en, fr), in the order of the report (kg/messages.yaml)
+CATEGORIES = {key: (pair["en"], pair["fr"]) for key, pair in catalogue()["diff-categories"].items()}
 _BY_PROPERTY = {
     DPV.hasPersonalData: "personal-data", DPV.hasPurpose: "purposes", DPV.hasProcessing: "processing",
     DPV.hasLegalBasis: "legal-bases", DPV.hasRight: "rights", DPV.isExercisedAt: "rights",
@@ -384,12 +369,7 @@ def _finding_changes(a: Side, b: Side, vocabulary, profiles, engine) -> tuple[li
 # --- output ---------------------------------------------------------------------------------------------
 
 FORMATS = ("text", "json", "trig")
-_WORDS = {"en": {"added": "added", "removed": "removed", "changed": "changed", "appeared": "findings appeared",
-                 "disappeared": "findings disappeared", "none": "no difference in what the policies state",
-                 "changes": "change(s)", "findings": "findings", "skipped": "not validated (--no-findings)"},
-          "fr": {"added": "ajouté", "removed": "retiré", "changed": "modifié", "appeared": "constats apparus",
-                 "disappeared": "constats disparus", "none": "aucune différence dans ce que disent les politiques",
-                 "changes": "changement(s)", "findings": "constats", "skipped": "non validé (--no-findings)"}}
+_WORDS = words("diff")   # kg/messages.yaml
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 
 

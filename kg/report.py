@@ -14,20 +14,12 @@ from rdflib.namespace import DCTERMS, SH
 
 from . import namespaces as ns
 from .errors import Location, anchor
+from .messages import words
 from .terminal import printable
-from .validate import Report, SEVERITY_RANK, lang_texts, load_profiles, shape_id
+from .validate import SEVERITY_RANK, Report, lang_texts, load_profiles, shape_id
 
 FORMATS = ("text", "json", "jsonl", "ttl", "sarif")
-WORDS = {
-    "en": {"conforms": "conforms", "not": "does not conform", "violation": "violation", "warning": "warning",
-           "info": "info", "profile": "profile", "profiles": "profiles", "quote": "quote", "absent": "absent",
-           "fix": "fix", "article": "article", "at": "at", "findings": "finding(s) in", "policies": "policy(ies)",
-           "why": "because", "not_loaded": "input(s) could not be loaded (see the errors)"},
-    "fr": {"conforms": "conforme", "not": "non conforme", "violation": "violation", "warning": "avertissement",
-           "info": "info", "profile": "profil", "profiles": "profils", "quote": "citation", "absent": "absente",
-           "fix": "correction", "article": "article", "at": "à", "findings": "constat(s) dans", "policies": "politique(s)",
-           "why": "car", "not_loaded": "entrée(s) n'ont pas pu être chargées (voir les erreurs)"},
-}
+WORDS = words("report")   # kg/messages.yaml
 
 
 def _w(lang: str, key: str) -> str:

@@ -19,3 +19,8 @@ def shapes_dir() -> Path:
 def queries_dir() -> Path:
     """The folder of the SPARQL query library (queries/ in the repository)."""
     return Path(str(resources.files("kg._queries")))
+
+
+def package_file(name: str) -> Path:
+    """A data file shipped in the kg package itself (e.g. messages.yaml, card.schema.json)."""
+    return Path(str(resources.files("kg"))) / name

@@ -13,7 +13,7 @@ KG = ROOT / "kg"
 # Lowest first. A module belongs to the first entry that is it or a package holding it.
 LAYERS = [
     ("foundation", ["kg.version", "kg.errors", "kg.namespaces", "kg.terms", "kg.files", "kg.resources",
-                    "kg.parallel", "kg.terminal"]),
+                    "kg.parallel", "kg.terminal", "kg.messages"]),
     ("vocabulary", ["kg.vocab"]),
     ("inputs", ["kg.model", "kg.load", "kg.load_rdf", "kg.draft"]),
     ("mapping", ["kg.mapping"]),

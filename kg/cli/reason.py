@@ -10,40 +10,12 @@ import typer
 
 from .. import reason as rs
 from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from ..messages import words
 from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import printable
 from .main import app, err, report_errors, vocab_dir_option
 
-WORDS = {
-    "en": {"consistent": "consistent", "inconsistent": "INCONSISTENT",
-           "view": "OWL view: {triples} triples for the policy's {policy_triples} ({skipped} of evidence, labels "
-                   "and metadata left out)",
-           "left_out": "left out of the OWL view", "datatype": "literal outside the OWL 2 datatype map",
-           "ill-typed": "literal whose text does not fit its datatype",
-           "mixed": "literal of a property that also links nodes", "not-a-class": "type that is not a class",
-           "why": "why (Pellet's explanation)", "no_why": "no explanation (Pellet could not give one)",
-           "unsat": "unsatisfiable classes", "none": "none", "inferred": "inferred",
-           "types": "types", "edges": "edges",
-           "beyond": "not given by a SPARQL subClassOf*/broader*/subPropertyOf* walk",
-           "values": "about concepts used as values (not written)", "withheld": "withheld (never written)",
-           "written": "written to", "not_written": "nothing written; previous inferred facts dropped",
-           "dropped": "dropped", "triples": "triples", "no_graph": "no inferred graph",
-           "dry": "not written (--dry-run)"},
-    "fr": {"consistent": "cohérente", "inconsistent": "INCOHÉRENTE",
-           "view": "vue OWL : {triples} triplets pour les {policy_triples} de la politique ({skipped} de preuves, "
-                   "libellés et métadonnées écartés)",
-           "left_out": "écarté de la vue OWL", "datatype": "littéral hors de la table des types de données OWL 2",
-           "ill-typed": "littéral dont le texte ne convient pas à son type",
-           "mixed": "littéral d'une propriété qui relie aussi des nœuds", "not-a-class": "type qui n'est pas une classe",
-           "why": "pourquoi (explication de Pellet)", "no_why": "pas d'explication (Pellet n'a pas pu en donner)",
-           "unsat": "classes insatisfiables", "none": "aucune", "inferred": "inféré",
-           "types": "types", "edges": "arêtes",
-           "beyond": "absents d'un parcours SPARQL subClassOf*/broader*/subPropertyOf*",
-           "values": "sur des concepts employés comme valeurs (non écrits)", "withheld": "retenus (jamais écrits)",
-           "written": "écrit dans", "not_written": "rien d'écrit ; les faits inférés précédents sont supprimés",
-           "dropped": "supprimé", "triples": "triplets", "no_graph": "pas de graphe inféré",
-           "dry": "non écrit (--dry-run)"},
-}
+WORDS = words("reason")   # kg/messages.yaml
 
 
 def _text(s: dict, lang: str) -> str:
