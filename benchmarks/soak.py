@@ -97,6 +97,13 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT's default action, as under a terminal. A program started in the
+    background of a non-interactive shell (nohup cmd &) inherits SIGINT ignored, and so would every build
+    this script starts: none would be interrupted, and the test would pass for nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -142,7 +149,8 @@ def interrupts(cards: Path, store: Path, work: Path, reference: str, count: int,
         delay = rng.uniform(0.2, max(build_seconds * 0.9, 0.5))
         start = time.perf_counter()
         proc = subprocess.Popen(_policykg("build", str(cards), "--store", str(store), "-q"), cwd=work,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                                preexec_fn=_default_sigint)
         time.sleep(delay)
         try:
             os.killpg(proc.pid, signal.SIGINT)
@@ -167,6 +175,8 @@ def interrupts(cards: Path, store: Path, work: Path, reference: str, count: int,
         if ecode != 0 or digest != reference:
             tally.wrong.append(f"after interrupt {i}: the store exports {digest} (exit {ecode}): {eerr.strip()[:120]}")
         print(f"interrupt {i + 1}/{count} after {delay:.1f} s: exit {code}", flush=True)
+    if not tally.exits.get(130) and not tally.exits.get(-signal.SIGINT):
+        tally.wrong.append("no build was interrupted: the signal never reached one (SIGINT ignored?)")
     code, err, seconds = _build([cards], store, work)      # the lock is free, the store builds
     if code != 0:
         tally.wrong.append(f"the build after the interrupts exited {code}: {err.strip()[:160]}")
