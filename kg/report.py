@@ -141,12 +141,17 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
     are then known to be incomplete) whose descriptor is the error's PKG code, located on the card line."""
     from .version import __version__
 
-    profiles = load_profiles()
-    used = sorted({pid for r in reports for pid, _ in r.profiles})
+    # the rules of the shapes actually run: each report's own profiles folder (another one than the
+    # shipped shapes/ when the library is given shapes_dir), one rule per shape id
+    folders = {r.shapes_dir for r in reports}
+    profiles_of = {folder: load_profiles(folder) for folder in folders}
+    used = sorted({(pid, r.shapes_dir or "") for r in reports for pid, _ in r.profiles})
     rules, index = [], {}
-    for pid in used:
-        g = profiles[pid].graph
-        for sid in profiles[pid].shape_ids():
+    for pid, folder in used:
+        g = profiles_of[folder or None][pid].graph
+        for sid in profiles_of[folder or None][pid].shape_ids():
+            if sid in index:
+                continue
             s = ns.PKS[sid]
             name, desc, msg = (lang_texts(g, s, p) for p in (SH.name, SH.description, SH.message))
             severity = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}.get(g.value(s, SH.severity), "violation")
@@ -165,13 +170,15 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
     for r in reports:
         for f in r.findings:
             result = {
-                "ruleId": f.shape, "ruleIndex": index.get(f.shape, 0), "level": _level(f.severity),
+                "ruleId": f.shape, "level": _level(f.severity),
                 "message": {"text": f.text("message", lang) + (f" — {f.text('fix', lang)}" if f.fix else "")},
                 "logicalLocations": [{"fullyQualifiedName": f.focus, "name": f.focus_label.get(lang) or f.focus_label.get("en"),
                                       "kind": "object"}],
                 "properties": {"policy": f.policy, "profile": f.profile, "quote": f.quote, "path": f.path,
                                "value": f.value},
             }
+            if f.shape in index:      # never another rule's index
+                result["ruleIndex"] = index[f.shape]
             if f.where is not None:
                 uri = _relative(f.where.file, root)
                 region = {"startLine": f.where.line or 1}

@@ -344,3 +344,26 @@ def test_option_errors_still_stop_the_command(tmp_path):
     folder = _folder_with_bad_cards(tmp_path)
     result = runner.invoke(app, ["validate", str(folder), "-p", "hipaa"])
     assert result.exit_code == 2 and "error[PKG-E040 unknown-profile]" in result.stderr and not result.stdout
+
+
+def test_sarif_rules_come_from_the_shapes_that_were_run(tmp_path):
+    """A library caller validating with its own profiles folder gets SARIF rules from that folder, not
+    from the shipped shapes/, and each result's ruleIndex names its own rule."""
+    import shutil
+
+    from kg.report import render_sarif
+    from kg.resources import shapes_dir
+    from kg.validate import validate_paths
+    folder = tmp_path / "shapes"
+    shutil.copytree(shapes_dir() / "core", folder / "core")
+    evidence = folder / "core" / "evidence.ttl"
+    evidence.write_text(evidence.read_text(encoding="utf-8").replace('"Statement has a quote"@en',
+                                                                     '"Statement has its quote (our wording)"@en'),
+                        encoding="utf-8")
+    card = _card_with(tmp_path, "        dpv:hasPurpose: dpv:DirectMarketing\n", "        dpv:hasPurpose: pd:Name\n")
+    run = validate_paths([card], profiles=["core"], shapes_dir=str(folder))
+    sarif = json.loads(render_sarif(run.reports))
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert any(r["shortDescription"]["text"] == "Statement has its quote (our wording)" for r in rules)
+    for result in sarif["runs"][0]["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]

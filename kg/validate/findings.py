@@ -54,6 +54,7 @@ class Report:
     engine: str
     seconds: float
     source: str | None = None        # the file validated
+    shapes_dir: str | None = None    # the profiles' folder the shapes came from (None: the shipped ones)
 
     def conforms(self, fail_on: str = "violation") -> bool:
         return not any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in self.findings)

@@ -67,7 +67,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     if policy is None:   # given as pyoxigraph triples or in a store only
         policy = ws.policy_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
-    return Report(policy_key, chosen, findings, results, engine, seconds, source)
+    return Report(policy_key, chosen, findings, results, engine, seconds, source, shapes_dir)
 
 
 @dataclass
