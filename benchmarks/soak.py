@@ -80,6 +80,13 @@ def _run(cmd: list[str], cwd: Path, timeout: float = TIMEOUT_S, stdout=subproces
     """(exit code or None if it hung and was killed, stdout bytes, stderr text, seconds)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, start_new_session=True)
+    code, out, err = _wait(proc, timeout)
+    return code, out, err, time.perf_counter() - start
+
+
+def _wait(proc: subprocess.Popen, timeout: float) -> tuple[int | None, bytes, str]:
+    """(exit code, or None if it was still running after `timeout` s and its group was killed; stdout
+    bytes; stderr text)."""
     try:
         out, err = proc.communicate(timeout=timeout)
         code = proc.returncode
@@ -87,7 +94,7 @@ def _run(cmd: list[str], cwd: Path, timeout: float = TIMEOUT_S, stdout=subproces
         _kill_group(proc.pid)
         out, err = proc.communicate()
         code = None
-    return code, out or b"", err.decode("utf-8", "replace"), time.perf_counter() - start
+    return code, out or b"", (err or b"").decode("utf-8", "replace")
 
 
 def _kill_group(pgid: int) -> None:
@@ -156,14 +163,7 @@ def interrupts(cards: Path, store: Path, work: Path, reference: str, count: int,
             os.killpg(proc.pid, signal.SIGINT)
         except ProcessLookupError:
             pass
-        try:
-            _, err = proc.communicate(timeout=120)
-            code = proc.returncode
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
-            _, err = proc.communicate()
-            code = None
-        err = err.decode("utf-8", "replace")
+        code, _, err = _wait(proc, 120)
         tally.record(code, err, time.perf_counter() - start)
         if code not in (None, 0, 130, -signal.SIGINT):
             tally.wrong.append(f"interrupted build exited {code}: {err.strip().splitlines()[:1]}")
@@ -201,14 +201,7 @@ def rounds(sets: list[Path], work: Path, count: int) -> tuple[Tally, Tally]:
                                   start_new_session=True) for cmd in commands]
         start = time.perf_counter()
         for k, proc in enumerate(procs):
-            try:
-                out, err = proc.communicate(timeout=max(TIMEOUT_S - (time.perf_counter() - start), 1))
-                code = proc.returncode
-            except subprocess.TimeoutExpired:
-                _kill_group(proc.pid)
-                out, err = proc.communicate()
-                code = None
-            err = err.decode("utf-8", "replace")
+            code, out, err = _wait(proc, max(TIMEOUT_S - (time.perf_counter() - start), 1))
             tally = builds if k < 2 else exported
             tally.record(code, err, time.perf_counter() - start)
             if k < 2 and code not in (None, 0, 3):

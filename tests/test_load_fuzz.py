@@ -41,6 +41,7 @@ from kg.load import load_card
 from kg.mapping import policy_nquads
 
 from .conftest import DATA, FIXTURES, ROOT
+from .test_load_properties import _paths
 
 EXAMPLES = int(os.environ.get("POLICYKG_FUZZ_EXAMPLES", "200"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize="POLICYKG_FUZZ_SEED" not in os.environ,
@@ -104,17 +105,6 @@ class _Bases(list):
 
     def __repr__(self) -> str:
         return f"<{len(self)} base cards>"
-
-
-def _paths(node, prefix=()):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield prefix + (k,)
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield prefix + (i,)
-            yield from _paths(v, prefix + (i,))
 
 
 KEYS = ["occurrence", "inferred", "note", "within", "scope", "retrieved", "issued", "valid", "a", "id", "quote",

@@ -25,23 +25,10 @@ from kg.load import MAX_DEPTH, explain_quote_miss, load_card
 from kg.model import Lit
 
 from .conftest import FIXTURES
+from .test_load import _line_of, _mutate
 
 runner = CliRunner()
 XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-def _mutate(card: Path, old: str, new: str) -> Path:
-    text = card.read_text(encoding="utf-8")
-    assert old in text, old
-    card.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return card
-
-
-def _line_of(card: Path, needle: str) -> int:
-    for n, line in enumerate(card.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return n
-    raise AssertionError(needle)
 
 
 def _refused(card: Path, vocabulary, *ids: str) -> KgError:
