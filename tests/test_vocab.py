@@ -84,6 +84,7 @@ def test_api_basics(v):
     assert not v.exists("dpv:ServiceProvison")
     assert v.is_sunset("dpv:PersonalDataHandling") and not v.is_sunset("dpv:Process")
     assert v.is_property("dpv:hasPurpose") and not v.is_property("dpv:Purpose")
+    assert v.is_property("pkx:excludesPersonalData") and ns.DPV.hasContext in v.ancestors("pkx:excludesPersonalData")
     assert v.is_a("dpv:DirectMarketing", "dpv:Purpose")
     assert v.is_a("dpv:Customer", "dpv:HumanSubject")
     assert v.is_a("pkx:FormerCustomer", "dpv:Customer")
@@ -175,7 +176,7 @@ MinimumDuration SecurityMonitoring DisciplinaryPolicy ComplaintHandlingProcedure
 ProtectionOfRightsSafetyProperty PubliclyAvailableInformation ProspectiveCustomer FormerCustomer CustomerEndUser
 PersonInChargeOfPersonalInformation law-FR-LIL law-CA-QC-P39.1 law-CA-PIPEDA DPA-CA-QC-CAI PCI-DSS QC-RightOfAccess
 QC-RightToRectification QC-RightToWithdrawConsent QC-RightToDataPortability QC-RightToDeindexation
-QC-RightToInformationOnAutomatedDecision FR-RightToPostMortemDirectives DPA-CA-OPC inferring""".split()
+QC-RightToInformationOnAutomatedDecision FR-RightToPostMortemDirectives DPA-CA-OPC inferring excludesPersonalData""".split()
 
 
 def _extension() -> rdflib.Graph:
