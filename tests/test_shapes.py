@@ -31,7 +31,7 @@ def _findings(path: Path, profile: str, vocabulary, engine: str = DEFAULT_ENGINE
     out = []
     for rp in load_rdf_policies(path, vocabulary=vocabulary):
         out += validate_graph(rp.graph, rp.key, vocabulary, profiles=[profile], engine=engine,
-                              only_shapes=only).findings
+                              only_shapes=only, applicability=False).findings
     return out
 
 

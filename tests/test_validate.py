@@ -27,24 +27,28 @@ def test_auto_profiles_for_the_seeds(seed_policies, vocabulary):
     white = dict(applicable_profiles(policy_graph(seed_policies["whiteprovider"]), vocabulary, profiles))
     planet = dict(applicable_profiles(policy_graph(seed_policies["planethoster"]), vocabulary, profiles))
     assert "core" in white and "consistency" in white and "core" in planet
-    assert "gdpr" in white and "law-GDPR" in white["gdpr"]["en"]  # the policy says the GDPR applies
-    assert white["gdpr"]["fr"] == "la politique dit que legal-eu:law-GDPR s'applique"
+    # French Polynesia: the GDPR's rules through Loi 78-17 Title V, not the policy's own mention of the GDPR
+    assert "gdpr" in white and "78-17" in white["gdpr"]["en"] and "355(2)" in white["gdpr"]["en"]
+    assert "loi n° 78-17, titre V" in white["gdpr"]["fr"]
     assert "law25" not in white and "pipeda" not in white       # French Polynesia is not Canada
     assert {"law25", "pipeda", "pci-dss"} <= set(planet)        # Laval, Québec; card numbers and CVV
     assert "gdpr" not in planet                                 # not claimed, not established in the EU
 
 
-def test_french_polynesia_alone_does_not_trigger_gdpr(vocabulary):
+def test_french_polynesia_gets_the_gdpr_rules_through_french_law(vocabulary):
     from kg.validate import validate_graph
     from kg.load_rdf import load_rdf_policies
     ttl = SHAPE_FIXTURES / "core" / "core-notice-date.conforms.ttl"
     g = load_rdf_policies(ttl, vocabulary=vocabulary)[0].graph
     from kg import namespaces as ns
     notice = next(g.subjects(RDF.type, ns.DPV.PrivacyNotice))
-    g.add((notice, ns.DPV.hasJurisdiction, ns.LOC.PF))
     assert "gdpr" not in dict(applicable_profiles(g, vocabulary, load_profiles()))
+    g.add((notice, ns.DPV.hasJurisdiction, ns.LOC.PF))   # not EU law (TFEU 355(2)), but Loi 78-17 Title V
+    assert "78-17" in dict(applicable_profiles(g, vocabulary, load_profiles()))["gdpr"]["en"]
+    assert "gdpr" not in dict(applicable_profiles(g, vocabulary, load_profiles(), as_of="2019-05-31"))
+    g.remove((notice, ns.DPV.hasJurisdiction, ns.LOC.PF))
     g.add((notice, ns.DPV.hasJurisdiction, ns.LOC.FR))
-    assert "gdpr" in dict(applicable_profiles(g, vocabulary, load_profiles()))
+    assert "Art. 3(1)" in dict(applicable_profiles(g, vocabulary, load_profiles()))["gdpr"]["en"]
     report = validate_graph(g, "x", vocabulary, profiles=["core"])
     assert report.profiles[0][0] == "core"
 

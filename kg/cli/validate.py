@@ -12,7 +12,7 @@ from ..errors import CODES, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KgError, UsageEr
 from ..report import FORMATS, render
 from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import error_text, rich_text
-from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, validate_paths, validate_store
+from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, parse_as_of, validate_paths, validate_store
 from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
                    profile_ids, report_errors, vocab_dir_option, write_output)
 
@@ -41,6 +41,12 @@ def validate_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that validate store "
                                           "policies in parallel, when there are many (default: one per core)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge by the law in force on this date (YYYY-MM-DD; "
+                                        "default today): laws and rules not yet in force are not applied, and "
+                                        "the report says so once."),
+    even_if_not_applicable: bool = typer.Option(False, "--even-if-not-applicable", help="Run the --profile "
+                                                "profiles even on a policy they do not apply to (by default that "
+                                                "is reported once, as info, instead)."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     max_input_size: Optional[str] = max_input_size_option(),
     allow_remote_context: bool = allow_remote_context_option(),
@@ -58,7 +64,11 @@ def validate_command(
     over 1: when a file could not be loaded the exit code is 2 even if other files have
     findings, once every report is printed (a file that was not checked is not a pass).
 
+    Where and when a profile applies is data in its profile.ttl (docs/applicability.md): with
+    --profile auto the reason is shown; a requested profile that does not apply is reported once.
+
     Example: policykg validate data/policies/whiteprovider/2024-05-19.yaml --profile gdpr --lang fr
+    Example: policykg validate data/policies/planethoster/2015-09-01.yaml --as-of 2015-09-01
     """
     apply_input_options(max_input_size, allow_remote_context)
     if fmt not in FORMATS:
@@ -66,13 +76,15 @@ def validate_command(
     if lang not in ("en", "fr"):
         raise UsageError(f"unknown language '{lang}'", None, "use --lang en or --lang fr", error_id="usage")
     profiles = profile_ids(profile)
+    day = parse_as_of(as_of)
     paths = [t for t in targets if Path(t).exists() or Path(t).suffix.lower() in (".yaml", ".yml", ".ttl", ".trig",
                                                                                  ".nq", ".nt", ".jsonld", ".json")]
     slugs = [t for t in targets if t not in paths]
-    reports, errors = _validate_files(paths, profiles=profiles, engine=engine, vocab_dir=vocab_dir)
+    options = {"profiles": profiles, "engine": engine, "vocab_dir": vocab_dir, "as_of": day,
+               "applicability": not even_if_not_applicable}
+    reports, errors = _validate_files(paths, **options)
     if slugs:
-        reports += validate_store(store, slugs, profiles=profiles, engine=engine, vocab_dir=vocab_dir,
-                                  workers=workers).reports
+        reports += validate_store(store, slugs, workers=workers, **options).reports
     fail_on = "warning" if strict else "violation"
     write_output(render(reports, fmt, lang, fail_on, errors), out)
     if errors:

@@ -7,11 +7,13 @@ DPV types its concepts inconsistently, so shapes walk `(rdf:type|skos:broader|rd
 The result is a `Report` per policy: its findings (with message and fix in fr and en, the article, the
 quote and the card line) and the standard `sh:ValidationReport` graph the engine produced.
 
-The package, by job: `profiles` (the profiles and where each applies), `data_graph` (what the engine
+The package, by job: `profiles` (the profile folders), `applicability` (where and when each applies, from
+its profile.ttl; the validation date), `data_graph` (what the engine
 sees), `engines` (pySHACL, pyshacl-turbo, the oxigraph engine), `findings` (the report model), `run` (the
 entry points).
 """
-from .data_graph import FACT_PREDICATES, WALK, validation_graph, vocabulary_closure
+from .applicability import Applicability, parse_as_of
+from .data_graph import FACT_PREDICATES, WALK, drop_inferred, validation_graph, vocabulary_closure
 from .engines import (DEFAULT_ENGINE, ENGINES, REFERENCE_ENGINE, Workspace, _profile_shapes, _shapes_engine,
                       workspace)
 from .findings import SEVERITIES, SEVERITY_RANK, Finding, Report
@@ -19,8 +21,8 @@ from .profiles import (PROFILE_CLASS, REASONS, Profile, applicable_profiles, lan
                        resolve_profiles, shape_id)
 from .run import ValidationRun, validate_graph, validate_paths, validate_store
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "FACT_PREDICATES", "PROFILE_CLASS", "REASONS", "REFERENCE_ENGINE", "SEVERITIES",
+__all__ = ["Applicability", "DEFAULT_ENGINE", "ENGINES", "FACT_PREDICATES", "PROFILE_CLASS", "REASONS", "REFERENCE_ENGINE", "SEVERITIES",
            "SEVERITY_RANK", "WALK", "Finding", "Profile", "Report", "ValidationRun", "Workspace", "_profile_shapes",
-           "_shapes_engine", "applicable_profiles", "lang_texts", "load_profiles", "resolve_profiles", "shape_id",
+           "_shapes_engine", "applicable_profiles", "drop_inferred", "lang_texts", "load_profiles", "parse_as_of", "resolve_profiles", "shape_id",
            "validate_graph", "validate_paths", "validate_store", "validation_graph", "vocabulary_closure",
            "workspace"]

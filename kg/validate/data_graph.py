@@ -58,3 +58,32 @@ def validation_graph(policy: Graph, vocabulary) -> Graph:
     for triple in vocabulary_closure(start, edges):
         data.add(triple)
     return data
+
+
+# The facts a card marks `inferred: true` (evidence oa:motivatedBy pkx:inferring) and no stated evidence
+# supports: validation judges what the text states, so they neither satisfy nor trigger a requirement
+# (docs/applicability.md). A fact without any evidence (a policy written in RDF) counts as stated.
+INFERRED_FACTS = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX pkx: <https://w3id.org/policykg/ext#>
+SELECT DISTINCT ?s ?p ?o WHERE {
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?ev .
+  ?ev oa:motivatedBy pkx:inferring .
+  FILTER NOT EXISTS {
+    ?st2 rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?ev2 .
+    FILTER NOT EXISTS { ?ev2 oa:motivatedBy pkx:inferring }
+  }
+}
+"""
+
+
+def drop_inferred(data: Graph) -> int:
+    """Remove from a data graph the facts only inferred evidence supports; how many were removed."""
+    if (None, OA.motivatedBy, PKX.inferring) not in data:
+        return 0
+    facts = [(row.s, row.p, row.o) for row in data.query(INFERRED_FACTS) if (row.s, row.p, row.o) in data]
+    for triple in facts:
+        data.remove(triple)
+    return len(facts)

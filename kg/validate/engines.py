@@ -12,9 +12,9 @@ from .. import namespaces as ns
 from ..errors import EnvironmentError_, UsageError
 
 
-from .data_graph import FACT_PREDICATES, WALK, vocabulary_closure
+from .data_graph import FACT_PREDICATES, INFERRED_FACTS, WALK, vocabulary_closure
 from .findings import DPV_HAS_NAME
-from .profiles import _APPLIES, _named_shapes, load_profiles, shape_id
+from .profiles import _named_shapes, load_profiles, shape_id
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 ENGINES = ("oxigraph", "pyshacl", "pyshacl-turbo")
@@ -161,10 +161,25 @@ class Workspace:
             cache.clear()
         return out
 
-    def applies(self) -> list[tuple[str, object]]:
+    def select(self, query: str) -> list[dict]:
+        """The rows of a SELECT on the data graph, as dicts of variable -> rdflib term (applicability triggers)."""
         from ..terms import from_ox
-        return [(s["why"].value, from_ox(s["term"]))
-                for s in self.store.query(_APPLIES, default_graph=self.graph)]
+        solutions = self.store.query(query, default_graph=self.graph)
+        names = [v.value for v in solutions.variables]
+        return [{n: from_ox(s[n]) for n in names if s[n] is not None} for s in solutions]
+
+    def drop_inferred(self) -> int:
+        """data_graph.drop_inferred on the workspace's store."""
+        import pyoxigraph as ox
+        if not self.store.query("ASK { ?ev <http://www.w3.org/ns/oa#motivatedBy> "
+                                "<https://w3id.org/policykg/ext#inferring> }", default_graph=self.graph):
+            return 0
+        facts = [ox.Quad(s["s"], s["p"], s["o"], self.graph)
+                 for s in self.store.query(INFERRED_FACTS, default_graph=self.graph)]
+        facts = [q for q in facts if q in self.store]
+        for quad in facts:
+            self.store.remove(quad)
+        return len(facts)
 
 
 # what _findings reads of the policy graph (_evidence_index, _label), besides rdf:type rdf:Statement

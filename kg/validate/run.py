@@ -8,17 +8,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
-from rdflib.namespace import RDF, SH
+from rdflib import BNode, Graph
+from rdflib.namespace import DCTERMS, RDF, SH
 
 from .. import namespaces as ns
 from ..parallel import can_fork, closing_batches
 
 
-from .data_graph import validation_graph
+from .applicability import decide, parse_as_of, shapes_not_in_force, term_label
+from .data_graph import drop_inferred, validation_graph
 from .engines import DEFAULT_ENGINE, ENGINES, _WORKSPACES, _engine, _profile_shapes, _shapes_engine, workspace
-from .findings import Report, _findings
-from .profiles import REASONS, _choose_profiles, applicable_profiles, load_profiles, resolve_profiles
+from .findings import Finding, Report, _findings
+from .profiles import REASONS, _profile_rank, load_profiles, rdflib_rows, resolve_profiles
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 
@@ -27,39 +28,51 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
                    engine: str = DEFAULT_ENGINE, shapes_dir: str | None = None,
                    locations: dict | None = None, source: str | None = None,
                    only_shapes: list[str] | None = None, ox_triples: list | None = None,
-                   from_store: tuple | None = None) -> Report:
-    """Validate one policy graph. `profiles` is 'auto' or a list of profile ids (their imports added);
-    `only_shapes` (shape ids) restricts the run to those shapes. `ox_triples`: the same graph as
-    pyoxigraph triples, when the caller has them (the oxigraph engine then skips the conversion), or
-    `from_store` = (store, graph IRI) where it is; `policy` may then be None: the rdflib graph of what the
-    findings describe is built only when there are findings."""
+                   from_store: tuple | None = None, as_of=None, applicability: bool = True) -> Report:
+    """Validate one policy graph on the date `as_of` (a date or "YYYY-MM-DD"; default today).
+
+    `profiles` is 'auto' (the profiles whose profile.ttl says they apply) or a list of profile ids (their
+    imports added); a requested profile that does not apply to the policy, or was not in force on `as_of`,
+    is reported once (an info finding) instead of being run, unless `applicability` is False. Shapes whose
+    rule came into force after `as_of` are not run (one info finding per profile says so). Facts the card
+    only infers are not counted. `only_shapes` (shape ids) restricts the run to those shapes.
+    `ox_triples`: the same graph as pyoxigraph triples, when the caller has them (the oxigraph engine then
+    skips the conversion), or `from_store` = (store, graph IRI) where it is; `policy` may then be None: the
+    rdflib graph of what the findings describe is built only when there are findings."""
+    day = parse_as_of(as_of)
     available = load_profiles(shapes_dir)
-    ws = None
+    ws = data = None
     if engine == "oxigraph":
         ws = workspace(vocabulary)
         if from_store is not None:
             ws.load_from(*from_store)
         else:
             ws.load(ox_triples if ox_triples is not None else ws.ox_triples(policy))
-    elif engine not in ENGINES:
-        _engine(engine)
-    if profiles == "auto" or profiles == ["auto"]:
-        chosen = _choose_profiles(ws.applies(), vocabulary, available) if ws else \
-            applicable_profiles(policy, vocabulary, available)
+        inferred = ws.drop_inferred()
+        select = ws.select
+    elif engine in ENGINES:
+        data = validation_graph(policy, vocabulary)
+        inferred = drop_inferred(data)
+        select = lambda query: rdflib_rows(data, query)  # noqa: E731
     else:
-        ids = resolve_profiles(list(profiles), available)
-        chosen = [(pid, {lang: REASONS[lang]["requested"] if pid in profiles else
-                         REASONS[lang]["imported"].format(by=", ".join(profiles)) for lang in REASONS})
-                  for pid in ids]
+        _engine(engine)
+    chosen, notices = _choose(profiles, available, select, term_label(vocabulary), day, applicability)
     pids = tuple(pid for pid, _ in chosen)
+    later = {sid: when for pid in pids for sid, when in shapes_not_in_force(available[pid].rules, day)}
+    run_only = set(only_shapes) if only_shapes else None
+    if later:
+        in_force = {sid for pid in pids for sid in available[pid].shape_ids()} - set(later)
+        run_only = in_force if run_only is None else run_only & in_force
     shapes, profile_of = _profile_shapes(shapes_dir, pids)
     started = time.perf_counter()
-    if ws is not None:
-        only = {PKS[sid] for sid in only_shapes} if only_shapes else None
+    if run_only is not None and not run_only:
+        results = Graph()
+        results.add((BNode(), RDF.type, SH.ValidationReport))
+    elif ws is not None:
+        only = {PKS[sid] for sid in run_only} if run_only is not None else None
         _conforms, results = _shapes_engine(shapes_dir, pids).validate(ws.store, [ws.graph], only)
     else:
-        data = validation_graph(policy, vocabulary)
-        extra = {"use_shapes": [str(PKS[sid]) for sid in only_shapes]} if only_shapes else {}
+        extra = {"use_shapes": [str(PKS[sid]) for sid in sorted(run_only)]} if run_only is not None else {}
         _conforms, results, _text = _engine(engine)(
             data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, allow_infos=True,
             **extra)
@@ -67,7 +80,105 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     if policy is None:   # given as pyoxigraph triples or in a store only
         policy = ws.policy_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
-    return Report(policy_key, chosen, findings, results, engine, seconds, source, shapes_dir)
+    notices += _not_in_force_notices(later, profile_of, available, day, policy_key)
+    _about_the_notice(notices, select, policy_key)
+    if inferred:
+        notices.append(_notice(policy_key, "core", "core-inferred-not-counted", {
+            "en": f"{inferred} fact(s) the card marks as inferred were not counted: validation judges what the text "
+                  "states, so an inferred fact neither satisfies nor triggers a requirement.",
+            "fr": f"{inferred} fait(s) que la fiche marque comme déduits n'ont pas été pris en compte : la validation "
+                  "juge ce que le texte énonce ; un fait déduit ne satisfait ni ne déclenche aucune exigence."},
+            {"en": "If the text does state it, quote the passage that does and remove `inferred: true`.",
+             "fr": "Si le texte l'énonce, citez le passage qui le dit et retirez `inferred: true`."},
+            {"en": "policykg: inferred statements", "fr": "policykg : énoncés déduits"}))
+    return Report(policy_key, chosen, notices + findings, results, engine, seconds, source, shapes_dir)
+
+
+def _choose(requested, available: dict, select, label, day, applicability: bool):
+    """The (profile id, reasons) to run and the notices of requested profiles that were not run."""
+    notices: list[Finding] = []
+    if requested == "auto" or requested == ["auto"]:
+        chosen = []
+        for pid in sorted(available, key=lambda p: _profile_rank(p, available)):
+            profile = available[pid]
+            decision = decide(profile.title, profile.rules, select, label, day)
+            if decision.applies:
+                chosen.append((pid, decision.reason))
+            elif decision.not_in_force:
+                notices.append(_profile_notice(pid, profile, decision.reason, "not-in-force"))
+        return chosen, notices
+    ids = resolve_profiles(list(requested), available)
+    chosen = []
+    for pid in ids:
+        profile = available[pid]
+        asked = pid in requested
+        decision = decide(profile.title, profile.rules, select, label, day)
+        if decision.applies or not applicability:
+            key = "requested" if asked else "imported"
+            why = {lang: REASONS[lang][key].format(by=", ".join(requested)) for lang in REASONS}
+            if not decision.applies:
+                why = {lang: REASONS[lang]["forced"] for lang in REASONS}
+            elif asked:
+                why = {lang: f"{why[lang]}: {decision.reason.get(lang) or decision.reason.get('en', '')}"
+                       for lang in REASONS}
+            chosen.append((pid, why))
+        else:
+            notices.append(_profile_notice(pid, profile, decision.reason,
+                                           "not-in-force" if decision.not_in_force else "not-applicable"))
+    return chosen, notices
+
+
+def _about_the_notice(notices: list[Finding], select, policy_key: str) -> None:
+    """Notices are about the policy as a whole: their focus is its dpv:PrivacyNotice node."""
+    if not notices:
+        return
+    rows = select("SELECT ?n WHERE { ?n a <https://w3id.org/dpv#PrivacyNotice> } ORDER BY ?n LIMIT 1")
+    focus = str(rows[0]["n"]) if rows else ""
+    for notice in notices:
+        notice.policy, notice.focus = policy_key, focus
+        notice.focus_label = {"en": "the policy", "fr": "la politique"}
+
+
+def _notice(policy_key: str, pid: str, notice_id: str, message: dict, fix: dict, article: dict,
+            references: list[str] | None = None) -> Finding:
+    return Finding(policy=policy_key, profile=pid, shape=notice_id, severity="info", message=message, fix=fix,
+                   article=article.get("en", ""), references=references or [], focus="", focus_label={})
+
+
+def _profile_notice(pid: str, profile, reason: dict, kind: str) -> Finding:
+    fix = {"not-applicable": {
+               "en": "Nothing to do if the policy is right about where it applies; to check it anyway, add "
+                     "--even-if-not-applicable.",
+               "fr": "Rien à faire si la politique dit juste sur son champ d'application ; pour la vérifier quand "
+                     "même, ajoutez --even-if-not-applicable."},
+           "not-in-force": {
+               "en": "Validate with a later --as-of date to apply it.",
+               "fr": "Validez avec une date --as-of postérieure pour l'appliquer."}}[kind]
+    text = {lang: (reason.get(lang) or reason.get("en", "")) for lang in ("en", "fr")}
+    text = {lang: s[:1].upper() + s[1:] + ("" if s.endswith(".") else ".") for lang, s in text.items()}
+    source = profile.graph.value(profile.iri, DCTERMS.source)
+    return _notice("", pid, f"{pid}-{kind}", text, fix, profile.rules.scope or profile.title,
+                   [ns.shorten(str(source))] if source is not None else [])
+
+
+def _not_in_force_notices(later: dict, profile_of: dict, available: dict, day, policy_key: str) -> list[Finding]:
+    """One notice per profile whose shapes were not run because their rule was not yet in force."""
+    by_profile: dict[str, list] = {}
+    for sid, when in sorted(later.items()):
+        by_profile.setdefault(profile_of.get(sid, sid.split("-")[0]), []).append((sid, when))
+    out = []
+    for pid, items in by_profile.items():
+        dates = sorted({w.isoformat() for _, w in items})
+        names = ", ".join(sid for sid, _ in items)
+        out.append(_notice(policy_key, pid, f"{pid}-rules-not-in-force", {
+            "en": f"{len(items)} rule(s) not yet in force on {day.isoformat()} (in force from {', '.join(dates)}) "
+                  f"were not checked: {names}.",
+            "fr": f"{len(items)} règle(s) pas encore en vigueur le {day.isoformat()} (en vigueur depuis le "
+                  f"{', '.join(dates)}) n'ont pas été vérifiées : {names}."},
+            {"en": "Validate with a later --as-of date to apply them.",
+             "fr": "Validez avec une date --as-of postérieure pour les appliquer."},
+            available[pid].rules.scope or available[pid].title))
+    return out
 
 
 @dataclass
@@ -79,7 +190,8 @@ class ValidationRun:
 
 
 def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto", engine: str = DEFAULT_ENGINE,
-                   vocab_dir: Path | None = None, shapes_dir: str | None = None) -> ValidationRun:
+                   vocab_dir: Path | None = None, shapes_dir: str | None = None, as_of=None,
+                   applicability: bool = True) -> ValidationRun:
     """Validate cards and RDF files (each policy on its own), without touching the store."""
     from ..sources import file_sources, input_files
     from ..vocab import load_vocabulary
@@ -90,13 +202,14 @@ def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto
         for source in file_sources(path, vocabulary):
             run.reports.append(validate_graph(source.graph, source.key, vocabulary, profiles=profiles, engine=engine,
                                               shapes_dir=shapes_dir, locations=source.locations or None,
-                                              source=str(path)))
+                                              source=str(path), as_of=as_of, applicability=applicability))
     return run
 
 
 def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | str = "auto",
                    engine: str = DEFAULT_ENGINE, vocab_dir: Path | None = None,
-                   shapes_dir: str | None = None, workers: int | None = None) -> ValidationRun:
+                   shapes_dir: str | None = None, workers: int | None = None, as_of=None,
+                   applicability: bool = True) -> ValidationRun:
     """Validate policies already in the store (by SLUG or SLUG@DATE), one report per policy, in the order
     of the store's inventory. `store` is an open store or the path of one; given a path, many policies are
     validated by `workers` forked processes (default: one per core), each reading the store on its own."""
@@ -109,7 +222,8 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
         store_path, store = Path(store), open_store(store)
     vocabulary = load_vocabulary(vocab_dir)
     items = [(info.key, info.graph) for info in select_policies(store, selectors)]
-    options = {"profiles": profiles, "engine": engine, "shapes_dir": shapes_dir}
+    options = {"profiles": profiles, "engine": engine, "shapes_dir": shapes_dir, "as_of": parse_as_of(as_of),
+               "applicability": applicability}
     workers = workers if workers is not None else (os.cpu_count() or 1)
     run = ValidationRun()
     if store_path is not None and workers > 1 and len(items) >= _PARALLEL_MIN_POLICIES and can_fork():
@@ -150,12 +264,15 @@ def _validate_batch(items: list[tuple[str, str]]) -> list[Report | None]:
     return out
 
 
-def _validate_stored(store, key: str, graph: str, vocabulary, *, profiles, engine, shapes_dir) -> Report:
+def _validate_stored(store, key: str, graph: str, vocabulary, *, profiles, engine, shapes_dir, as_of,
+                     applicability) -> Report:
+    more = {"as_of": as_of, "applicability": applicability}
     if engine == "oxigraph":   # straight from store to store; the rdflib graph only if there are findings
         return validate_graph(None, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir,
-                              source=graph, from_store=(store, graph))
+                              source=graph, from_store=(store, graph), **more)
     import pyoxigraph as ox
 
     from ..terms import rdflib_graph
     g = rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-    return validate_graph(g, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir, source=graph)
+    return validate_graph(g, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir, source=graph,
+                          **more)
