@@ -195,3 +195,84 @@ def test_every_quote_is_an_exact_substring_with_its_occurrence(fr, en):
             assert (st.get("occurrence") is not None) == (count > 1)
             assert 0 <= st["confidence"] <= 1 and st["found_by"]
             assert st.get("review", False) == (st["confidence"] < 0.75 or "note" in st)
+
+
+# --- rules added while tuning on the dev split (benchmarks/extraction/manifest.json) --------------------------
+
+_PAD = {"en": "\nAbout this text\n\nThis short page was written for the test suite of the drafter only. " * 2,
+        "fr": "\nÀ propos de ce texte\n\nCette courte page est écrite pour la suite de tests du brouillon. " * 2}
+
+
+def _draft_text(tmp_path, text, lang_slug="t"):
+    """Draft a short text, padded with neutral sentences to the reader's minimum length."""
+    src = tmp_path / f"{lang_slug}.txt"
+    src.write_text(text + _PAD[lang_slug], encoding="utf-8")
+    return draft(src, lang_slug, "2024-01-01", write=False)
+
+
+def test_except_phrases_keep_a_form_out_of_its_other_meanings(tmp_path):
+    """'in order to' is no purchase order, 'en fonction de' no job, 'named' no name."""
+    en = _draft_text(tmp_path, "Privacy policy\n\nWe collect your personal data in order to provide the service. "
+                     "We use a session cookie (named “session”) to process your application.\n", "en")
+    assert not {"pd:Purchase", "pd:Name"} & _terms(en, "dpv:hasPersonalData")
+    fr = _draft_text(tmp_path, "Politique\n\nVos données\n\nNous personnalisons le service en fonction de vos "
+                     "préférences, et nous collectons vos données.\n", "fr")
+    data = _terms(fr, "dpv:hasPersonalData")
+    assert "pd:Preference" in data and "pd:Job" not in data
+
+
+def test_a_place_after_outside_is_not_where_data_goes(tmp_path):
+    fr = _draft_text(tmp_path, "Politique\n\nVos données sont susceptibles de faire l'objet de transferts hors de "
+                     "l'Union européenne. Nos serveurs sont situés en France.\n", "fr")
+    places = set(_values(fr, prop="dpv:hasThirdCountry"))
+    for v in _values(fr, prop="dpv:hasStorageCondition"):
+        places |= set(v.get("dpv:hasLocation", []))
+    assert "loc:EU" not in places and "loc:FR" in places
+    en = _draft_text(tmp_path, "Privacy policy\n\nWe may transfer your data outside the European Economic Area.\n",
+                     "en")
+    assert "loc:EEA" not in set(_values(en, prop="dpv:hasThirdCountry"))
+
+
+def test_a_bare_verb_is_a_right_only_where_the_text_gives_one(tmp_path):
+    r = _draft_text(tmp_path, "Privacy policy\n\nTickets are automatically deleted within 6 months, unless we "
+                    "must keep evidence of legal requests. You can delete your account at any time.\n", "en")
+    rights = [st for st in r.draft.statements if st.family == "right"]
+    assert [r.draft.doc.text[st.start:st.end] for st in rights] == ["You can delete your account at any time."]
+
+
+def test_root_terms_and_authorities_are_not_drafted(tmp_path):
+    r = _draft_text(tmp_path, "Privacy policy\n\nThis policy follows the GDPR.\nLegal Basis: your consent for "
+                    "sending emails.\nYou have the right to launch a complaint with your local data protection "
+                    "authority.\n", "en")
+    assert _terms(r, "dpv:hasLegalBasis") == {"eu-gdpr:A6-1-a"}
+    assert not _values(r, family="recipient")
+    assert "eu-gdpr:A77" in _terms(r, "dpv:hasRight")
+
+
+def test_a_line_label_is_the_context_of_its_sentences(tmp_path):
+    """'Storage: … require 7 years of bookkeeping.': the label says it is a retention period."""
+    r = _draft_text(tmp_path, "Privacy policy\n\nMembership\n\nStorage: Austrian accounting provisions require "
+                    "7 years of bookkeeping.\n", "en")
+    values = [v["dpv:hasDuration"].get("rdf:value") for v in _values(r, prop="dpv:hasStorageCondition")]
+    assert {"duration": "P7Y"} in values
+
+
+def test_a_weak_data_form_listed_beside_a_sure_one_is_kept(tmp_path):
+    r = _draft_text(tmp_path, "Politique\n\nVos données\n\nToute demande doit comprendre votre nom, prénom et "
+                    "adresse.\n", "fr")
+    assert {"pd:Name", "pd:PhysicalAddress"} <= _terms(r, "dpv:hasPersonalData")
+
+
+def test_no_longer_than_is_a_limit_not_a_negation(tmp_path):
+    """simplemma reads 'longer' as 'long': 'no longer than necessary' must not become a prohibition."""
+    r = _draft_text(tmp_path, "Privacy policy\n\nIf not required by law, the data will be stored for no longer "
+                    "than necessary for the purpose.\n", "en")
+    assert not [st for st in r.draft.statements if st.family == "prohibition"]
+    kinds = [v["dpv:hasDuration"]["a"] for v in _values(r, prop="dpv:hasStorageCondition")]
+    assert "dpv:UntilEventDuration" in kinds
+
+
+def test_processors_are_recipients_without_a_word_of_sharing(tmp_path):
+    r = _draft_text(tmp_path, "Privacy policy\n\nWe may use trustworthy processors that only process your "
+                    "personal data on our behalf.\n", "en")
+    assert "dpv:DataProcessor" in _terms(r, "dpv:hasDataProcessor")

@@ -65,3 +65,25 @@ def test_longest_form_wins_within_a_family():
 def test_cue_terms_exist():
     vocab = load_vocabulary()
     assert all(vocab.exists(c) for c in _curies(load_cues()))
+
+
+def test_forms_added_from_the_dev_split():
+    """Forms of the dev split's policies the first lexicon missed (one per family)."""
+    fr = {h.entry.term for h in Matcher("fr").hits(tokens(
+        "un droit au retrait de votre consentement, un droit d’adresser une réclamation à la Cnil ; des clauses "
+        "types ; les données personnelles provenant de tiers ; les données inférées ou calculées par nous ; "
+        "gestion de notre relation commerciale ; souscription des abonnements", "fr"))}
+    assert {"eu-gdpr:A7-3", "eu-gdpr:A77", "eu-gdpr:StandardContractualClauses", "dpv:ThirdPartyDataSource",
+            "dpv:DataControllerDataSource", "dpv:CustomerRelationshipManagement", "dpv:ServiceRegistration"} <= fr
+    en = {h.entry.term for h in Matcher("en").hits(tokens(
+        "to launch a complaint; to rectify; to object; we generate a member ID; in order to enter into and continue "
+        "performing the contract; our legal duty; the management of your membership", "en"))}
+    assert {"eu-gdpr:A77", "eu-gdpr:A16", "eu-gdpr:A21", "pd:AccountIdentifier", "dpv:EnterIntoContract",
+            "dpv:ContractPerformance", "dpv:LegalObligation", "dpv:MemberPartnerManagement"} <= en
+
+
+def test_except_phrases_are_read_from_the_curated_files():
+    name = next(e for e in curated_entries("data") if e.term == "pd:Name" and e.lang == "en")
+    assert ("named",) in name.excepts
+    purchase = next(e for e in curated_entries("data") if e.term == "pd:Purchase" and e.lang == "en")
+    assert ("in", "order", "to") in purchase.excepts

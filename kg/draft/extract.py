@@ -16,6 +16,14 @@ from .reader import Block, Document
 from .segment import Clause, Sentence
 
 REVIEW_BELOW = 0.75          # a fact less sure than this is marked review: true
+# a family's root term (a generated label such as "Legal Basis:" or "Personal data") says nothing of the policy
+GENERIC = {"dpv:LegalBasis", "dpv:Purpose", "dpv:PersonalData", "dpv:DataSource", "dpv:Recipient",
+           "dpv:Technology", "dpv:Right", "dpv:DataSubjectRight", "eu-gdpr:Recipient"}
+# an authority a policy names is where to complain (dpv:hasAuthority), not a recipient of the data
+NOT_RECIPIENTS = {"dpv:DataProtectionAuthority", "eu-gdpr:DataProtectionAuthority", "dpv:SupervisoryAuthority",
+                  "eu-gdpr:SupervisoryAuthority"}
+# "Storage: …", "Legal basis: …", "Finalité : …": the label a line starts with, the context of its sentences
+_LABEL = re.compile(r"[ \t]*(?:[-*•]\s*)?([A-ZÀ-Ý][^\W\d_]*(?:[ '’-][^\W\d_]+){0,3})\s?:\s")
 RECIPIENT_PROPERTY = {"dpv:DataProcessor": "dpv:hasDataProcessor", "dpv:ThirdParty": "dpv:hasRecipientThirdParty"}
 FAMILY_PROPERTY = {"data": "dpv:hasPersonalData", "purpose": "dpv:hasPurpose", "basis": "dpv:hasLegalBasis",
                    "right": "dpv:hasRight", "source": "dpv:hasDataSource",
@@ -57,6 +65,8 @@ def cue_keys(lang: str) -> dict[str, list[tuple[str, ...]]]:
     r = c["retention"]
     for k in ("before_number", "minimum", "event", "until_purpose", "indeterminate", "endless", "deadline"):
         out[f"retention:{k}"] = _phrases(r[k][lang], lang)
+    out["location:outside"] = _phrases(c["location_outside"][lang], lang)
+    out["right:strong"] = _phrases(c["right_strong"][lang], lang)
     return out
 
 
@@ -119,36 +129,69 @@ def slug_id(text: str) -> str:
 
 # --- per sentence ------------------------------------------------------------------------------------------------
 
+def line_label(s: Sentence, doc: Document) -> str:
+    """The label the sentence's line starts with ("Storage", "Legal Basis", "Finalité"), or ""."""
+    line_start = doc.text.rfind("\n", 0, s.start) + 1
+    m = _LABEL.match(doc.text, line_start, min(len(doc.text), line_start + 60))
+    return m.group(1) if m else ""
+
+
 def sentence_facts(s: Sentence, ctx: Context, context_keys: list[str]) -> list[Fact]:
     """Every fact of one sentence. `context_keys`: the token keys of its heading and of the sentence that
-    introduces its list (a list item's context)."""
+    introduces its list (a list item's context); the label its line starts with ("Storage:") is context too."""
     lang = ctx.lang
     keys = [t.key for t in s.tokens]
-    hits = full_matcher(lang).hits(s.tokens)
+    label_keys = [t.key for t in tokens(line_label(s, ctx.doc), lang)]
+    context_keys = context_keys + label_keys
+    hits = [h for h in full_matcher(lang).hits(s.tokens) if not _excepted(h, s)]
+    data_hits = [h for h in hits if h.entry.family == "data" and h.entry.confidence > 0.6
+                 and h.entry.source != "generated"]
     facts: list[Fact] = []
     for hit in hits:
-        fact = _lexicon_fact(hit, s, ctx, keys, context_keys)
+        fact = _lexicon_fact(hit, s, ctx, keys, context_keys, data_hits)
         if fact is not None:
             facts.append(fact)
     facts += _named_facts(s, ctx, keys, context_keys)
-    facts += retention_facts(s, ctx, keys)
+    facts += retention_facts(s, ctx, keys, label_keys)
     for f in facts:
         if f.negated is None:
             f.negated = s.negated_at(f.start, f.end)
     return facts
 
 
-def _lexicon_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str], context_keys: list[str]) -> Fact | None:
+def _excepted(hit: Hit, s: Sentence) -> bool:
+    """The hit lies inside one of its entry's `except` phrases ("in order to", "en fonction de", "named")."""
+    if not hit.entry.excepts:
+        return False
+    words = [fold(s.text[t.start - s.start:t.end - s.start]) for t in s.tokens]
+    for phrase in hit.entry.excepts:
+        n = len(phrase)
+        for i in range(max(0, hit.first - n + 1), min(hit.last, len(words) - n) + 1):
+            if tuple(words[i:i + n]) == phrase and i <= hit.last and hit.first <= i + n - 1:
+                return True
+    return False
+
+
+def _enumerated(hit: Hit, data_hits: list[Hit]) -> bool:
+    """A weak data form listed beside a sure one ("votre nom, prénom et adresse"): at most 3 words apart."""
+    return any(o is not hit and (0 < hit.first - o.last <= 3 or 0 < o.first - hit.last <= 3) for o in data_hits)
+
+
+def _lexicon_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str], context_keys: list[str],
+                  data_hits: list[Hit] = ()) -> Fact | None:
     e = hit.entry
     lang = ctx.lang
     conf = e.confidence
     note = None
+    if e.term in GENERIC:
+        return None
     in_sentence = has_cue(keys, e.family, lang) if e.family in ("data", "purpose", "right", "recipient", "basis") \
         else True
     around = in_sentence or (e.family in ("data", "purpose", "recipient", "basis") and has_cue(context_keys, e.family, lang))
     weak = e.source == "generated" or e.confidence <= 0.6
     if e.family == "data":
-        if not around or (weak and not (in_sentence or s.block.kind in ("item", "row"))):
+        if not around or (weak and not (in_sentence or s.block.kind in ("item", "row")
+                                        or (e.source != "generated" and _enumerated(hit, data_hits)))):
             return None
         return Fact("data", "dpv:hasPersonalData", e.term, e.found_by, conf, hit.start, hit.end)
     if e.family == "purpose":
@@ -163,13 +206,15 @@ def _lexicon_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str], context_
         return Fact("basis", "dpv:hasLegalBasis", term, e.found_by + ("" if term == e.term else f" -> {term}"),
                     conf, hit.start, hit.end)
     if e.family == "recipient":
-        if not around:
+        if e.term in NOT_RECIPIENTS:
+            return None
+        if not around and not (e.form in load_cues()["recipient_sure"].get(lang, []) and e.source == "recipient"):
             return None
         prop = RECIPIENT_PROPERTY.get(e.term, "dpv:hasRecipient")
         return Fact("recipient", prop, e.term, e.found_by, conf, hit.start, hit.end, note=note)
     if e.family == "right":
-        if e.confidence <= 0.6 and not in_sentence:
-            return None
+        if e.confidence <= 0.6 and not find_phrase(keys, cue_keys(lang)["right:strong"]):
+            return None          # a bare verb ("delete", "corriger") is a right only where the text says so
         term = map_term(e.term, "right", ctx)
         return Fact("right", "dpv:hasRight", term, e.found_by + ("" if term == e.term else f" -> {term}"),
                     conf if in_sentence else conf - 0.15, hit.start, hit.end)
@@ -184,6 +229,9 @@ def _lexicon_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str], context_
 
 def _location_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str]) -> Fact | None:
     e = hit.entry
+    before = keys[max(0, hit.first - 4):hit.first]
+    if find_phrase(before, cue_keys(ctx.lang)["location:outside"]) is not None:
+        return None          # "hors de l'Union européenne", "outside the EEA": the place data leaves, not where it goes
     storage = has_cue(keys, "storage", ctx.lang)
     transfer = has_cue(keys, "transfer", ctx.lang)
     if not (storage or transfer):
@@ -232,11 +280,12 @@ def _named_facts(s: Sentence, ctx: Context, keys: list[str], context_keys: list[
 _DIGITS = re.compile(r"^\d{1,4}$")
 
 
-def retention_facts(s: Sentence, ctx: Context, keys: list[str]) -> list[Fact]:
+def retention_facts(s: Sentence, ctx: Context, keys: list[str], label_keys: list[str] = ()) -> list[Fact]:
     """Periods a sentence about keeping data states: '13 mois', '3 years after the end of the contract'
-    (an event-bound period: dpv:UntilEventDuration with its event), 'aussi longtemps que nécessaire'."""
+    (an event-bound period: dpv:UntilEventDuration with its event), 'aussi longtemps que nécessaire'.
+    A sentence on a line labelled "Storage:" / "Conservation :" is about keeping data too."""
     lang = ctx.lang
-    if not has_cue(keys, "retention", lang):
+    if not (has_cue(keys, "retention", lang) or has_cue(list(label_keys), "retention", lang)):
         return []
     cues = load_cues()["retention"]
     units = {fold(k): v for k, v in cues["units"][lang].items()}

@@ -5,8 +5,9 @@ Two parts, both data (kg/draft/lexicon/):
   (ontology/labels-fr.ttl), per family. Regenerate with `python -m kg.draft.lexicon`; never edited by hand.
   One-word labels are left out: alone, "Name", "Age" or "Application" say nothing reliable.
 * `<family>.yaml` — curated entries, reviewed by hand: each key names its DPV term (a test checks every one
-  exists), with `fr` and `en` forms, and `weak` forms that are ambiguous (drafted with a lower confidence and
-  marked for review). `cues.yaml` holds the words the rules look for (negations, retention verbs, units).
+  exists), with `fr` and `en` forms, `weak` forms that are ambiguous (drafted with a lower confidence and
+  marked for review), and `except` phrases, compared on the words as written (no lemma), in which a form
+  means something else ("in order to" is no purchase order, "en fonction de" no job). `cues.yaml` holds the words the rules look for (negations, retention verbs, units).
 
 Forms are matched token by token on their lemmas (simplemma), case, accents, hyphens and apostrophes
 folded, with an Aho-Corasick automaton (pyahocorasick): "adresses e-mail" matches the form "adresse email".
@@ -47,6 +48,7 @@ class Entry:
     form: str
     confidence: float
     source: str
+    excepts: tuple[tuple[str, ...], ...] = ()   # surface phrases (folded words) in which the form means something else
 
     @property
     def found_by(self) -> str:
@@ -86,6 +88,11 @@ def key(word: str, lang: str) -> str:
     return fold(lemma)
 
 
+def surface_words(text: str) -> tuple[str, ...]:
+    """The folded words of a text as written (no lemma): what `except` phrases are compared on."""
+    return tuple(fold(m.group()) for m in _TOKEN.finditer(text))
+
+
 def tokens(text: str, lang: str) -> list[Token]:
     return [Token(m.start(), m.end(), key(m.group(), lang)) for m in _TOKEN.finditer(text)]
 
@@ -121,10 +128,11 @@ def curated_entries(family: str) -> list[Entry]:
         spec = spec or {}
         confidence = float(spec.get("confidence", CURATED_CONFIDENCE))
         for lang in ("fr", "en"):
+            excepts = tuple(surface_words(str(x)) for x in (spec.get("except") or {}).get(lang) or [])
             for form in spec.get(lang) or []:
-                out.append(Entry(family, term, lang, str(form), confidence, family))
+                out.append(Entry(family, term, lang, str(form), confidence, family, excepts))
             for form in (spec.get("weak") or {}).get(lang) or []:
-                out.append(Entry(family, term, lang, str(form), min(confidence, WEAK_CONFIDENCE), family))
+                out.append(Entry(family, term, lang, str(form), min(confidence, WEAK_CONFIDENCE), family, excepts))
     return out
 
 

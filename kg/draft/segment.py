@@ -140,7 +140,7 @@ def _negation(toks: list[Token], cues: dict, lang: str) -> str | None:
         if k in cues["alone"]:
             if lang == "fr" and i > 0 and keys[i - 1] == "sans":
                 continue          # "sans aucun": without any, not a negation of the clause
-            if lang == "en" and k == "no" and i + 1 < len(keys) and keys[i + 1] in ("longer", "more") \
+            if lang == "en" and k == "no" and i + 1 < len(keys) and keys[i + 1] in ("longer", "long", "more") \
                     and i + 2 < len(keys) and keys[i + 2] == "than":
                 continue          # "no longer than": a limit, not a negation
             return k
