@@ -26,6 +26,20 @@ def _w(lang: str, key: str) -> str:
     return WORDS.get(lang, WORDS["en"])[key]
 
 
+def _label(lang: str, key: str) -> str:
+    """A line label followed by its colon, as the language writes it ("fix:", "correction :")."""
+    return _w(lang, key) + (" :" if lang == "fr" else ":")
+
+
+def _count(lang: str, severity: str, n: int) -> str:
+    """"2 warnings" / "2 avertissements": the severity word agreeing with its number."""
+    return f"{n} {_w(lang, severity if n == 1 else severity + '_plural')}"
+
+
+def _severity(lang: str, severity: str) -> str:
+    return _w(lang, severity).upper()
+
+
 def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violation", errors=()) -> str:
     """The report for people, one finding a block. Each line is made printable (kg.terminal) as a whole: the
     quotes, labels, values and file names it quotes cannot reach the terminal raw, and a newline inside one
@@ -35,29 +49,34 @@ def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violati
     for report in reports:
         lines.append(f"{report.policy}  ({report.source or ''})")
         for pid, why in report.profiles:
-            lines.append(f"  {_w(lang, 'profile')} {pid}: {why.get(lang) or why.get('en')}")
+            lines.append(f"  {_w(lang, 'profile')} {pid}{' :' if lang == 'fr' else ':'} {why.get(lang) or why.get('en')}")
         for pid, _ in report.profiles:
             found = [f for f in report.findings if f.profile == pid]
             counts = {s: sum(1 for f in found if f.severity == s) for s in ("violation", "warning", "info")}
             ok = not any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in found)
-            summary = ", ".join(f"{n} {_w(lang, s)}" for s, n in counts.items() if n)
+            summary = ", ".join(_count(lang, s, n) for s, n in counts.items() if n)
+            colon = " : " if lang == "fr" else ": "
             lines.append(f"{report.policy.split('@')[0]}  {_w(lang, 'profile')} {pid}  "
-                         f"{_w(lang, 'conforms') if ok else _w(lang, 'not')}" + (f": {summary}" if summary else ""))
+                         f"{_w(lang, 'conforms') if ok else _w(lang, 'not')}" + (f"{colon}{summary}" if summary else ""))
             for f in found:
                 total += 1
                 target = f.focus_label.get(lang) or f.focus_label.get("en", "")
                 value = f.value or ""
                 if value.startswith(ns.POLICY_BASE):  # a node of the policy: its local id is enough here
                     value = "#" + value.rsplit("#", 1)[-1]
-                lines.append(f"  {f.severity.upper():<9}  {f.shape}   {target}" + (f"  {f.path}" if f.path else "")
+                width = 13 if lang == "fr" else 9
+                lines.append(f"  {_severity(lang, f.severity):<{width}}  {f.shape}   {target}" + (f"  {f.path}" if f.path else "")
                              + (f"  {value}" if value and value != f.path else ""))
                 lines.append(f"             {f.text('message', lang)}")
                 if f.fix:
-                    lines.append(f"             {_w(lang, 'fix')}: {f.text('fix', lang)}")
+                    lines.append(f"             {_label(lang, 'fix')} {f.text('fix', lang)}")
+                if f.card_hint:   # advice to the card's author, apart from the advice to the controller
+                    lines.append(f"             {_label(lang, 'card')} {f.text('card_hint', lang)}")
                 refs = f"  ({', '.join(f.references)})" if f.references else ""
-                lines.append(f"             {_w(lang, 'article')}: {f.article}{refs}")
-                lines.append(f"             {_w(lang, 'quote')} «{f.quote}»" + (f" [{f.statement}]" if f.statement else "")
-                             if f.quote else f"             {_w(lang, 'quote')}: {_w(lang, 'absent')}")
+                lines.append(f"             {_label(lang, 'article')} {f.text('article', lang)}{refs}")
+                q_open, q_close = ("« ", " »") if lang == "fr" else ("«", "»")
+                lines.append(f"             {_w(lang, 'quote')} {q_open}{f.quote}{q_close}" + (f" [{f.statement}]" if f.statement else "")
+                             if f.quote else f"             {_label(lang, 'quote')} {_w(lang, 'absent')}")
                 if f.where:
                     lines.append(f"             {_w(lang, 'at')} {f.where.file}:{f.where.line}")
     mark = "✔" if all(r.conforms(fail_on) for r in reports) and not errors else "✖"
@@ -70,7 +89,10 @@ def finding_dict(f, lang: str = "en") -> dict:
     return {
         "policy": f.policy, "profile": f.profile, "shape": f.shape, "severity": f.severity,
         "message": f.text("message", lang), "messages": f.message, "fix": f.text("fix", lang), "fixes": f.fix,
-        "article": f.article, "references": f.references, "focus": f.focus,
+        "card_hint": f.text("card_hint", lang) if f.card_hint else None, "card_hints": f.card_hint,
+        "article": f.text("article", lang), "articles": f.articles or {"en": f.article},
+        "citations": [{"profile": c["profile"], "en": c["en"], "fr": c["fr"]} for c in f.citations],
+        "values": f.values, "references": f.references, "focus": f.focus,
         "focus_label": f.focus_label.get(lang) or f.focus_label.get("en"), "path": f.path, "value": f.value,
         "quote": f.quote, "statement": f.statement,
         "file": f.where.file if f.where else None, "line": f.where.line if f.where else None,
@@ -162,7 +184,7 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
                 "shortDescription": {"text": name.get(lang) or name.get("en") or sid},
                 "fullDescription": {"text": desc.get(lang) or desc.get("en") or msg.get(lang) or msg.get("en") or sid},
                 "helpUri": f"https://w3id.org/policykg/docs/profiles#{sid}",
-                "help": {"text": str(g.value(s, ns.PKS.article) or "")},
+                "help": {"text": (lang_texts(g, s, ns.PKS.article).get(lang) or lang_texts(g, s, ns.PKS.article).get("en", ""))},
                 "defaultConfiguration": {"level": _level(severity)},
                 "properties": {"profile": pid, "references": sorted(ns.shorten(str(o)) for o in g.objects(s, DCTERMS.references))},
             })
@@ -175,7 +197,8 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
                 "logicalLocations": [{"fullyQualifiedName": f.focus, "name": f.focus_label.get(lang) or f.focus_label.get("en"),
                                       "kind": "object"}],
                 "properties": {"policy": f.policy, "profile": f.profile, "quote": f.quote, "path": f.path,
-                               "value": f.value},
+                               "value": f.value, "article": f.text("article", lang),
+                               "cardHint": f.text("card_hint", lang) if f.card_hint else None},
             }
             if f.shape in index:      # never another rule's index
                 result["ruleIndex"] = index[f.shape]

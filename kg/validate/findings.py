@@ -5,7 +5,7 @@ produced.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH
@@ -38,11 +38,33 @@ class Finding:
     quote: str | None = None         # the evidence of (focus, path, value) when the graph has one
     statement: str | None = None     # the card statement id of that quote
     where: Location | None = None    # the card file:line when the input was a card
+    articles: dict[str, str] = field(default_factory=dict)   # lang -> the citation in that language's style
+    # the citations by law: [{"profile": "gdpr", "en": "GDPR Art. 7(3)", "fr": "RGPD, art. 7, § 3"}]; the
+    # Report keeps those of the profiles it ran (a finding cites only the laws that apply)
+    citations: list[dict[str, str]] = field(default_factory=list)
+    card_hint: dict[str, str] = field(default_factory=dict)  # lang -> how to state it in the card (RDF terms)
+    values: list[str] = field(default_factory=list)         # every value of a grouped finding (value is the first)
 
     def text(self, what: str, lang: str) -> str:
-        """message, fix or focus_label in `lang` (fr falls back to en)."""
+        """message, fix, focus_label, card_hint or article in `lang` (fr falls back to en)."""
+        if what == "article":
+            return self.articles.get(lang) or self.articles.get("en") or self.article
         texts = getattr(self, what)
         return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
+
+    def keep_citations(self, profiles) -> None:
+        """Keep the citations of the laws whose profiles are in `profiles` (when some are), and make the
+        article those citations."""
+        kept = [c for c in self.citations if c.get("profile") in set(profiles)]
+        if not self.citations or not kept:
+            return
+        self.citations = kept
+        sep = {"en": "; ", "fr": " ; "}
+        self.articles = {lang: sep[lang].join(c.get(lang) or c["en"] for c in kept) for lang in ("en", "fr")}
+        self.article = self.articles["en"]
+        refs = sorted({r for c in kept for r in c.get("references", [])})
+        if refs:
+            self.references = refs
 
 
 @dataclass
@@ -56,6 +78,12 @@ class Report:
     source: str | None = None        # the file validated
     shapes_dir: str | None = None    # the profiles' folder the shapes came from (None: the shipped ones)
 
+    def __post_init__(self) -> None:
+        # a finding cites only the laws that apply: the citations of the profiles this run applied
+        run = [pid for pid, _ in self.profiles]
+        for f in self.findings:
+            f.keep_citations(run)
+
     def conforms(self, fail_on: str = "violation") -> bool:
         return not any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in self.findings)
 
@@ -67,8 +95,9 @@ class Report:
 
 
 def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, tuple[str, str]]:
-    """(subject, predicate, object) -> (quote, statement id), and (subject, predicate) -> first one
-    (for the statements about `subjects` only, when given)."""
+    """(subject, predicate, object) -> (quote, statement id), and (subject, ANY, object) -> the first one
+    whatever the predicate (for the statements about `subjects` only, when given). Never (subject, predicate)
+    alone: a finding quotes the statement it is about, not another statement of the same node."""
     index: dict[tuple, tuple[str, str]] = {}
     for st in policy.subjects(RDF.type, RDF.Statement):
         s = policy.value(st, RDF.subject)
@@ -86,9 +115,11 @@ def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, t
             continue
         found = (str(exact), str(policy.value(ann, DCTERMS.identifier) or ""))
         index.setdefault((s, p, o), found)
-        index.setdefault((s, p, None), found)
-        index.setdefault((s, None, None), found)
+        index.setdefault((s, ANY, o), found)
     return index
+
+
+ANY = "*"   # any predicate: the statement about (subject, value) whatever the path
 
 
 def _label(graph: Graph, node, vocabulary, lang: str = "en") -> str:
@@ -129,23 +160,88 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
         messages = _localized_messages(results, result, shapes, source, policy, vocabulary)
         if value == focus:  # SPARQL constraints without ?value report the focus node as the value
             value = None
-        # presence findings (a value) carry the quote that states it; absence findings have none
-        p_key = path if isinstance(path, URIRef) else None
-        quote = (evidence().get((focus, p_key, value)) or evidence().get((focus, p_key, None))) if value is not None else None
+        # presence findings (a value) carry the quote of the statement (focus, path, value); absence findings
+        # (and values no statement states, e.g. a missing right) have none: "absent", never another quote
+        quote = None
+        if value is not None:
+            quote = evidence().get((focus, path, value)) if isinstance(path, URIRef) else evidence().get((focus, ANY, value))
         refs = sorted(ns.shorten(str(r)) for r in shapes.objects(source, DCTERMS.references))
         where = None
         if locations is not None:
             where = (locations.get((focus, path, value)) or locations.get((focus, path, None))
                      or locations.get((focus, None, None)))
+        articles = lang_texts(shapes, source, PKS.article)
         out.append(Finding(
             policy=policy_key, profile=profile_of.get(sid, "?"), shape=sid, severity=severity,
             message=messages, fix=lang_texts(shapes, source, PKS.fix),
-            article=str(shapes.value(source, PKS.article) or ""), references=refs,
+            article=articles.get("en") or next(iter(articles.values()), ""), references=refs,
+            articles=articles, citations=_citations(shapes, source), card_hint=lang_texts(shapes, source, PKS.cardHint),
             focus=str(focus), focus_label={lang: _label(policy, focus, vocabulary, lang) for lang in ("en", "fr")},
             path=_term_text(path) if isinstance(path, URIRef) else None, value=_term_text(value),
             quote=quote[0] if quote else None, statement=quote[1] if quote else None, where=where))
     out.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.profile, f.shape, f.focus, f.value or ""))
+    return _grouped(out, shapes)
+
+
+def _citations(shapes: Graph, source) -> list[dict[str, str]]:
+    """The shape's pks:citation nodes: [{"profile": id, "en": article, "fr": article}], in a stable order."""
+    out = []
+    for node in shapes.objects(source, PKS.citation):
+        profile = shapes.value(node, PKS.profile)
+        texts = lang_texts(shapes, node, PKS.article)
+        if profile is not None and texts:
+            out.append({"profile": str(profile), "en": texts.get("en") or next(iter(texts.values())),
+                        "fr": texts.get("fr") or texts.get("en") or next(iter(texts.values())),
+                        "references": sorted(ns.shorten(str(r)) for r in shapes.objects(node, DCTERMS.references))})
+    order = {"gdpr": 0, "law25": 1, "pipeda": 2, "pci-dss": 3}
+    return sorted(out, key=lambda c: (order.get(c["profile"], 9), c["profile"]))
+
+
+def _grouped(findings: list[Finding], shapes: Graph) -> list[Finding]:
+    """One omission, one finding: the results of one shape on one focus node and one path that differ only
+    by their value (four payment data without a named payment provider, three rights missing from one
+    notice) become one finding whose message names every value and whose `values` lists them."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.shape, f.focus, f.path, f.severity), []).append(f)
+    out = []
+    for f in findings:
+        group = groups.get((f.shape, f.focus, f.path, f.severity))
+        if group is None:
+            continue
+        del groups[(f.shape, f.focus, f.path, f.severity)]
+        first = group[0]
+        first.values = [g.value for g in group if g.value is not None]
+        if len(group) > 1:
+            first.message = {lang: _merged(lang, [g.message.get(lang, "") for g in group], shapes, first.shape)
+                             for lang in first.message}
+            first.quote = first.quote or next((g.quote for g in group if g.quote), None)
+            first.statement = first.statement if first.quote == group[0].quote else \
+                next((g.statement for g in group if g.quote == first.quote), None)
+        out.append(first)
     return out
+
+
+def _merged(lang: str, texts: list[str], shapes: Graph, sid: str) -> str:
+    """The messages of a group as one: the shape's template in `lang`, each slot filled with the distinct
+    texts the members gave it, joined by commas (the first member's message when no template fits)."""
+    template = lang_texts(shapes, PKS[sid], SH.message).get(lang)
+    if not template:
+        return texts[0]
+    parts = re.split(r"(\{[?$]\w+\})", template)
+    pattern = "".join("(.*?)" if re.fullmatch(r"\{[?$]\w+\}", part) else re.escape(part) for part in parts)
+    filled: list[list[str]] = []
+    for text in texts:
+        m = re.fullmatch(pattern, text, flags=re.S)
+        if not m:
+            return texts[0]
+        for i, slot in enumerate(m.groups()):
+            if len(filled) <= i:
+                filled.append([])
+            if slot not in filled[i]:
+                filled[i].append(slot)
+    slots = iter(", ".join(values) for values in filled)
+    return "".join(next(slots) if re.fullmatch(r"\{[?$]\w+\}", part) else part for part in parts)
 
 
 _IRI = re.compile(r"(?:https?|urn):[^\s\"<>«»]+[^\s\"<>«».,;:!?)]")
@@ -171,9 +267,12 @@ def _localized_messages(results: Graph, result, shapes: Graph, source, policy: G
     if not out:
         out = dict(templates)
 
-    def readable(match: re.Match) -> str:
-        iri = match.group(0)
-        if iri.startswith(ns.POLICY_BASE):
-            return _label(policy, URIRef(iri), vocabulary)
-        return ns.shorten(iri)
-    return {lang: _IRI.sub(readable, text) for lang, text in out.items()}
+    def readable(lang: str):
+        def label(match: re.Match) -> str:
+            iri = match.group(0)
+            if iri.startswith(ns.POLICY_BASE):
+                return _label(policy, URIRef(iri), vocabulary, lang)
+            return vocabulary.label(URIRef(iri), lang) or ns.shorten(iri)
+        return label
+    # prose names terms by their label in the message's language (never a vocabulary code)
+    return {lang: _IRI.sub(readable(lang), text) for lang, text in out.items()}
