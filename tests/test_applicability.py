@@ -177,3 +177,20 @@ def test_every_profile_declares_where_it_applies():
         for trigger in rules.triggers:
             assert {"en", "fr"} <= set(trigger.reason), (pid, trigger.rank)
         assert rules.order != 99, pid
+
+
+def test_cli_as_of_and_not_applicable(tmp_path):
+    from typer.testing import CliRunner
+
+    from kg.cli.main import app
+    runner = CliRunner()
+    card = Path(__file__).resolve().parent / "fixtures" / "policies" / "minimal.yaml"   # a controller in France
+    result = runner.invoke(app, ["validate", str(card), "--profile", "law25", "--format", "json"])
+    assert result.exit_code in (0, 1), result.stdout   # core runs (imported); law25 is reported once
+    import json
+    findings = json.loads(result.stdout)["reports"][0]["findings"]
+    assert [f["shape"] for f in findings if f["profile"] == "law25"] == ["law25-not-applicable"]
+    result = runner.invoke(app, ["validate", str(card), "--as-of", "2015-13-01"])
+    assert result.exit_code == 2 and "PKG-E046" in result.stderr
+    result = runner.invoke(app, ["profiles", "--where", "--lang", "fr"])
+    assert result.exit_code == 0 and "loi n° 78-17, titre V" in result.stdout

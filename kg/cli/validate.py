@@ -124,16 +124,33 @@ def _load_guard(errors: list[KgError], func, *args, **kwargs):
 
 @app.command("profiles")
 @report_errors
-def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr.")) -> None:
-    """List the SHACL profiles, their shapes and severities.
+def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr."),
+                     where: bool = typer.Option(False, "--where", help="Show where and when each profile "
+                                                "applies (its triggers, in force dates) instead of its shapes.")
+                     ) -> None:
+    """List the SHACL profiles, their shapes and severities (or, with --where, where each applies).
 
     Example: policykg profiles --lang fr
+    Example: policykg profiles --where
     """
     from rdflib.namespace import SH
 
     from .. import namespaces as ns
+    profiles = load_profiles()
+    if where:
+        table = Table("profile", "in force from", "applies when", box=None)
+        for pid, profile in sorted(profiles.items(), key=lambda kv: kv[1].rules.order):
+            rules = profile.rules
+            since = rules.in_force_from.isoformat() if rules.in_force_from else ""
+            reasons = [rules.always.get(lang) or rules.always.get("en", "")] if rules.always else [
+                (f"{t.rank}. " + (t.reason.get(lang) or t.reason.get("en", ""))
+                 + (f" [{t.in_force_from.isoformat()}]" if t.in_force_from else "")) for t in rules.triggers]
+            for i, reason in enumerate(reasons):   # one row per trigger (a newline would be escaped)
+                table.add_row(rich_text(pid) if i == 0 else "", since if i == 0 else "", rich_text(reason))
+        Console(highlight=False, soft_wrap=True).print(table)
+        return
     table = Table("profile", "shape", "severity", "article", box=None)
-    for pid, profile in load_profiles().items():
+    for pid, profile in profiles.items():
         for sid in profile.shape_ids():
             sev = profile.graph.value(ns.PKS[sid], SH.severity)
             table.add_row(rich_text(pid), rich_text(sid), str(sev).rsplit("#", 1)[-1] if sev else "",
