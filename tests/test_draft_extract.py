@@ -276,3 +276,25 @@ def test_processors_are_recipients_without_a_word_of_sharing(tmp_path):
     r = _draft_text(tmp_path, "Privacy policy\n\nWe may use trustworthy processors that only process your "
                     "personal data on our behalf.\n", "en")
     assert "dpv:DataProcessor" in _terms(r, "dpv:hasDataProcessor")
+
+
+def test_a_controller_address_written_inside_a_sentence(tmp_path):
+    r = _draft_text(tmp_path, "Politique\n\nExemple SA, responsable du traitement, collecte vos données. Toute "
+                    "demande doit être adressée à support@exemple.fr, ou Exemple SA service juridique, 45 rue de "
+                    "Delizy, 93692 Pantin CEDEX.\n", "fr")
+    address = next(s for s in r.draft.statements if s.section == "controller" and "dpv:hasAddress" in s.props)
+    assert address.props["dpv:hasAddress"] == ["45 rue de Delizy, 93692 Pantin CEDEX"]
+    assert address.props["dpv:hasLocation"] == ["loc:FR"]
+    assert r.draft.doc.text[address.start:address.end] == "45 rue de Delizy, 93692 Pantin CEDEX"
+
+
+def test_pipeda_and_law25_rights_in_their_own_terms(tmp_path):
+    pipeda = _draft_text(tmp_path, "Privacy policy\n\nWe comply with PIPEDA. You have the right to access your "
+                         "personal information and the right to rectification, and you may withdraw your consent "
+                         "at any time.\n", "en")
+    assert {"pkx:QC-RightOfAccess", "pkx:QC-RightToRectification", "pkx:QC-RightToWithdrawConsent"} \
+        <= _terms(pipeda, "dpv:hasRight")
+    assert not {"eu-gdpr:A15", "eu-gdpr:A16", "eu-gdpr:A7-3"} & _terms(pipeda, "dpv:hasRight")
+    law25 = _draft_text(tmp_path, "Politique\n\nConformément à la Loi 25, vous pouvez demander la désindexation "
+                        "de vos renseignements personnels.\n", "fr")
+    assert "pkx:QC-RightToDeindexation" in _terms(law25, "dpv:hasRight")

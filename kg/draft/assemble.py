@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from .extract import REVIEW_BELOW, Context, Fact, block_context, sentence_facts, slug_id
 from .lexicon import load_cues, tokens
-from .notice import (NoticeDate, address_block, controller_name, dpo_facts, emails, jurisdictions,
-                     notice_date)
+from .notice import (NoticeDate, address_block, controller_name, dpo_facts, emails, inline_address,
+                     jurisdictions, notice_date)
 from .reader import Document
 from .segment import Sentence, sentences
 
@@ -285,7 +285,8 @@ def _controller_statements(doc: Document, lang: str, slug: str, sents: list[Sent
                              {"a": ["dpv:DataController"], "dpv:hasName": [name]}, ["rule:controller-name"],
                              0.8 if best is not None and best.start <= start + 10_000 else 0.6))
         name_at = start
-    address = address_block(doc, lang, _last_mention(doc.text, found[0]) if found else name_at)
+    near = _last_mention(doc.text, found[0]) if found else name_at
+    address = address_block(doc, lang, near) or inline_address(doc, lang, near)
     if address is not None:
         a_start, a_end, lines, country = address
         props: dict[str, list] = {"dpv:hasAddress": [", ".join(lines)]}

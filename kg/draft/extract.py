@@ -248,8 +248,10 @@ def map_term(term: str, family: str, ctx: Context) -> str:
     j = load_cues()["jurisdictions"]
     if family == "basis" and "gdpr" in ctx.jurisdictions:
         return j["gdpr"]["basis"].get(term, term)
-    if family == "right" and "law25" in ctx.jurisdictions and "gdpr" not in ctx.jurisdictions:
-        return j["law25"]["right"].get(term, term)
+    if family == "right" and "gdpr" not in ctx.jurisdictions:
+        for law in ("law25", "pipeda"):         # Québec's Law 25 first: it has more rights than PIPEDA
+            if law in ctx.jurisdictions and term in j[law].get("right", {}):
+                return j[law]["right"][term]
     return term
 
 

@@ -141,6 +141,37 @@ def address_block(doc: Document, lang: str, near: int | None) -> tuple[int, int,
     return best
 
 
+_FR_STREET = (r"(?:rue|avenue|av\.|boulevard|bd|quai|place|allée|chemin|route|impasse|cours|square|esplanade"
+              r"|parvis|voie)")
+_INLINE_FR = re.compile(r"(?<![\w,])(\d{1,4}(?:\s?(?:bis|ter))?,?\s+" + _FR_STREET + r"\s[^,\n;:()]{2,60}?),?\s+"
+                        r"((?:BP|CS)\s?\d+,?\s+)?(\d{5})\s+([A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)*"
+                        r"(?:\s+(?:CEDEX|Cedex)(?:\s+\d{1,2})?)?)")
+
+
+def inline_address(doc: Document, lang: str, near: int | None) -> tuple[int, int, list[str], str | None] | None:
+    """A postal address written inside a sentence ("… ou XANDRIE SA service juridique, 45 rue de Delizy, 93692
+    Pantin CEDEX"): a number, a French street word, a five-digit postcode and a capitalised town; the first one
+    after `near` (else the first one). Its country is the one named right after it, else France (a French
+    street and postcode)."""
+    text = doc.text
+    found = list(_INLINE_FR.finditer(text))
+    if not found:
+        return None
+    after = [m for m in found if near is not None and m.start() >= near]
+    m = (after or found)[0]
+    countries = {fold(e.form): e.term for e in country_entries(lang)}
+    end = m.end()
+    country = None
+    tail = re.match(r",?\s*([^\W\d_][^\W\d_ '-]*(?:[ '-][^\W\d_]+){0,3})", text[end:end + 40])
+    if tail and fold(tail.group(1)) in countries:
+        country = countries[fold(tail.group(1))]
+        end += tail.end()
+    elif lang == "fr" or "France" in text[m.start():end + 20]:
+        country = "loc:FR"
+    value = " ".join(text[m.start():end].split())
+    return m.start(), end, [value], country
+
+
 def _addressy(line: str, words: set[str]) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 90 or not re.search(r"\d", stripped) or "@" in stripped:
