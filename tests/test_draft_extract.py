@@ -298,3 +298,22 @@ def test_pipeda_and_law25_rights_in_their_own_terms(tmp_path):
     law25 = _draft_text(tmp_path, "Politique\n\nConformément à la Loi 25, vous pouvez demander la désindexation "
                         "de vos renseignements personnels.\n", "fr")
     assert "pkx:QC-RightToDeindexation" in _terms(law25, "dpv:hasRight")
+
+
+def test_a_list_introduced_by_a_legal_basis_is_one_process_with_its_purposes(tmp_path):
+    r = _draft_text(tmp_path, "Politique\n\nFinalités\n\nVos données personnelles sont traitées dans le respect du "
+                    "RGPD.\n\nSur la base d’un contrat conclu avec vous, nous réalisons les traitements ci-dessous :\n\n"
+                    "- facturation et paiement ;\n- gestion des réclamations.\n\nSur la base de votre consentement, "
+                    "nous réalisons les traitements suivants :\n\n- envoi de notre newsletter ;\n- mesures d’audience."
+                    "\n", "fr")
+    by_process: dict = {}
+    for st in r.draft.statements:
+        for prop in ("dpv:hasLegalBasis", "dpv:hasPurpose"):
+            by_process.setdefault(st.process, {}).setdefault(prop, set()).update(st.props.get(prop, []))
+    contract = next(p for p in by_process.values() if "eu-gdpr:A6-1-b-contract-performance" in
+                    p.get("dpv:hasLegalBasis", ()))
+    consent = next(p for p in by_process.values() if "eu-gdpr:A6-1-a" in p.get("dpv:hasLegalBasis", ()))
+    assert contract is not consent
+    assert {"dpv:PaymentManagement", "dpv:CustomerClaimsManagement"} <= contract["dpv:hasPurpose"]
+    assert {"dpv:DirectMarketing", "dpv:ServiceUsageAnalytics"} <= consent["dpv:hasPurpose"]
+    assert not {"dpv:DirectMarketing", "dpv:ServiceUsageAnalytics"} & contract["dpv:hasPurpose"]

@@ -67,6 +67,8 @@ def assemble(doc: Document, lang: str, slug: str) -> Draft:
     processes: dict[object, Process] = {}
     contexts: dict[int, list[str]] = {}
     seen: set[tuple] = set()
+    index = {id(b): i for i, b in enumerate(doc.blocks)}
+    basis_intros: set[int] = set()      # paragraphs that state a legal basis and introduce a list
     for s in sents:
         bid = id(s.block)
         if bid not in contexts:
@@ -74,9 +76,13 @@ def assemble(doc: Document, lang: str, slug: str) -> Draft:
         facts = sentence_facts(s, ctx, contexts[bid])
         if not facts:
             continue
+        if s.block.kind == "paragraph" and any(f.family == "basis" and not f.negated for f in facts):
+            i = index[bid]
+            if i + 1 < len(doc.blocks) and doc.blocks[i + 1].kind == "item":
+                basis_intros.add(bid)
         for st in _statements_of(s, facts, ctx):
             if st.section == "process":
-                st.process = _process(doc, s, processes).id
+                st.process = _process(doc, s, processes, _list_intro(doc, s.block, index, basis_intros)).id
             key = (st.section, st.process, st.family, st.negated is not None, _value_key(st.props))
             if key in seen:
                 continue
@@ -221,9 +227,26 @@ def _trim_end(text: str, base: int, end: int) -> int:
     return end
 
 
-def _process(doc: Document, s: Sentence, processes: dict) -> Process:
+def _list_intro(doc: Document, block, index: dict, basis_intros: set[int]):
+    """The paragraph that introduces `block`'s list (or `block` itself) when it states a legal basis:
+    "Sur la base d'un intérêt légitime …, les traitements suivants sont mis en œuvre :" ties its basis to the
+    purposes of the list, so the paragraph and its items are one process."""
+    if id(block) in basis_intros:
+        return block
+    if block.kind != "item":
+        return None
+    j = index[id(block)] - 1
+    while j >= 0 and doc.blocks[j].kind == "item":
+        j -= 1
+    return doc.blocks[j] if j >= 0 and id(doc.blocks[j]) in basis_intros else None
+
+
+def _process(doc: Document, s: Sentence, processes: dict, intro=None) -> Process:
     block = s.block
-    if block.kind == "row":
+    if intro is not None:
+        key = ("list", id(intro))
+        label = doc.block_text(intro)
+    elif block.kind == "row":
         key = ("row", id(block))
         label = doc.text[block.cells[0][0]:block.cells[0][1]] if block.cells else doc.block_text(block)
     else:
