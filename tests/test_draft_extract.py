@@ -317,3 +317,11 @@ def test_a_list_introduced_by_a_legal_basis_is_one_process_with_its_purposes(tmp
     assert {"dpv:PaymentManagement", "dpv:CustomerClaimsManagement"} <= contract["dpv:hasPurpose"]
     assert {"dpv:DirectMarketing", "dpv:ServiceUsageAnalytics"} <= consent["dpv:hasPurpose"]
     assert not {"dpv:DirectMarketing", "dpv:ServiceUsageAnalytics"} & contract["dpv:hasPurpose"]
+
+
+def test_a_data_category_the_text_leaves_out_is_not_drafted(tmp_path):
+    r = _draft_text(tmp_path, "Politique\n\nUn renseignement personnel est un renseignement qui se rapporte à une "
+                    "personne identifiable, à l’exception des coordonnées d’affaires. Nous collectons votre adresse "
+                    "e-mail.\n", "fr")
+    data = _terms(r, "dpv:hasPersonalData")
+    assert "pd:EmailAddress" in data and "pd:Contact" not in data

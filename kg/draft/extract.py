@@ -67,6 +67,7 @@ def cue_keys(lang: str) -> dict[str, list[tuple[str, ...]]]:
         out[f"retention:{k}"] = _phrases(r[k][lang], lang)
     out["location:outside"] = _phrases(c["location_outside"][lang], lang)
     out["right:strong"] = _phrases(c["right_strong"][lang], lang)
+    out["data:excluded"] = _phrases(c["data_excluded"][lang], lang)
     return out
 
 
@@ -190,6 +191,8 @@ def _lexicon_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str], context_
     around = in_sentence or (e.family in ("data", "purpose", "recipient", "basis") and has_cue(context_keys, e.family, lang))
     weak = e.source == "generated" or e.confidence <= 0.6
     if e.family == "data":
+        if find_phrase(keys[max(0, hit.first - 4):hit.first], cue_keys(lang)["data:excluded"]) is not None:
+            return None          # "… à l'exception des données professionnelles": left out, not collected
         if not around or (weak and not (in_sentence or s.block.kind in ("item", "row")
                                         or (e.source != "generated" and _enumerated(hit, data_hits)))):
             return None
