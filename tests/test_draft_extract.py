@@ -325,3 +325,36 @@ def test_a_data_category_the_text_leaves_out_is_not_drafted(tmp_path):
                     "e-mail.\n", "fr")
     data = _terms(r, "dpv:hasPersonalData")
     assert "pd:EmailAddress" in data and "pd:Contact" not in data
+
+
+TABLE = """# Politique de confidentialité
+
+Exemple SAS, responsable du traitement au sens du RGPD, traite vos données comme suit.
+
+## Nos traitements
+
+| Finalité | Données | Base légale | Durée de conservation |
+|---|---|---|---|
+| Gestion de votre compte | Nom, prénom, adresse e-mail | Exécution du contrat | 3 ans après la fin du contrat |
+| Newsletter | Adresse e-mail | Consentement | 13 mois |
+| Facturation | Adresse postale, coordonnées bancaires | Obligation légale | 10 ans |
+"""
+
+
+def test_a_table_row_is_read_column_by_column(tmp_path):
+    """The header says what each column holds: 'Facturation' in the purpose column is no data category, and a
+    period in the retention column is a retention period without a word of keeping beside it."""
+    src = tmp_path / "table.md"
+    src.write_text(TABLE, encoding="utf-8")
+    r = draft(src, "exemple", "2024-01-01", write=False)
+    rows = {p.id: p for p in r.draft.processes}
+    assert {"gestion-de-votre-compte", "newsletter", "facturation"} <= set(rows)
+
+    def of(pid, prop):
+        return {v if isinstance(v, str) else v["dpv:hasDuration"].get("rdf:value", {}).get("duration")
+                for st in r.draft.statements if st.process == pid for v in st.props.get(prop, [])}
+    assert of("facturation", "dpv:hasPersonalData") == {"pd:PhysicalAddress", "pd:BankAccount"}
+    assert of("facturation", "dpv:hasPurpose") == {"dpv:PaymentManagement"}
+    assert of("gestion-de-votre-compte", "dpv:hasStorageCondition") == {"P3Y"}
+    assert of("newsletter", "dpv:hasStorageCondition") == {"P13M"}
+    assert of("facturation", "dpv:hasStorageCondition") == {"P10Y"}

@@ -137,6 +137,34 @@ def line_label(s: Sentence, doc: Document) -> str:
     return m.group(1) if m else ""
 
 
+COLUMN_FAMILIES = ("retention", "basis", "recipient", "purpose", "data")   # a header cell's family: first cue wins
+
+
+def _header_row(doc: Document, block: Block) -> Block | None:
+    i = doc.blocks.index(block)
+    while i > 0 and doc.blocks[i - 1].kind == "row":
+        i -= 1
+    first = doc.blocks[i]
+    return first if first is not block and first.cells else None
+
+
+def column_families(doc: Document, block: Block, lang: str) -> list[str | None]:
+    """For a table row: the family each column is about, read from the header row's cell ("Finalité",
+    "Données collectées", "Base légale", "Durée de conservation", "Destinataires"), None where it says none."""
+    header = _header_row(doc, block) if block.kind == "row" else None
+    if header is None:
+        return []
+    out = []
+    for a, b in header.cells:
+        keys = [t.key for t in tokens(doc.text[a:b], lang)]
+        out.append(next((f for f in COLUMN_FAMILIES if has_cue(keys, f, lang)), None))
+    return out
+
+
+def _column_of(block: Block, offset: int) -> int | None:
+    return next((i for i, (a, b) in enumerate(block.cells) if a <= offset < b), None)
+
+
 def sentence_facts(s: Sentence, ctx: Context, context_keys: list[str]) -> list[Fact]:
     """Every fact of one sentence. `context_keys`: the token keys of its heading and of the sentence that
     introduces its list (a list item's context); the label its line starts with ("Storage:") is context too."""
@@ -145,6 +173,15 @@ def sentence_facts(s: Sentence, ctx: Context, context_keys: list[str]) -> list[F
     label_keys = [t.key for t in tokens(line_label(s, ctx.doc), lang)]
     context_keys = context_keys + label_keys
     hits = [h for h in full_matcher(lang).hits(s.tokens) if not _excepted(h, s)]
+    columns = column_families(ctx.doc, s.block, lang)
+    if columns:          # a table row: a cell of the purpose column names purposes, not data, and so on
+        def fits(h: Hit) -> bool:
+            i = _column_of(s.block, h.start)
+            col = columns[i] if i is not None and i < len(columns) else None
+            return not (col in ("data", "purpose", "basis", "retention") and h.entry.family in ("data", "purpose", "basis")
+                        and h.entry.family != col)
+        hits = [h for h in hits if fits(h)]
+    retention_context = has_cue(label_keys, "retention", lang) or "retention" in columns
     data_hits = [h for h in hits if h.entry.family == "data" and h.entry.confidence > 0.6
                  and h.entry.source != "generated"]
     facts: list[Fact] = []
@@ -153,7 +190,7 @@ def sentence_facts(s: Sentence, ctx: Context, context_keys: list[str]) -> list[F
         if fact is not None:
             facts.append(fact)
     facts += _named_facts(s, ctx, keys, context_keys)
-    facts += retention_facts(s, ctx, keys, label_keys)
+    facts += retention_facts(s, ctx, keys, retention_context)
     for f in facts:
         if f.negated is None:
             f.negated = s.negated_at(f.start, f.end)
@@ -285,12 +322,13 @@ def _named_facts(s: Sentence, ctx: Context, keys: list[str], context_keys: list[
 _DIGITS = re.compile(r"^\d{1,4}$")
 
 
-def retention_facts(s: Sentence, ctx: Context, keys: list[str], label_keys: list[str] = ()) -> list[Fact]:
+def retention_facts(s: Sentence, ctx: Context, keys: list[str], about_retention: bool = False) -> list[Fact]:
     """Periods a sentence about keeping data states: '13 mois', '3 years after the end of the contract'
     (an event-bound period: dpv:UntilEventDuration with its event), 'aussi longtemps que nécessaire'.
-    A sentence on a line labelled "Storage:" / "Conservation :" is about keeping data too."""
+    `about_retention`: the sentence's line is labelled "Storage:" / "Conservation :", or it is a table row with
+    a retention column, so it is about keeping data even without a retention word of its own."""
     lang = ctx.lang
-    if not (has_cue(keys, "retention", lang) or has_cue(list(label_keys), "retention", lang)):
+    if not (about_retention or has_cue(keys, "retention", lang)):
         return []
     cues = load_cues()["retention"]
     units = {fold(k): v for k, v in cues["units"][lang].items()}
