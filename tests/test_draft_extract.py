@@ -358,3 +358,13 @@ def test_a_table_row_is_read_column_by_column(tmp_path):
     assert of("gestion-de-votre-compte", "dpv:hasStorageCondition") == {"P3Y"}
     assert of("newsletter", "dpv:hasStorageCondition") == {"P13M"}
     assert of("facturation", "dpv:hasStorageCondition") == {"P10Y"}
+
+
+def test_access_control_and_unauthorised_third_parties_are_not_rights_or_recipients(tmp_path):
+    r = _draft_text(tmp_path, "Politique\n\nSécurité\n\nNous restreignons et limitons l’accès à vos données via des "
+                    "contrôles d’accès, afin d’empêcher que des tiers non autorisés y aient accès.\n\nVos droits\n\n"
+                    "Vous pouvez accéder à vos données et en obtenir une copie.\n", "fr")
+    rights = [st for st in r.draft.statements if st.family == "right"]
+    assert [r.draft.doc.text[st.start:st.end] for st in rights] == [
+        "Vous pouvez accéder à vos données et en obtenir une copie."]
+    assert not _values(r, family="recipient")

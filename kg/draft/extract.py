@@ -22,6 +22,8 @@ GENERIC = {"dpv:LegalBasis", "dpv:Purpose", "dpv:PersonalData", "dpv:DataSource"
 # an authority a policy names is where to complain (dpv:hasAuthority), not a recipient of the data
 NOT_RECIPIENTS = {"dpv:DataProtectionAuthority", "eu-gdpr:DataProtectionAuthority", "dpv:SupervisoryAuthority",
                   "eu-gdpr:SupervisoryAuthority"}
+# rights whose words also name what the controller does (access control, correcting, deleting, limiting)
+AMBIGUOUS_RIGHTS = {"eu-gdpr:A15", "eu-gdpr:A16", "eu-gdpr:A17", "eu-gdpr:A18"}
 # "Storage: …", "Legal basis: …", "Finalité : …": the label a line starts with, the context of its sentences
 _LABEL = re.compile(r"[ \t]*(?:[-*•]\s*)?([A-ZÀ-Ý][^\W\d_]*(?:[ '’-][^\W\d_]+){0,3})\s?:\s")
 RECIPIENT_PROPERTY = {"dpv:DataProcessor": "dpv:hasDataProcessor", "dpv:ThirdParty": "dpv:hasRecipientThirdParty"}
@@ -253,8 +255,12 @@ def _lexicon_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str], context_
         prop = RECIPIENT_PROPERTY.get(e.term, "dpv:hasRecipient")
         return Fact("recipient", prop, e.term, e.found_by, conf, hit.start, hit.end, note=note)
     if e.family == "right":
-        if e.confidence <= 0.6 and not find_phrase(keys, cue_keys(lang)["right:strong"]):
+        strong = cue_keys(lang)["right:strong"]
+        if e.confidence <= 0.6 and not find_phrase(keys, strong):
             return None          # a bare verb ("delete", "corriger") is a right only where the text says so
+        if e.term in AMBIGUOUS_RIGHTS and not _names_a_right(e.form) and find_phrase(keys, strong) is None \
+                and find_phrase(context_keys, strong) is None:
+            return None          # "nous limitons l'accès à vos données": access control, not the right of access
         term = map_term(e.term, "right", ctx)
         return Fact("right", "dpv:hasRight", term, e.found_by + ("" if term == e.term else f" -> {term}"),
                     conf if in_sentence else conf - 0.15, hit.start, hit.end)
@@ -265,6 +271,10 @@ def _lexicon_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str], context_
     if e.family == "location":
         return _location_fact(hit, s, ctx, keys)
     return None
+
+
+def _names_a_right(form: str) -> bool:
+    return bool(re.search(r"\b(droit|right|rights)\b", form, re.I))
 
 
 def _location_fact(hit: Hit, s: Sentence, ctx: Context, keys: list[str]) -> Fact | None:
