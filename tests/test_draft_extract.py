@@ -213,8 +213,10 @@ def _draft_text(tmp_path, text, lang_slug="t"):
 def test_except_phrases_keep_a_form_out_of_its_other_meanings(tmp_path):
     """'in order to' is no purchase order, 'en fonction de' no job, 'named' no name."""
     en = _draft_text(tmp_path, "Privacy policy\n\nWe collect your personal data in order to provide the service. "
-                     "We use a session cookie (named “session”) to process your application.\n", "en")
-    assert not {"pd:Purchase", "pd:Name"} & _terms(en, "dpv:hasPersonalData")
+                     "We use a session cookie (named “session”) to process your application. We process personal "
+                     "data to meet our legitimate interests, which never override your interests or fundamental "
+                     "rights.\n", "en")
+    assert not {"pd:Purchase", "pd:Name", "pd:Interest"} & _terms(en, "dpv:hasPersonalData")
     fr = _draft_text(tmp_path, "Politique\n\nVos données\n\nNous personnalisons le service en fonction de vos "
                      "préférences, et nous collectons vos données.\n", "fr")
     data = _terms(fr, "dpv:hasPersonalData")
