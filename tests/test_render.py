@@ -186,3 +186,92 @@ def test_csv_written_row_by_row_gives_the_same_bytes():
         assert to_csv(Result(), raw=raw, stream=stream) is None
         assert stream.getvalue() == to_csv(Result(), raw=raw)
     assert to_csv(Result()).splitlines()[1].startswith("'=1+1,")
+
+
+# --- validation reports: languages, citations, evidence, grouping -------------------------------------------
+
+def _finding(**kw):
+    from kg.validate.findings import Finding
+    base = dict(policy="x@2024-01-01", profile="consistency", shape="consistency-x", severity="warning",
+                message={"en": "Message.", "fr": "Message."}, fix={"en": "Do this.", "fr": "Faites ceci."},
+                article="GDPR Art. 5(1)(a)", references=["legal-eu:law-GDPR"], focus="urn:x", focus_label={})
+    base.update(kw)
+    return Finding(**base)
+
+
+def _report(findings, profiles):
+    from rdflib import Graph
+    from kg.validate import Report
+    return Report("x@2024-01-01", [(p, {"en": "", "fr": ""}) for p in profiles], findings, Graph(), "pyshacl", 0.0)
+
+
+def test_a_finding_cites_only_the_laws_the_run_applies():
+    citations = [{"profile": "gdpr", "en": "GDPR Art. 7(3)", "fr": "RGPD, art. 7, § 3", "references": ["legal-eu:law-GDPR"]},
+                 {"profile": "law25", "en": "Québec P-39.1 s. 8 para. 1 (4)", "fr": "RLRQ, c. P-39.1, art. 8, al. 1, 4°",
+                  "references": ["pkx:law-CA-QC-P39.1"]}]
+    quebec = _report([_finding(citations=list(citations))], ["core", "law25", "consistency"]).findings[0]
+    assert quebec.article == "Québec P-39.1 s. 8 para. 1 (4)" and quebec.references == ["pkx:law-CA-QC-P39.1"]
+    assert quebec.text("article", "fr") == "RLRQ, c. P-39.1, art. 8, al. 1, 4°"
+    both = _report([_finding(citations=list(citations))], ["gdpr", "law25", "consistency"]).findings[0]
+    assert both.text("article", "fr") == "RGPD, art. 7, § 3 ; RLRQ, c. P-39.1, art. 8, al. 1, 4°"
+    # no law of the citations applies (a consistency run alone): the shape's own pks:article stays
+    alone = _report([_finding(citations=list(citations))], ["core", "consistency"]).findings[0]
+    assert alone.article == "GDPR Art. 5(1)(a)"
+    from kg.report import finding_dict
+    assert [c["profile"] for c in finding_dict(quebec, "fr")["citations"]] == ["law25"]
+
+
+def test_text_report_speaks_french_and_keeps_the_card_hint_apart():
+    from kg.report import render_text, render_json
+    findings = [_finding(severity="warning", shape="gdpr-a", profile="gdpr", articles={"en": "GDPR Art. 13(1)(c)",
+                                                                                       "fr": "RGPD, art. 13, § 1, c)"},
+                         card_hint={"en": "dpv:hasLegalBasis on the process.", "fr": "dpv:hasLegalBasis sur le traitement."}),
+                _finding(severity="warning", shape="gdpr-b", profile="gdpr"),
+                _finding(severity="info", shape="gdpr-c", profile="gdpr")]
+    text = render_text([_report(findings, ["gdpr"])], lang="fr")
+    assert "non conforme" not in text and "conforme : 2 avertissements, 1 information" in text
+    assert "AVERTISSEMENT" in text and "WARNING" not in text
+    assert "correction : Faites ceci." in text and "fiche : dpv:hasLegalBasis sur le traitement." in text
+    assert "article : RGPD, art. 13, § 1, c)" in text and "citation : absente" in text
+    english = render_text([_report(findings, ["gdpr"])], lang="en")
+    assert "2 warnings, 1 info" in english and "card: dpv:hasLegalBasis on the process." in english
+    assert "fix: Do this." in english and "hasLegalBasis" not in english.split("fix:")[1].split("\n")[0]
+    doc = json.loads(render_json([_report(findings, ["gdpr"])], lang="fr"))
+    first = doc["reports"][0]["findings"][0]
+    assert first["card_hint"] == "dpv:hasLegalBasis sur le traitement." and first["fix"] == "Faites ceci."
+    assert first["article"] == "RGPD, art. 13, § 1, c)"
+
+
+_NOTICE_WITH_A_LOCATION = """
+@prefix dpv: <https://w3id.org/dpv#> . @prefix pd: <https://w3id.org/dpv/pd#> . @prefix loc: <https://w3id.org/dpv/loc#> .
+@prefix eu-gdpr: <https://w3id.org/dpv/legal/eu/gdpr#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix prov: <http://www.w3.org/ns/prov#> . @prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix ex: <https://w3id.org/policykg/policy/fixture/2024-01-01#> .
+ex:notice a dpv:PrivacyNotice ; dct:identifier "fixture@2024-01-01" ; dct:modified "2024-01-01"^^xsd:date ;
+    dpv:hasDataController ex:acme ; dpv:hasProcess ex:p1 ; dpv:hasJurisdiction loc:CA-QC ; dpv:hasRight eu-gdpr:A15 .
+ex:acme a dpv:DataController ; dpv:hasName "ACME" .
+ex:p1 a dpv:Process ; dpv:hasPurpose dpv:ServiceProvision ; dpv:hasPersonalData pd:EmailAddress ; dpv:hasLegalBasis eu-gdpr:A6-1-b .
+ex:st-1 a rdf:Statement ; rdf:subject ex:notice ; rdf:predicate dpv:hasJurisdiction ; rdf:object loc:CA-QC ; prov:wasDerivedFrom ex:ev-1 .
+ex:ev-1 a oa:Annotation ; oa:hasTarget ex:ev-1-target .
+ex:ev-1-target oa:hasSelector ex:ev-1-quote .
+ex:ev-1-quote a oa:TextQuoteSelector ; oa:exact "Laval, Québec, Canada" .
+"""
+
+
+def test_an_omission_is_one_finding_with_no_unrelated_quote(tmp_path, vocabulary):
+    """The rights missing from a notice: one finding (not one per right), the rights named by their labels in
+    the language of the message, and no quote (the notice's only statement, its jurisdiction, is another
+    matter: PlanetHoster's «Laval, Québec, Canada»)."""
+    from kg.load_rdf import load_rdf_policies
+    from kg.validate import validate_graph
+    ttl = tmp_path / "notice.ttl"
+    ttl.write_text(_NOTICE_WITH_A_LOCATION, encoding="utf-8")
+    g = load_rdf_policies(ttl, vocabulary=vocabulary)[0].graph
+    report = validate_graph(g, "fixture@2024-01-01", vocabulary, profiles=["gdpr"], only_shapes=["gdpr-13-2-b-rights"],
+                            applicability=False)
+    rights = [f for f in report.findings if f.shape == "gdpr-13-2-b-rights"]
+    assert len(rights) == 1 and rights[0].quote is None
+    assert {v.rsplit(":", 1)[-1] for v in rights[0].values} == {"A16", "A17", "A18", "A20"}   # A20: the basis is a contract
+    assert "Droit à l'effacement" in rights[0].message["fr"] and "eu-gdpr:" not in rights[0].message["fr"]
+    assert "Erasure" in rights[0].message["en"]

@@ -210,6 +210,8 @@ def _grouped(findings: list[Finding], shapes: Graph) -> list[Finding]:
         if group is None:
             continue
         del groups[(f.shape, f.focus, f.path, f.severity)]
+        # a stable order whatever order the engine gave the results in
+        group.sort(key=lambda g: (g.value or "", sorted(g.message.items())))
         first = group[0]
         first.values = [g.value for g in group if g.value is not None]
         if len(group) > 1:
