@@ -58,21 +58,37 @@ def test_no_orphan_fixtures():
     assert not orphans, orphans
 
 
+CURIE = re.compile(r"\b(dpv|pd|pkx|eu-gdpr|legal-eu|legal-fr|tech|loc):[A-Za-z]")
+
+
 def test_every_shape_is_documented():
-    """Named shapes with severity, fr+en message and fix, a name, an article and a legal reference."""
-    from rdflib.namespace import DCTERMS, SH
+    """Named shapes with severity, fr+en message and fix, a name, an article (in English and in French
+    citation style) and a legal reference; a card hint in both languages when there is one; each per-law
+    citation (pks:citation) with its profile and its article in both languages; law25 shapes dated
+    (pks:inForceFrom, an xsd:date)."""
+    from rdflib.namespace import DCTERMS, SH, XSD
     from kg import namespaces as ns
     problems = []
     for pid, profile in load_profiles().items():
         g = profile.graph
         for sid in profile.shape_ids():
             s = ns.PKS[sid]
-            langs = lambda p: {o.language for o in g.objects(s, p)}  # noqa: E731
+            langs = lambda p, node=s: {o.language for o in g.objects(node, p)}  # noqa: E731
             if g.value(s, SH.severity) is None:
                 problems.append(f"{sid}: no sh:severity")
-            for prop in (SH.message, ns.PKS.fix, SH.name):
+            for prop in (SH.message, ns.PKS.fix, SH.name, ns.PKS.article):
                 if not {"en", "fr"} <= langs(prop):
                     problems.append(f"{sid}: {prop.n3()} needs @en and @fr")
+            if g.value(s, ns.PKS.cardHint) is not None and not {"en", "fr"} <= langs(ns.PKS.cardHint):
+                problems.append(f"{sid}: pks:cardHint needs @en and @fr")
+            for citation in g.objects(s, ns.PKS.citation):
+                if g.value(citation, ns.PKS.profile) is None or not {"en", "fr"} <= langs(ns.PKS.article, citation):
+                    problems.append(f"{sid}: each pks:citation needs pks:profile and pks:article @en and @fr")
+            when = g.value(s, ns.PKS.inForceFrom)
+            if (pid == "law25" and when is None) or (when is not None and when.datatype != XSD.date):
+                problems.append(f"{sid}: pks:inForceFrom needs an xsd:date (every law25 shape has one)")
+            if pid != "core" and any(CURIE.search(str(o)) for o in g.objects(s, ns.PKS.fix)):
+                problems.append(f"{sid}: pks:fix is advice to the controller: RDF terms go to pks:cardHint")
             if g.value(s, DCTERMS.references) is None or g.value(s, ns.PKS.article) is None:
                 problems.append(f"{sid}: needs dct:references and pks:article")
             if not re.fullmatch(rf"{re.escape(pid)}-[a-z0-9-]+", sid):
