@@ -1,5 +1,5 @@
-"""Copy the development set's policy texts (benchmarks/extraction/manifest.json) from local clones of the
-Open Terms Archive versions repositories into a folder, each checked against its SHA-256.
+"""Copy the extraction benchmark's policy texts, dev and test splits (benchmarks/extraction/manifest.json), from
+local clones of the Open Terms Archive versions repositories into a folder, each checked against its SHA-256.
 
     python benchmarks/extraction/texts.py --clones DIR --out TEXTS
 
