@@ -136,3 +136,19 @@ def _has_turbo() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_requirements_table_covers_every_shape():
+    """docs/profiles.md's requirements table (the hand-written part, after the generated one): every shape id
+    it names exists, and every shape is named in it (with the requirement it checks)."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "profiles.md").read_text(encoding="utf-8")
+    assert "## Requirements and the shapes that check them" in doc
+    part = doc.split("## Requirements and the shapes that check them", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for line in part.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and line.startswith("|") and not set(cells[0]) <= set("-"):
+            named |= set(re.findall(r"`([a-z0-9-]+)`", cells[2]))
+    known = {s for _, s in SHAPES}
+    assert not named - known, sorted(named - known)
+    assert not known - named, sorted(known - named)
