@@ -246,6 +246,20 @@ def _merged(lang: str, texts: list[str], shapes: Graph, sid: str) -> str:
     return "".join(next(slots) if re.fullmatch(r"\{[?$]\w+\}", part) else part for part in parts)
 
 
+def _in_prose(label: str, lang: str, sentence_start: bool) -> str:
+    """A concept's label as a common noun inside a sentence: "Implied Consent" -> "implied consent",
+    "Consentement implicite" -> "consentement implicite"; capitalised at the start of a sentence; labels that
+    start with a code or an acronym ("A17 Right to Erasure", "IP Address") are kept."""
+    words = label.split()
+    if not words or not re.fullmatch(r"[A-ZÀ-Ý][a-zà-ÿ'’-]+", words[0]):
+        out = label
+    elif lang == "en" and all(re.fullmatch(r"[A-Z][a-z'’-]+|[a-z'’-]+", w) for w in words):
+        out = label.lower()
+    else:
+        out = label[0].lower() + label[1:]
+    return out[0].upper() + out[1:] if sentence_start else out
+
+
 _IRI = re.compile(r"(?:https?|urn):[^\s\"<>«»]+[^\s\"<>«».,;:!?)]")
 
 
@@ -274,7 +288,13 @@ def _localized_messages(results: Graph, result, shapes: Graph, source, policy: G
             iri = match.group(0)
             if iri.startswith(ns.POLICY_BASE):
                 return _label(policy, URIRef(iri), vocabulary, lang)
-            return vocabulary.label(URIRef(iri), lang) or ns.shorten(iri)
+            text = vocabulary.label(URIRef(iri), lang)
+            if not text:
+                return ns.shorten(iri)
+            if iri.startswith(str(ns.LOC)):     # a place keeps its capital
+                return text
+            before = match.string[:match.start()].rstrip()
+            return _in_prose(text, lang, not before or before.endswith((".", "!", "?")))
         return label
     # prose names terms by their label in the message's language (never a vocabulary code)
     return {lang: _IRI.sub(readable(lang), text) for lang, text in out.items()}
