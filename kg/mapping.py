@@ -60,6 +60,10 @@ _OA = {k: str(OA[k]) for k in ("Annotation", "motivatedBy", "describing", "hasTa
                                 "hasSelector", "TextQuoteSelector", "exact", "prefix", "suffix", "TextPositionSelector",
                                 "start", "end", "hasBody")}
 _PKX_INFERRING = str(PKX.inferring)
+# what `policykg draft` leaves for a reviewer (docs/card.md): a statement to check, its confidence, its rule
+_DPV_AUDIT_STATUS, _DPV_AUDIT_REQUIRED = str(DPV.hasAuditStatus), str(DPV.AuditRequired)
+_PKX_CONFIDENCE, _PKX_FOUND_BY = str(PKX.draftConfidence), str(PKX.foundBy)
+_XSD_DECIMAL = str(XSD.decimal)
 _SPDX_CHECKSUM, _SPDX_CHECKSUM_CLASS = str(SPDX.checksum), str(SPDX.Checksum)
 _SPDX_ALGORITHM, _SPDX_SHA256, _SPDX_VALUE = str(SPDX.algorithm), str(SPDX.checksumAlgorithm_sha256), str(SPDX.checksumValue)
 
@@ -142,6 +146,12 @@ def policy_terms(policy: Policy) -> list[tuple]:
         add((ev, oa["hasTarget"], target))
         if evidence.note:
             add((ev, _RDFS_COMMENT, (evidence.note, None, None)))
+        if evidence.review:
+            add((ev, _DPV_AUDIT_STATUS, _DPV_AUDIT_REQUIRED))
+        if evidence.confidence is not None:
+            add((ev, _PKX_CONFIDENCE, (f"{float(evidence.confidence):.2f}", None, _XSD_DECIMAL)))
+        if evidence.found_by:
+            add((ev, _PKX_FOUND_BY, (str(evidence.found_by), None, None)))
         add((target, _RDF_TYPE, oa["SpecificResource"]))
         add((target, oa["hasSource"], source))
         add((target, oa["hasSelector"], quote_sel))

@@ -483,7 +483,8 @@ def fetch_dpv(version: str = DPV_VERSION, base_url: str | None = None,
 
 LITERAL_PROPERTIES = {ns.DPV.hasName: None, ns.DPV.hasAddress: None, ns.DPV.hasContact: None,
                       ns.DPV.hasIdentifier: None, ns.DPV.isIndicatedAtTime: str(XSD.dateTime),
-                      ns.OA.start: str(XSD.nonNegativeInteger), ns.OA.end: str(XSD.nonNegativeInteger)}
+                      ns.OA.start: str(XSD.nonNegativeInteger), ns.OA.end: str(XSD.nonNegativeInteger),
+                      ns.PKX.draftConfidence: str(XSD.decimal), ns.PKX.foundBy: None}
 EXTRA_OBJECT_PROPERTIES = (ns.OA.hasBody, ns.OA.hasTarget, ns.OA.hasSource, ns.OA.hasSelector,
                            ns.OA.motivatedBy, ns.PROV.wasDerivedFrom, RDF.subject, RDF.predicate,
                            DCTERMS.isPartOf, DCTERMS.source)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import DCTERMS, RDF, SH
 from typer.testing import CliRunner
 
 from kg.cli.main import app
@@ -371,3 +371,37 @@ def test_sarif_rules_come_from_the_shapes_that_were_run(tmp_path):
     assert any(r["shortDescription"]["text"] == "Statement has its quote (our wording)" for r in rules)
     for result in sarif["runs"][0]["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_drafted_statements_still_to_review_are_in_the_graph_and_listed_once(tmp_path):
+    """`review: true`, `confidence` and `found_by` of a drafted card reach the graph (DPV's
+    dpv:hasAuditStatus dpv:AuditRequired on the annotation) and validate lists the statements to review."""
+    import yaml
+
+    from kg import namespaces as ns
+    from kg.load import load_card
+    from kg.mapping import policy_graph
+    text = DATA / "sources" / "whiteprovider" / "2024-05-19.fr.txt"
+    data = tmp_path / "data"
+    result = runner.invoke(app, ["draft", str(text), "--slug", "wp", "--version", "2024-05-19", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    card = data / "policies" / "wp" / "2024-05-19.yaml"
+    raw = yaml.safe_load(card.read_text(encoding="utf-8"))
+    statements = [s for section in ("policy", "controller") for s in (raw.get(section) or {}).get("statements", [])]
+    statements += [s for p in raw.get("processes", []) for s in p.get("statements", [])]
+    to_review = sorted({s["id"] for s in statements if s.get("review")})
+    assert to_review, "the draft marks some statements for review"
+    graph = policy_graph(load_card(card))
+    marked = {str(graph.value(ev, DCTERMS.identifier))
+              for ev in graph.subjects(ns.DPV.hasAuditStatus, ns.DPV.AuditRequired)}
+    assert sorted(marked) == to_review
+    assert any(True for _ in graph.subjects(ns.PKX.foundBy, None))
+    result = runner.invoke(app, ["validate", str(card), "--format", "json"])
+    findings = json.loads(result.stdout)["reports"][0]["findings"]
+    notices = [f for f in findings if f["shape"] == "core-statements-to-review"]
+    assert len(notices) == 1 and str(len(to_review)) in notices[0]["message"]
+    # a reviewed card (the marks removed) has no such notice
+    card.write_text(card.read_text(encoding="utf-8").replace("review: true", "review: false"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(card), "--format", "json"])
+    assert not [f for f in json.loads(result.stdout)["reports"][0]["findings"]
+                if f["shape"] == "core-statements-to-review"]

@@ -81,6 +81,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
         policy = ws.policy_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
     notices += _not_in_force_notices(later, profile_of, available, day, policy_key)
+    notices += _to_review(select, policy_key)
     _about_the_notice(notices, select, policy_key)
     if inferred:
         notices.append(_notice(policy_key, "core", "core-inferred-not-counted", {
@@ -126,6 +127,26 @@ def _choose(requested, available: dict, select, label, day, applicability: bool)
             notices.append(_profile_notice(pid, profile, decision.reason,
                                            "not-in-force" if decision.not_in_force else "not-applicable"))
     return chosen, notices
+
+
+_TO_REVIEW = """SELECT DISTINCT ?id WHERE {
+  ?ev <https://w3id.org/dpv#hasAuditStatus> <https://w3id.org/dpv#AuditRequired> ;
+      <http://purl.org/dc/terms/identifier> ?id } ORDER BY ?id"""
+
+
+def _to_review(select, policy_key: str) -> list[Finding]:
+    """One notice listing the statements a card still marks `review: true` (drafts): validation counts them
+    (they are quoted), but a person has not checked them yet."""
+    ids = [str(row["id"]) for row in select(_TO_REVIEW)]
+    if not ids:
+        return []
+    listed = ", ".join(ids[:40]) + (" …" if len(ids) > 40 else "")
+    return [_notice(policy_key, "core", "core-statements-to-review", {
+        "en": f"{len(ids)} statement(s) of this card are still marked for review: {listed}.",
+        "fr": f"{len(ids)} énoncé(s) de cette fiche restent à relire : {listed}."},
+        {"en": "Check each against its quote, correct it if needed, then remove `review: true`.",
+         "fr": "Vérifiez chacun au regard de sa citation, corrigez-le au besoin, puis retirez `review: true`."},
+        {"en": "policykg: statements to review", "fr": "policykg : énoncés à relire"})]
 
 
 def _about_the_notice(notices: list[Finding], select, policy_key: str) -> None:
@@ -210,16 +231,17 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
                    engine: str = DEFAULT_ENGINE, vocab_dir: Path | None = None,
                    shapes_dir: str | None = None, workers: int | None = None, as_of=None,
                    applicability: bool = True) -> ValidationRun:
-    """Validate policies already in the store (by SLUG or SLUG@DATE), one report per policy, in the order
-    of the store's inventory. `store` is an open store or the path of one; given a path, many policies are
-    validated by `workers` forked processes (default: one per core), each reading the store on its own."""
+    """Validate policies already in a store (by SLUG or SLUG@DATE), one report per policy, in the order of
+    the store's inventory. `store` is a PolicyStore (the embedded store or a SPARQL endpoint: the same
+    findings for the same graphs), an open pyoxigraph Store, or a location: the path of an embedded store
+    (then many policies are validated by `workers` forked processes, default one per core, each reading the
+    store on its own) or an endpoint's URL."""
     from ..inventory import select_policies
-    from ..stores.oxigraph import open_store
+    from ..stores import as_store, is_endpoint
     from ..vocab import load_vocabulary
 
-    store_path = None
-    if isinstance(store, (str, Path)):
-        store_path, store = Path(store), open_store(store)
+    store_path = Path(store) if isinstance(store, (str, Path)) and not is_endpoint(store) else None
+    store = as_store(store)
     vocabulary = load_vocabulary(vocab_dir)
     items = [(info.key, info.graph) for info in select_policies(store, selectors)]
     options = {"profiles": profiles, "engine": engine, "shapes_dir": shapes_dir, "as_of": parse_as_of(as_of),
@@ -256,8 +278,8 @@ def _validate_batch(items: list[tuple[str, str]]) -> list[Report | None]:
     for key, graph in items:
         try:
             if _worker_store is None:
-                from ..stores.oxigraph import open_store
-                _worker_store = open_store(store_path)
+                from ..stores import EmbeddedStore
+                _worker_store = EmbeddedStore(store_path)
             out.append(_validate_stored(_worker_store, key, graph, vocabulary, **options))
         except BaseException:  # noqa: BLE001 - the parent validates it again and raises the error itself
             out.append(None)
@@ -266,6 +288,9 @@ def _validate_batch(items: list[tuple[str, str]]) -> list[Report | None]:
 
 def _validate_stored(store, key: str, graph: str, vocabulary, *, profiles, engine, shapes_dir, as_of,
                      applicability) -> Report:
+    """One policy graph of a PolicyStore, validated. Both engines read it through the store interface
+    (`dump` and `quads_for_pattern` of the graph: pyoxigraph's own calls on the embedded store, SELECTs with
+    the graph bound on an endpoint), in the store's order of the triples."""
     more = {"as_of": as_of, "applicability": applicability}
     if engine == "oxigraph":   # straight from store to store; the rdflib graph only if there are findings
         return validate_graph(None, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir,
