@@ -188,13 +188,26 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
                 "defaultConfiguration": {"level": _level(severity)},
                 "properties": {"profile": pid, "references": sorted(ns.shorten(str(o)) for o in g.objects(s, DCTERMS.references))},
             })
+    # the validator's own notices (a profile not applied, facts not counted) are no shape: a rule each
+    for r in reports:
+        for f in r.findings:
+            if f.shape not in index:
+                index[f.shape] = len(rules)
+                rules.append({
+                    "id": f.shape, "name": "".join(w.capitalize() for w in f.shape.split("-")),
+                    "shortDescription": {"text": f.text("article", lang) or f.shape},
+                    "fullDescription": {"text": f.text("message", lang) or f.shape},
+                    "defaultConfiguration": {"level": _level(f.severity)},
+                    "properties": {"profile": f.profile, "references": list(f.references)},
+                })
     results = []
     for r in reports:
         for f in r.findings:
             result = {
                 "ruleId": f.shape, "level": _level(f.severity),
                 "message": {"text": f.text("message", lang) + (f" — {f.text('fix', lang)}" if f.fix else "")},
-                "logicalLocations": [{"fullyQualifiedName": f.focus, "name": f.focus_label.get(lang) or f.focus_label.get("en"),
+                "logicalLocations": [{"fullyQualifiedName": f.focus or f.policy,
+                                      "name": f.focus_label.get(lang) or f.focus_label.get("en") or f.focus or f.policy,
                                       "kind": "object"}],
                 "properties": {"policy": f.policy, "profile": f.profile, "quote": f.quote, "path": f.path,
                                "value": f.value, "article": f.text("article", lang),
