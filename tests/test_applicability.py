@@ -194,3 +194,13 @@ def test_cli_as_of_and_not_applicable(tmp_path):
     assert result.exit_code == 2 and "PKG-E046" in result.stderr
     result = runner.invoke(app, ["profiles", "--where", "--lang", "fr"])
     assert result.exit_code == 0 and "loi n° 78-17, titre V" in result.stdout
+
+
+def test_targeting_the_union_as_a_whole_and_a_pci_dss_claim(vocabulary):
+    """PlanetHoster's «(€) EUR» is recorded as pkx:targetsPeopleIn loc:EU (the Union as a place); a policy
+    that says its payment data are handled under PCI DSS is placed under the standard by its own words."""
+    got = chosen(policy("loc:CA-QC", "ex:notice pkx:targetsPeopleIn loc:EU ."), vocabulary)
+    assert "3(2)(a)" in got["gdpr"]["en"]
+    claim = chosen(policy("loc:PF", "ex:p1 dpv:hasOrganisationalMeasure pkx:PCI-DSS ."), vocabulary)
+    assert "conformance with PCI DSS" in claim["pci-dss"]["en"]
+    assert "pci-dss" not in chosen(policy("loc:PF"), vocabulary)

@@ -258,7 +258,7 @@ def test_parallel_store_validation_gives_the_serial_reports(tmp_path):
 
 def test_text_report_shows_hostile_labels_and_quotes_as_text(tmp_path):
     from .test_render import hostile_card, raw_controls
-    result = runner.invoke(app, ["validate", str(hostile_card(tmp_path)), "-p", "gdpr"])
+    result = runner.invoke(app, ["validate", str(hostile_card(tmp_path)), "-p", "gdpr", "--even-if-not-applicable"])
     assert result.exit_code == 1, result.output
     assert not raw_controls(result.stdout) and not raw_controls(result.stderr)
     assert "core-process-legal-basis   News Evil \\x1b]0;PWNED\\x1b\\ clear\\x1b[2J" in result.stdout
@@ -278,7 +278,7 @@ def _folder_with_bad_cards(tmp_path) -> Path:
 
 def test_a_folder_reports_every_card_and_exits_2_after_the_report(tmp_path):
     folder = _folder_with_bad_cards(tmp_path)
-    result = runner.invoke(app, ["validate", str(folder), "-p", "gdpr"])
+    result = runner.invoke(app, ["validate", str(folder), "-p", "gdpr", "--even-if-not-applicable"])
     assert result.exit_code == 2, result.output          # 2 wins over 1 (the good card has gdpr findings)
     errors = [line.split(":")[0] for line in result.stderr.splitlines() if line.startswith("error[")]
     assert errors == ["error[PKG-E012 unknown-term]", "error[PKG-E002 yaml-syntax]"]   # each bad card
@@ -291,7 +291,7 @@ def test_a_folder_of_good_cards_still_exits_1_on_findings(tmp_path):
     folder = _folder_with_bad_cards(tmp_path)
     (folder / "b.yaml").unlink()
     (folder / "c.yaml").unlink()
-    assert runner.invoke(app, ["validate", str(folder), "-p", "gdpr"]).exit_code == 1
+    assert runner.invoke(app, ["validate", str(folder), "-p", "gdpr", "--even-if-not-applicable"]).exit_code == 1
 
 
 def test_load_errors_are_json_records(tmp_path):
@@ -313,7 +313,7 @@ def test_load_errors_are_json_records(tmp_path):
 def test_load_errors_are_sarif_tool_execution_notifications(tmp_path):
     import jsonschema
     folder = _folder_with_bad_cards(tmp_path)
-    result = runner.invoke(app, ["validate", str(folder), "-p", "gdpr", "-f", "sarif"])
+    result = runner.invoke(app, ["validate", str(folder), "-p", "gdpr", "--even-if-not-applicable", "-f", "sarif"])
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
     jsonschema.Draft4Validator(_sarif_schema()).validate(doc)
