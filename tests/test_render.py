@@ -274,4 +274,4 @@ def test_an_omission_is_one_finding_with_no_unrelated_quote(tmp_path, vocabulary
     assert len(rights) == 1 and rights[0].quote is None
     assert {v.rsplit(":", 1)[-1] for v in rights[0].values} == {"A16", "A17", "A18", "A20"}   # A20: the basis is a contract
     assert "droits que la politique ne mentionne pas : droit d'accès" not in rights[0].message["fr"] and "droit à l'effacement (art. 17 RGPD)" in rights[0].message["fr"] and "eu-gdpr:" not in rights[0].message["fr"]
-    assert "Erasure" in rights[0].message["en"]
+    assert "right to erasure (GDPR Art. 17)" in rights[0].message["en"]

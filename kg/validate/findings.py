@@ -198,20 +198,20 @@ def _citations(shapes: Graph, source) -> list[dict[str, str]]:
 
 
 def _grouped(findings: list[Finding], shapes: Graph) -> list[Finding]:
-    """One omission, one finding: the results of one shape on one focus node and one path that differ only
-    by their value (four payment data without a named payment provider, three rights missing from one
-    notice) become one finding whose message names every value and whose `values` lists them."""
+    """One omission, one finding: the results of one shape on one focus node (four payment data without a
+    named payment provider, three rights missing from one notice, a tracker reported by its cookie and by its
+    tracking) become one finding whose message names every value and whose `values` lists them."""
     groups: dict[tuple, list[Finding]] = {}
     for f in findings:
-        groups.setdefault((f.shape, f.focus, f.path, f.severity), []).append(f)
+        groups.setdefault((f.shape, f.focus, f.severity), []).append(f)
     out = []
     for f in findings:
-        group = groups.get((f.shape, f.focus, f.path, f.severity))
+        group = groups.get((f.shape, f.focus, f.severity))
         if group is None:
             continue
-        del groups[(f.shape, f.focus, f.path, f.severity)]
+        del groups[(f.shape, f.focus, f.severity)]
         # a stable order whatever order the engine gave the results in
-        group.sort(key=lambda g: (g.value or "", sorted(g.message.items())))
+        group.sort(key=lambda g: (g.path or "", g.value or "", sorted(g.message.items())))
         first = group[0]
         first.values = [g.value for g in group if g.value is not None]
         if len(group) > 1:
@@ -246,15 +246,28 @@ def _merged(lang: str, texts: list[str], shapes: Graph, sid: str) -> str:
     return "".join(next(slots) if re.fullmatch(r"\{[?$]\w+\}", part) else part for part in parts)
 
 
+def _gdpr_label(label: str) -> str:
+    """DPV's English labels of GDPR articles put the code first ("A17 Right to Erasure", "Art 6(1-f)
+    legitimate interest of controller"): the name first, the article after it ("Right to Erasure (GDPR
+    Art. 17)")."""
+    m = re.fullmatch(r"A(\d+)(?:-(\d+))?(?:-([a-z]))? (.+)", label) or \
+        re.fullmatch(r"Art\.? ?(\d+)\((\d+)(?:-([a-z]))?\) (.+)", label)
+    if not m:
+        return label
+    art, par, point, name = m.groups()
+    return f"{name} (GDPR Art. {art}" + (f"({par})" if par else "") + (f"({point})" if point else "") + ")"
+
+
 def _in_prose(label: str, lang: str, sentence_start: bool) -> str:
     """A concept's label as a common noun inside a sentence: "Implied Consent" -> "implied consent",
     "Consentement implicite" -> "consentement implicite"; capitalised at the start of a sentence; labels that
     start with a code or an acronym ("A17 Right to Erasure", "IP Address") are kept."""
-    words = label.split()
+    head, sep, tail = label.partition(" (")     # "Right to Erasure (GDPR Art. 17)": the name, then a reference
+    words = head.split()
     if not words or not re.fullmatch(r"[A-ZÀ-Ý][a-zà-ÿ'’-]+", words[0]):
         out = label
     elif lang == "en" and all(re.fullmatch(r"[A-Z][a-z'’-]+|[a-z'’-]+", w) for w in words):
-        out = label.lower()
+        out = head.lower() + sep + tail
     else:
         out = label[0].lower() + label[1:]
     return out[0].upper() + out[1:] if sentence_start else out
@@ -293,6 +306,7 @@ def _localized_messages(results: Graph, result, shapes: Graph, source, policy: G
                 return ns.shorten(iri)
             if iri.startswith(str(ns.LOC)):     # a place keeps its capital
                 return text
+            text = _gdpr_label(text)
             before = match.string[:match.start()].rstrip()
             return _in_prose(text, lang, not before or before.endswith((".", "!", "?")))
         return label
