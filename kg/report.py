@@ -80,7 +80,9 @@ def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violati
                 if f.where:
                     lines.append(f"             {_w(lang, 'at')} {f.where.file}:{f.where.line}")
     mark = "✔" if all(r.conforms(fail_on) for r in reports) and not errors else "✖"
-    lines.append(f"{mark} {total} {_w(lang, 'findings')} {len(reports)} {_w(lang, 'policies')}"
+    # French: singular for 0 and 1, plural from 2
+    lines.append(f"{mark} {total} {_w(lang, 'finding_one' if total < 2 else 'finding_many')} {len(reports)} "
+                 f"{_w(lang, 'policy_one' if len(reports) < 2 else 'policy_many')}"
                  + (f"; {len(errors)} {_w(lang, 'not_loaded')}" if errors else ""))
     return "\n".join(printable(line) for line in lines) + "\n"
 

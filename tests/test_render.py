@@ -230,6 +230,7 @@ def test_text_report_speaks_french_and_keeps_the_card_hint_apart():
                 _finding(severity="info", shape="gdpr-c", profile="gdpr")]
     text = render_text([_report(findings, ["gdpr"])], lang="fr")
     assert "non conforme" not in text and "conforme : 2 avertissements, 1 information" in text
+    assert text.splitlines()[-1].endswith("3 constats dans 1 politique")
     assert "AVERTISSEMENT" in text and "WARNING" not in text
     assert "correction : Faites ceci." in text and "fiche : dpv:hasLegalBasis sur le traitement." in text
     assert "article : RGPD, art. 13, § 1, c)" in text and "citation : absente" in text
