@@ -145,9 +145,11 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
               vocabulary, locations: dict | None) -> list[Finding]:
     index: list = []
 
-    def evidence() -> dict:   # built on first use (absence findings need none), for the focus nodes only
-        if not index:
-            index.append(_evidence_index(policy, set(results.objects(None, SH.focusNode))))
+    def evidence() -> dict:   # built on first use (absence findings need none), for the focus nodes and the
+        if not index:         # nodes they point to (a storage condition that names the place)
+            focus_nodes = set(results.objects(None, SH.focusNode))
+            near = {o for f in focus_nodes for o in policy.objects(f, None) if not isinstance(o, Literal)}
+            index.append(_evidence_index(policy, focus_nodes | near))
         return index[0]
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
@@ -165,6 +167,9 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
         quote = None
         if value is not None:
             quote = evidence().get((focus, path, value)) if isinstance(path, URIRef) else evidence().get((focus, ANY, value))
+            if quote is None and isinstance(path, URIRef):   # one node further: (focus, path, X) and X states the value
+                quote = next((evidence()[(x, ANY, value)] for x in policy.objects(focus, path)
+                              if (x, ANY, value) in evidence()), None)
         refs = sorted(ns.shorten(str(r)) for r in shapes.objects(source, DCTERMS.references))
         where = None
         if locations is not None:
