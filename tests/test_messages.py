@@ -25,3 +25,12 @@ def test_the_modules_take_their_words_from_the_catalogue():
     assert list(diff.CATEGORIES) == list(catalogue()["diff-categories"])
     assert compare.ASPECTS["rights"][2:] == (text("compare-aspects", "rights", "en"),
                                             text("compare-aspects", "rights", "fr"))
+
+
+def test_severities_and_report_labels_speak_french():
+    report = words("report")
+    assert [report["fr"][k] for k in ("violation", "warning", "info")] == ["violation", "avertissement", "information"]
+    assert [report["fr"][k + "_plural"] for k in ("violation", "warning", "info")] == \
+        ["violations", "avertissements", "informations"]
+    assert report["fr"]["card"] == "fiche" and report["fr"]["fix"] == "correction"
+    assert (report["fr"]["finding_one"], report["fr"]["finding_many"]) == ("constat dans", "constats dans")
