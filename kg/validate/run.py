@@ -163,7 +163,8 @@ def _about_the_notice(notices: list[Finding], select, policy_key: str) -> None:
 def _notice(policy_key: str, pid: str, notice_id: str, message: dict, fix: dict, article: dict,
             references: list[str] | None = None) -> Finding:
     return Finding(policy=policy_key, profile=pid, shape=notice_id, severity="info", message=message, fix=fix,
-                   article=article.get("en", ""), references=references or [], focus="", focus_label={})
+                   article=article.get("en", ""), references=references or [], focus="", focus_label={},
+                   articles={lang: article.get(lang) or article.get("en", "") for lang in ("en", "fr")})
 
 
 def _profile_notice(pid: str, profile, reason: dict, kind: str) -> Finding:
