@@ -145,11 +145,9 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
               vocabulary, locations: dict | None) -> list[Finding]:
     index: list = []
 
-    def evidence() -> dict:   # built on first use (absence findings need none), for the focus nodes and the
-        if not index:         # nodes they point to (a storage condition that names the place)
-            focus_nodes = set(results.objects(None, SH.focusNode))
-            near = {o for f in focus_nodes for o in policy.objects(f, None) if not isinstance(o, Literal)}
-            index.append(_evidence_index(policy, focus_nodes | near))
+    def evidence() -> dict:   # built on first use (absence findings need none), from the reified statements
+        if not index:         # only (both engines' policy graphs have them; the oxigraph one has no other fact)
+            index.append(_evidence_index(policy))
         return index[0]
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
@@ -168,8 +166,8 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
         if value is not None:
             quote = evidence().get((focus, path, value)) if isinstance(path, URIRef) else evidence().get((focus, ANY, value))
             if quote is None and isinstance(path, URIRef):   # one node further: (focus, path, X) and X states the value
-                quote = next((evidence()[(x, ANY, value)] for x in policy.objects(focus, path)
-                              if (x, ANY, value) in evidence()), None)
+                quote = next((evidence()[(k[2], ANY, value)] for k in list(evidence())
+                              if k[0] == focus and k[1] == path and (k[2], ANY, value) in evidence()), None)
         refs = sorted(ns.shorten(str(r)) for r in shapes.objects(source, DCTERMS.references))
         where = None
         if locations is not None:
