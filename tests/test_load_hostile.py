@@ -303,7 +303,8 @@ def test_200k_deep_lists_stay_a_yaml_syntax_error(tmp_path):
 
 def test_deep_yaml_with_the_pure_python_parser(tmp_path, monkeypatch):
     """Without libyaml (PyYAML's pure-Python parser has no nesting limit) the loader refuses at its own limit."""
-    monkeypatch.setattr(load_module, "_Loader", yaml.SafeLoader)
+    from kg import card_yaml
+    monkeypatch.setattr(card_yaml, "_Loader", yaml.SafeLoader)
     card = tmp_path / "deep.yaml"
     card.write_text("a: " + "[" * 1500 + "]" * 1500, encoding="utf-8")   # past Python's ~1000 frames
     with pytest.raises(CardError) as exc:
