@@ -35,6 +35,17 @@ def profiles_md() -> str:
             lines.append("Source: " + ", ".join(f"<{s}>" for s in sources) + "\n")
         if profile.imports:
             lines.append("Imports: " + ", ".join(f"`{i}`" for i in profile.imports) + "\n")
+        rules = profile.rules   # where and when it applies (docs/applicability.md)
+        if rules.in_force_from:
+            lines.append(f"In force from {rules.in_force_from.isoformat()}.\n")
+        if rules.always:
+            lines.append(f"Applies: {rules.always.get('en', '')}.\n")
+        else:
+            lines.append("Applies when (the first that holds gives the reason shown):\n")
+            for trigger in rules.triggers:
+                since = f" (from {trigger.in_force_from.isoformat()})" if trigger.in_force_from else ""
+                lines.append(f"{trigger.rank}. {trigger.reason.get('en', '')}{since}")
+            lines.append("")
         lines.append("| shape | severity | article | requirement |")
         lines.append("|---|---|---|---|")
         for sid in profile.shape_ids():
@@ -53,7 +64,18 @@ def profiles_md() -> str:
             lines.append(f"- message (fr): {msg.get('fr', '')}")
             lines.append(f"- fix (en): {fix.get('en', '')}")
             lines.append(f"- fix (fr): {fix.get('fr', '')}\n")
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines).rstrip() + "\n" + _hand_written_tail("profiles.md")
+
+
+# A generated page may end with a hand-written part (docs/profiles.md: the requirements table), kept as it is.
+HAND_WRITTEN_MARK = "<!-- requirements: hand-written below this line"
+
+
+def _hand_written_tail(name: str) -> str:
+    path = Path(__file__).resolve().parent.parent / "docs" / name
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    at = text.find(HAND_WRITTEN_MARK)
+    return "" if at < 0 else "\n" + text[at:]
 
 
 def queries_md() -> str:
