@@ -50,6 +50,12 @@ def render_text(reports: list[Report], lang: str = "en", fail_on: str = "violati
         lines.append(f"{report.policy}  ({report.source or ''})")
         for pid, why in report.profiles:
             lines.append(f"  {_w(lang, 'profile')} {pid}{' :' if lang == 'fr' else ':'} {why.get(lang) or why.get('en')}")
+        run = {pid for pid, _ in report.profiles}
+        for f in report.findings:   # requested profiles not run: not applicable, or not in force on --as-of
+            if f.profile not in run:
+                total += 1
+                lines.append(f"  {_w(lang, 'profile')} {f.profile}{' :' if lang == 'fr' else ':'} {f.text('message', lang)}"
+                             f"  [{f.shape}]")
         for pid, _ in report.profiles:
             found = [f for f in report.findings if f.profile == pid]
             counts = {s: sum(1 for f in found if f.severity == s) for s in ("violation", "warning", "info")}

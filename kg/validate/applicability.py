@@ -128,15 +128,27 @@ def decide(title: dict[str, str], rules: Applicability, run_query, label, as_of:
             row = min(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
             reason = {lang: _fill(template, row, label, lang) for lang, template in trigger.reason.items()}
             if rules.in_force_from is not None and rules.in_force_from > as_of:
-                day = rules.in_force_from.isoformat()
+                since = rules.in_force_from
                 return Decision(False, {
-                    "en": f"{title.get('en', '')} would apply ({reason.get('en', '')}) but was not in force on "
-                          f"{as_of.isoformat()} (in force from {day}): not checked",
-                    "fr": f"{title.get('fr') or title.get('en', '')} s'appliquerait ({reason.get('fr', '')}) mais "
-                          f"n'était pas en vigueur le {as_of.isoformat()} (en vigueur depuis le {day}) : non vérifié"},
+                    "en": f"not in force on {spoken_date(as_of, 'en')} (in force from {spoken_date(since, 'en')}), so "
+                          f"not checked, although it would apply: {reason.get('en', '')}",
+                    "fr": f"pas en vigueur le {spoken_date(as_of, 'fr')} (en vigueur depuis le "
+                          f"{spoken_date(since, 'fr')}), donc non vérifié, bien qu'applicable : {reason.get('fr', '')}"},
                     not_in_force=True)
             return Decision(True, reason)
     return Decision(False, dict(rules.not_applicable))
+
+
+_MONTHS = {"en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                   "October", "November", "December"),
+           "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                  "novembre", "décembre")}
+
+
+def spoken_date(day: dt.date, lang: str) -> str:
+    """A date as its readers write it: "1 September 2015", « 1er septembre 2015 »."""
+    number = "1er" if lang == "fr" and day.day == 1 else str(day.day)
+    return f"{number} {_MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def _fill(template: str, row: dict, label, lang: str) -> str:

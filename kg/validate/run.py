@@ -15,7 +15,7 @@ from .. import namespaces as ns
 from ..parallel import can_fork, closing_batches
 
 
-from .applicability import decide, parse_as_of, shapes_not_in_force, term_label
+from .applicability import decide, parse_as_of, shapes_not_in_force, spoken_date, term_label
 from .data_graph import drop_inferred, validation_graph
 from .engines import DEFAULT_ENGINE, ENGINES, _WORKSPACES, _engine, _profile_shapes, _shapes_engine, workspace
 from .findings import Finding, Report, _findings
@@ -190,13 +190,14 @@ def _not_in_force_notices(later: dict, profile_of: dict, available: dict, day, p
         by_profile.setdefault(profile_of.get(sid, sid.split("-")[0]), []).append((sid, when))
     out = []
     for pid, items in by_profile.items():
-        dates = sorted({w.isoformat() for _, w in items})
+        dates = sorted({w for _, w in items})
         names = ", ".join(sid for sid, _ in items)
+        said = {lang: ", ".join(spoken_date(d, lang) for d in dates) for lang in ("en", "fr")}
         out.append(_notice(policy_key, pid, f"{pid}-rules-not-in-force", {
-            "en": f"{len(items)} rule(s) not yet in force on {day.isoformat()} (in force from {', '.join(dates)}) "
+            "en": f"{len(items)} rule(s) not yet in force on {spoken_date(day, 'en')} (in force from {said['en']}) "
                   f"were not checked: {names}.",
-            "fr": f"{len(items)} règle(s) pas encore en vigueur le {day.isoformat()} (en vigueur depuis le "
-                  f"{', '.join(dates)}) n'ont pas été vérifiées : {names}."},
+            "fr": f"{len(items)} règle(s) pas encore en vigueur le {spoken_date(day, 'fr')} (en vigueur depuis le "
+                  f"{said['fr']}) n'ont pas été vérifiées : {names}."},
             {"en": "Validate with a later --as-of date to apply them.",
              "fr": "Validez avec une date --as-of postérieure pour les appliquer."},
             available[pid].rules.scope or available[pid].title))
