@@ -32,7 +32,10 @@ def test_auto_profiles_for_the_seeds(seed_policies, vocabulary):
     assert "loi n° 78-17, titre V" in white["gdpr"]["fr"]
     assert "law25" not in white and "pipeda" not in white       # French Polynesia is not Canada
     assert {"law25", "pipeda", "pci-dss"} <= set(planet)        # Laval, Québec; card numbers and CVV
-    assert "gdpr" not in planet                                 # not claimed, not established in the EU
+    assert "law25" in planet and "P-39.1" in planet["law25"]["en"]
+    assert "France" in planet["pipeda"]["en"] or "Switzerland" in planet["pipeda"]["en"]   # flows out of Québec
+    assert "3(2)(a)" in planet["gdpr"]["en"]                    # «(€) EUR»: offered to people in the Union (P93)
+    assert "pci-dss" in white and "PCI DSS" in white["pci-dss"]["en"]   # its own «conformément aux normes PCI-DSS»
 
 
 def test_french_polynesia_gets_the_gdpr_rules_through_french_law(vocabulary):

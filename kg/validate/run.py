@@ -82,7 +82,6 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
     notices += _not_in_force_notices(later, profile_of, available, day, policy_key)
     notices += _to_review(select, policy_key)
-    _about_the_notice(notices, select, policy_key)
     if inferred:
         notices.append(_notice(policy_key, "core", "core-inferred-not-counted", {
             "en": f"{inferred} fact(s) the card marks as inferred were not counted: validation judges what the text "
@@ -92,6 +91,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
             {"en": "If the text does state it, quote the passage that does and remove `inferred: true`.",
              "fr": "Si le texte l'énonce, citez le passage qui le dit et retirez `inferred: true`."},
             {"en": "policykg: inferred statements", "fr": "policykg : énoncés déduits"}))
+    _about_the_notice(notices, select, policy_key)
     return Report(policy_key, chosen, notices + findings, results, engine, seconds, source, shapes_dir)
 
 
