@@ -7,6 +7,8 @@ N-Quads, JSON-LD); diff (two versions by meaning) and compare (policies side by 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 # The public API, imported on first use (PEP 562): the command line starts without loading every stage,
 # so a Ctrl-C during start-up is handled like one during a command (kg/cli/entry.py).
@@ -16,7 +18,7 @@ _API = {
     "load_rdf_policies": "load_rdf", "policy_graph": "mapping", "to_dataset": "mapping",
     "find_queries": "queries", "run_query": "queries", "validate_graph": "validate",
     "validate_paths": "validate", "validate_store": "validate", "reason_store": "reason",
-    "drop_store_inferences": "reason",
+    "drop_store_inferences": "reason", "draft": "draft", "parse_as_of": "validate", "load_profiles": "validate",
 }
 
 
@@ -26,7 +28,22 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
-__all__ = ["BuildResult", "KgError", "build", "compare_targets", "diff_targets", "drop_store_inferences",
-           "export_store", "find_queries", "load_card", "load_rdf_policies", "policy_graph", "reason_store",
-           "run_query", "serialize", "to_dataset", "validate_graph", "validate_paths", "validate_store"]
+class _Package(types.ModuleType):
+    """Loading the submodule kg.build (or kg.draft) would set the attribute `kg.build` to the module, hiding
+    the API function of the same name (`kg.build(...)` worked once, then was the module): the package keeps
+    those names for the functions. Submodules stay importable as `kg.build` through sys.modules."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _API and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+__all__ = ["BuildResult", "KgError", "build", "compare_targets", "diff_targets", "draft", "drop_store_inferences",
+           "export_store", "find_queries", "load_card", "load_profiles", "load_rdf_policies", "parse_as_of",
+           "policy_graph", "reason_store", "run_query", "serialize", "to_dataset", "validate_graph",
+           "validate_paths", "validate_store"]
 from .version import __version__  # noqa: E402,F401

@@ -146,7 +146,70 @@ def _plain(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
 
-PAGES = {"profiles.md": profiles_md, "queries.md": queries_md, "cli.md": cli_md}
+def api_md() -> str:
+    """The Python API: every name `kg` exports, its signature and the first paragraph of its docstring; then
+    the error classes by kind, each with its id and exit code (callers `except` the kind they handle)."""
+    import importlib
+    import inspect
+
+    import kg
+    from . import errors
+
+    lines = [HEADER.format(source="kg/__init__.py and the docstrings"), "# Python API\n",
+             "The command line is a thin layer over these calls; `import kg` loads a stage only when one of its names "
+             "is used. Errors are `kg.KgError` subclasses (below): each carries `what`, `where` (file:line or a "
+             "URL), `fix`, its id and PKG code (`err.code`) and the exit code the CLI uses.\n"]
+    for name in sorted(kg.__all__):
+        obj = getattr(kg, name)
+        module = importlib.import_module(f"kg.{kg._API[name]}").__name__ if name in kg._API else "kg"
+        lines.append(f"## `{name}`\n")
+        if inspect.isclass(obj):
+            lines.append(f"`class {module}.{name}`\n")
+        else:
+            signature = str(inspect.signature(obj)).replace("\n", " ")
+            lines.append(f"```python\n{module}.{name}{signature}\n```\n")
+        doc = inspect.getdoc(obj) or ""
+        first = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
+        if first:
+            lines.append(first + "\n")
+    lines.append("## Errors by kind\n")
+    lines.append("| class | module | base | id | exit code | what it means |")
+    lines.append("|---|---|---|---|---|---|")
+    said = _error_lines()
+    for cls in _error_classes(errors.KgError):
+        doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "").split("\n\n", 1)[0] or said.get(cls.id, "")
+        doc = doc.replace("\n", " ").replace("|", "\\|")
+        base = cls.__bases__[0].__name__ if cls is not errors.KgError else "Exception"
+        lines.append(f"| `{cls.__name__}` | `{cls.__module__}` | `{base}` | `{cls.id}` | {cls.exit_code} | {doc} |")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _error_lines() -> dict[str, str]:
+    """error id -> the first line docs/errors.md gives under its heading."""
+    import re
+    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^### PKG-[EW]\d{3} ([a-z0-9-]+)[^\n]*\n([^\n]+)", text, re.M)}
+
+
+def _error_classes(root) -> list:
+    """root and its subclasses, the modules that define them imported first, in a stable order."""
+    import importlib
+    import pkgutil
+
+    import kg
+    for info in pkgutil.walk_packages(kg.__path__, "kg."):
+        if not info.name.startswith(("kg.cli", "kg.__main__")):
+            importlib.import_module(info.name)
+    seen, todo = [], [root]
+    while todo:
+        cls = todo.pop(0)
+        if cls not in seen:
+            seen.append(cls)
+            todo.extend(sorted(cls.__subclasses__(), key=lambda c: (c.__module__, c.__name__)))
+    return seen
+
+
+PAGES = {"profiles.md": profiles_md, "queries.md": queries_md, "cli.md": cli_md, "api.md": api_md}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -168,3 +168,16 @@ def test_every_package_is_installed():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
     packages = {".".join(p.parent.relative_to(ROOT).parts) for p in KG.rglob("__init__.py")}
     assert packages <= listed, packages - listed
+
+
+def test_the_api_names_stay_the_functions_after_their_modules_load():
+    """`kg.build` and `kg.draft` are API functions named like their modules: loading the modules (as the CLI
+    does) must not turn them into modules (it did after the first call)."""
+    import importlib
+    import kg
+    assert callable(kg.build) and callable(kg.draft)
+    importlib.import_module("kg.build")
+    importlib.import_module("kg.draft.lexicon")
+    from kg import build, draft
+    assert callable(build) and callable(draft) and callable(kg.build)
+    assert set(kg.__all__) == set(kg._API), "every API name is exported and documented in docs/api.md"
