@@ -83,7 +83,8 @@ class Diff:
 # --- loading the two sides ------------------------------------------------------------------------------
 
 def load_side(target: str, *, store=None, store_path=None, vocabulary=None) -> Side:
-    """A card, an RDF file holding one policy, or a SLUG / SLUG@DATE of the store (kg.sources)."""
+    """A card, an RDF file holding one policy, or a SLUG / SLUG@DATE of the store (kg.sources; `store` a
+    PolicyStore, remote or embedded, or an open pyoxigraph Store)."""
     from .sources import is_file_target, resolve
     if is_file_target(target) and not Path(target).is_file():
         from .errors import InputNotFoundError
@@ -105,7 +106,8 @@ def load_side(target: str, *, store=None, store_path=None, vocabulary=None) -> S
 
 
 def previous_and_latest(store, slug: str) -> tuple[str, str]:
-    """SLUG's two latest versions, as selectors (for `policykg diff SLUG`)."""
+    """SLUG's two latest versions in `store` (a PolicyStore or a pyoxigraph Store), as selectors (for
+    `policykg diff SLUG`)."""
     from .inventory import select_policies
     versions = sorted(select_policies(store, [f"{slug}@*"]), key=lambda p: p.version)
     if len(versions) < 2:
@@ -315,15 +317,19 @@ def diff_sides(a: Side, b: Side, *, vocabulary=None, profiles: list[str] | str =
     return result
 
 
-def diff_targets(target_a: str, target_b: str, *, store_path=None, vocab_dir=None, **options) -> Diff:
-    """`policykg diff A B`: each target a card, an RDF file or a store selector."""
+def diff_targets(target_a: str, target_b: str, *, store=None, store_path=None, vocab_dir=None, **options) -> Diff:
+    """`policykg diff A B`: each target a card, an RDF file or a selector of the store, which is `store` (a
+    PolicyStore: the embedded store or a SPARQL endpoint) or else the embedded store at `store_path`. The
+    store is only opened when a target names a policy of it."""
     from .vocab import load_vocabulary
     vocabulary = load_vocabulary(vocab_dir)
-    store = None
     from .sources import is_file_target
-    if not (is_file_target(target_a) and is_file_target(target_b)):
-        from .stores.oxigraph import open_store
-        store = open_store(store_path) if store_path else open_store()
+    if is_file_target(target_a) and is_file_target(target_b):
+        store = None
+    elif store is None:
+        from .stores import EmbeddedStore
+        from .stores.oxigraph import DEFAULT_STORE
+        store = EmbeddedStore(store_path or DEFAULT_STORE)
     sides = [load_side(t, store=store, vocabulary=vocabulary) for t in (target_a, target_b)]
     return diff_sides(*sides, vocabulary=vocabulary, **options)
 

@@ -156,14 +156,15 @@ def _sorted_doc(doc):
     return doc
 
 
-def store_quads(store: ox.Store, graphs: Iterable[str]) -> list[ox.Quad]:
+def store_quads(store, graphs: Iterable[str]) -> list[ox.Quad]:
+    """The quads of the named graphs `graphs` of a store (a PolicyStore or a pyoxigraph Store)."""
     out: list[ox.Quad] = []
     for g in graphs:
         out += list(store.quads_for_pattern(None, None, None, ox.NamedNode(g)))
     return out
 
 
-def export_store(store: ox.Store, fmt: ExportFormat, policies: list[str] | None = None,
+def export_store(store, fmt: ExportFormat, policies: list[str] | None = None,
                  include_vocabulary: bool = False) -> bytes:
     """The selected policies (all by default) of a store, serialised (in memory; `write_store` streams)."""
     buffer = io.BytesIO()
@@ -171,20 +172,29 @@ def export_store(store: ox.Store, fmt: ExportFormat, policies: list[str] | None 
     return buffer.getvalue()
 
 
-def write_store(store: ox.Store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | None = None,
+def write_store(store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | None = None,
                 include_vocabulary: bool = False, *, store_path: str | Path | None = None,
                 workers: int | None = None) -> None:
-    """Write the selected policies (all by default) of a store to the binary stream `out`. Turtle, TriG and
-    N-Quads are streamed graph by graph: memory holds one graph at a time (plus the few triples whose
-    subject is outside their own graph's namespace), whatever the size of the store. Given the store's
-    path, `workers` processes (default: one per core) read and sort the graphs of a large export."""
+    """Write the selected policies (all by default) of a store to the binary stream `out`. The store is a
+    PolicyStore (the embedded store or a SPARQL endpoint: the same bytes for the same graphs), an open
+    pyoxigraph Store, or a location (kg.stores.as_store). Turtle, TriG and N-Quads are streamed graph by
+    graph: memory holds one graph at a time (plus the few triples whose subject is outside their own graph's
+    namespace), whatever the size of the store. Given the embedded store's path, `workers` processes
+    (default: one per core) read and sort the graphs of a large export."""
     from .inventory import select_policies, vocabulary_graphs
+    from .stores import as_store
 
+    store = as_store(store)
     graphs = [p.graph for p in select_policies(store, policies)]
     if include_vocabulary:
         graphs += vocabulary_graphs(store)
     if not graphs:
-        raise KgError("the store holds no policy", None, "run 'policykg build' first", error_id="empty-store")
+        remote = store.kind == "sparql"
+        raise KgError("the store holds no policy" + (f" ({store})" if remote else ""), str(store) if remote else None,
+                      "upload policies to it first ('policykg push')" if remote else "run 'policykg build' first",
+                      error_id="empty-store")
+    if store.kind != "embedded":
+        store_path = None   # worker processes open the embedded store's folder; a remote store is read here
     if fmt.name == "jsonld":
         out.write(serialize(store_quads(store, graphs), fmt))
     else:
@@ -197,7 +207,9 @@ def write_store(store: ox.Store, fmt: ExportFormat, out: BinaryIO, policies: lis
 # byte order is code point order, and a term is never a prefix of another term followed by a character below
 # the separating space). The sorted lines go to a temporary spool file, which the serialiser then streams.
 
-def _graph_lines(store: ox.Store, graph: str) -> list[bytes]:
+def _graph_lines(store, graph: str) -> list[bytes]:
+    """The N-Triples lines of one graph, sorted (the embedded store dumps them; a remote store's triples are
+    serialised here, which gives the same lines for the same triples)."""
     data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
     lines = data.split(b"\n")
     if lines and not lines[-1]:
@@ -221,7 +233,7 @@ def _read_graphs(graphs: list[str]) -> list[list[bytes]]:
     return [_graph_lines(_worker_store, g) for g in graphs]
 
 
-def _sorted_graphs(store: ox.Store, graphs: list[str], store_path, workers: int | None) -> Iterator[tuple[str, list[bytes]]]:
+def _sorted_graphs(store, graphs: list[str], store_path, workers: int | None) -> Iterator[tuple[str, list[bytes]]]:
     """(graph, its sorted N-Triples lines) for each graph, in order."""
     global _worker_store_path
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -255,7 +267,7 @@ class _PrefixScan:
         return {p: iri for p, iri in ns.PREFIXES.items() if p in self._found}  # in PREFIXES order
 
 
-def write_graphs(store: ox.Store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
+def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
                  store_path: str | Path | None = None, workers: int | None = None) -> None:
     """Turtle, TriG or N-Quads of the named graphs `graphs` of `store`, streamed to `out`."""
     ordered = sorted(set(graphs), key=lambda g: f"<{g}>")

@@ -1,5 +1,9 @@
 """What a store holds: the policy versions, their graphs and counts; selecting policies by SLUG (the latest
-version), SLUG@DATE (one version) or SLUG@* (every version)."""
+version), SLUG@DATE (one version) or SLUG@* (every version).
+
+The store is a PolicyStore (kg.stores.base: the embedded store or a SPARQL endpoint, read by SPARQL through
+its `select`) or an open pyoxigraph Store; `select_policies` and `vocabulary_graphs` work on both kinds and
+on a remote store alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,21 +50,53 @@ class PolicyInfo:
     triples: int | None
 
 
-def list_policies(store: ox.Store) -> list[PolicyInfo]:
-    triples = {row["g"].value: int(row["n"].value) for row in store.query(_TRIPLES)}
+def _rows(store, text: str) -> list[dict]:
+    """The rows of a SELECT as {variable: term} (unbound ones left out), on a PolicyStore or a pyoxigraph Store."""
+    if isinstance(store, ox.Store):
+        result = store.query(text)
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+    answer = store.select(text)
+    return [{n: t for n, t in zip(answer.columns, row) if t is not None} for row in answer.rows]
+
+
+def _key(store, row: dict) -> tuple[str, str]:
+    """(slug@version, graph IRI) of an inventory row; a graph that is not an IRI is the store's bad answer."""
+    graph = row.get("g")
+    if not isinstance(graph, ox.NamedNode):
+        raise store.bad_answer(f"a policy graph ?g is {'unbound' if graph is None else repr(graph.value)}, "
+                               "not an IRI")
+    ident = row.get("id")
+    key = ident.value if ident is not None else graph.value.removeprefix(ns.POLICY_BASE).replace("/", "@", 1)
+    return key, graph.value
+
+
+def list_policies(store) -> list[PolicyInfo]:
+    triples = {row["g"].value: int(row["n"].value) for row in _rows(store, _TRIPLES)}
     out = []
-    for row in store.query(_LIST):
-        graph = row["g"].value
-        key = row["id"].value if row["id"] else graph.removeprefix(ns.POLICY_BASE).replace("/", "@", 1)
+    for row in _rows(store, _LIST):
+        key, graph = _key(store, row)
         slug, _, version = key.partition("@")
-        out.append(PolicyInfo(key, slug, version, graph, row["title"].value if row["title"] else "",
+        out.append(PolicyInfo(key, slug, version, graph, row["title"].value if "title" in row else "",
                               int(row["statements"].value), int(row["processes"].value), triples.get(graph, 0)))
     return out
 
 
-def vocabulary_graphs(store: ox.Store) -> list[str]:
-    return sorted(g.value for g in store.named_graphs()
-                  if isinstance(g, ox.NamedNode) and g.value == ns.VOCAB_GRAPH)
+def vocabulary_graphs(store) -> list[str]:
+    if isinstance(store, ox.Store):
+        return sorted(g.value for g in store.named_graphs()
+                      if isinstance(g, ox.NamedNode) and g.value == ns.VOCAB_GRAPH)
+    return [ns.VOCAB_GRAPH] if store.contains_named_graph(ox.NamedNode(ns.VOCAB_GRAPH)) else []
+
+
+def stored_versions(store) -> list[PolicyInfo]:
+    """Every policy version of the store (graph IRI, slug, version; no title, no counts), by graph IRI."""
+    policies = []
+    for row in _rows(store, _GRAPHS):
+        key, graph = _key(store, row)
+        slug, _, version = key.partition("@")
+        policies.append(PolicyInfo(key, slug, version, graph, "", None, None, None))
+    return sorted({p.graph: p for p in policies}.values(), key=lambda p: p.graph)
 
 
 ALL_VERSIONS = "*"   # SLUG@* selects every version of a policy
@@ -75,17 +111,11 @@ def latest_versions(policies: list[PolicyInfo]) -> set[str]:
     return {p.key for p in latest.values()}
 
 
-def select_policies(store: ox.Store, selectors: list[str] | None) -> list[PolicyInfo]:
+def select_policies(store, selectors: list[str] | None) -> list[PolicyInfo]:
     """Policies matching the selectors: SLUG (its latest version), SLUG@DATE (that version) or SLUG@*
     (every version); every version of every policy when there is no selector. An unknown one is a
     usage error that lists what the store holds. Titles and counts are not filled in (list_policies has them)."""
-    policies = []
-    for row in store.query(_GRAPHS):
-        graph = row["g"].value
-        key = row["id"].value if row["id"] else graph.removeprefix(ns.POLICY_BASE).replace("/", "@", 1)
-        slug, _, version = key.partition("@")
-        policies.append(PolicyInfo(key, slug, version, graph, "", None, None, None))
-    policies = sorted({p.graph: p for p in policies}.values(), key=lambda p: p.graph)
+    policies = stored_versions(store) if isinstance(store, ox.Store) else store.policies()
     if not selectors:
         return policies
     latest = latest_versions(policies)
@@ -101,7 +131,9 @@ def select_policies(store: ox.Store, selectors: list[str] | None) -> list[Policy
             version == ALL_VERSIONS or p.key in latest)]
         if not match:
             known = ", ".join(p.key for p in policies) or "none"
-            raise UsageError(f"no policy '{sel}' in the store", None,
+            remote = getattr(store, "kind", None) == "sparql"
+            raise UsageError(f"no policy '{sel}' " + (f"on {store}" if remote else "in the store"),
+                             str(store) if remote else None,
                              f"use one of: {known} (SLUG for the latest version, SLUG@DATE for one, "
                              "SLUG@* for every version)", error_id="unknown-policy")
         chosen += [p for p in match if p not in chosen]

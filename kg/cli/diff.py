@@ -11,6 +11,7 @@ from rich.console import Console
 from ..errors import UsageError
 from ..stores.oxigraph import DEFAULT_STORE
 from ..validate import DEFAULT_ENGINE, ENGINES
+from .common import endpoint_option, policy_store, timeout_option, user_option
 from .main import app, choice, err, profile_ids, report_errors, vocab_dir_option, write_output
 
 out = Console(highlight=False, soft_wrap=False)
@@ -31,6 +32,10 @@ def diff_command(
     no_findings: bool = typer.Option(False, "--no-findings", help="Do not validate: compare the statements only."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
+    endpoint: Optional[str] = endpoint_option("Read SLUG targets from this SPARQL 1.1 query endpoint (see "
+                                              "'policykg push') instead of the embedded store."),
+    user: Optional[str] = user_option(),
+    timeout: float = timeout_option(),
     vocab_dir: Optional[Path] = vocab_dir_option(),
 ) -> None:
     """Compare two policy versions (or two policies) by what they state, not by their text.
@@ -41,20 +46,23 @@ def diff_command(
     blank-node labels are no change. SLUG is the latest version, SLUG@DATE one version.
 
     Example: policykg diff whiteprovider@2024-05-19 whiteprovider --format json
+    Example: policykg diff --endpoint http://127.0.0.1:7878/query whiteprovider@2024-05-19 whiteprovider
     """
     from ..diff import FORMATS, diff_targets, previous_and_latest, render
+    from ..sources import is_file_target
     from ..vocab import load_vocabulary
     choice(fmt, FORMATS, "--format")
     choice(lang, ("en", "fr"), "--lang")
+    if new is None and (is_file_target(old) or "@" in old):
+        raise UsageError("diff needs two targets, or one SLUG with two versions in the store", None,
+                         "give A and B: cards, RDF files or SLUG@DATE selectors", error_id="diff-input")
+    backend = None   # opened only when a target names a policy of the store
+    if new is None or not (is_file_target(old) and is_file_target(new)):
+        backend = policy_store(endpoint, user, timeout, store)
     if new is None:
-        from ..sources import is_file_target
-        from ..stores.oxigraph import open_store
-        if is_file_target(old) or "@" in old:
-            raise UsageError("diff needs two targets, or one SLUG with two versions in the store", None,
-                             "give A and B: cards, RDF files or SLUG@DATE selectors", error_id="diff-input")
-        old, new = previous_and_latest(open_store(store), old)
-    result = diff_targets(old, new, store_path=store, vocab_dir=vocab_dir, profiles=profile_ids(profile),
-                          engine=engine, validate=not no_findings)
+        old, new = previous_and_latest(backend, old)
+    result = diff_targets(old, new, store=backend, store_path=store, vocab_dir=vocab_dir,
+                          profiles=profile_ids(profile), engine=engine, validate=not no_findings)
     write_output(render(result, fmt, lang, load_vocabulary(vocab_dir)), out_path)
     if fmt != "text" or out_path:
         err.print(f"{len(result.changes)} change(s)" + ("" if no_findings else

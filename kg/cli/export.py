@@ -9,8 +9,9 @@ import typer
 
 from ..export import FORMATS, format_for, write_store
 from ..files import write_atomic
-from ..stores.oxigraph import DEFAULT_STORE, open_store
+from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import printable
+from .common import endpoint_option, policy_store, timeout_option, user_option
 from .main import app, err, report_errors
 
 
@@ -26,18 +27,26 @@ def export_command(
     with_vocabulary: bool = typer.Option(False, "--with-vocabulary", help="Also export the vocabulary graphs."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that read the policies "
-                                          "of a large export in parallel (default: one per core)."),
+                                          "of a large export from the embedded store in parallel (default: one "
+                                          "per core)."),
+    endpoint: Optional[str] = endpoint_option(),
+    user: Optional[str] = user_option(),
+    timeout: float = timeout_option(),
 ) -> None:
     """Export policies from the store as Turtle, TriG, N-Quads or JSON-LD (deterministic bytes).
 
+    With --endpoint the policies are read from a SPARQL 1.1 endpoint (one SELECT per graph, values
+    bound): the same graphs give the same bytes as from the embedded store.
+
     Example: policykg export --format trig --policy planethoster -o build/planethoster.trig
+    Example: policykg export --endpoint http://127.0.0.1:7878/query --format nq --policy whiteprovider
     """
     chosen = format_for(fmt, out)
-    source = open_store(store)
+    source = policy_store(endpoint, user, timeout, store)
 
     def write(stream) -> None:
-        write_store(source, chosen, stream, policy or None, with_vocabulary, store_path=store,
-                    workers=workers)
+        write_store(source, chosen, stream, policy or None, with_vocabulary,
+                    store_path=None if endpoint else store, workers=workers)
 
     if out:
         write_atomic(write, out)

@@ -1,7 +1,6 @@
 """`policykg queries`, `policykg query`, `policykg push`."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -11,24 +10,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
-from ..errors import UsageError
 from ..queries import find_queries, load_query, parse_param_args, run_query
 from ..render import FORMATS, LANGS, queries_json, queries_table, render, to_csv
-from ..stores import EmbeddedStore, SparqlEndpoint
+from ..stores import EmbeddedStore
 from ..stores.oxigraph import DEFAULT_STORE
 from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, push_graphs
 from ..terminal import printable, rich_text
+from .common import endpoint as _endpoint
 from .main import app, choice, err, report_errors
 
 out = Console(highlight=False, soft_wrap=False)
-
-
-def _endpoint(url: str, graph_store: Optional[str], user: Optional[str], timeout: float = TIMEOUT_S) -> SparqlEndpoint:
-    if not timeout > 0:
-        raise UsageError(f"--timeout {timeout:g} is not a positive number of seconds", None,
-                         "give --timeout SECONDS, e.g. --timeout 30", error_id="usage")
-    return SparqlEndpoint(url, graph_store=graph_store, user=user,
-                          password=os.environ.get(PASSWORD_ENV) if user else None, timeout=timeout)
 
 
 @app.command("queries")

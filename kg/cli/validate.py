@@ -13,6 +13,7 @@ from ..report import FORMATS, render
 from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import error_text, rich_text
 from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, parse_as_of, validate_paths, validate_store
+from .common import endpoint_option, policy_store, timeout_option, user_option
 from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
                    profile_ids, report_errors, vocab_dir_option, write_output)
 
@@ -41,6 +42,10 @@ def validate_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that validate store "
                                           "policies in parallel, when there are many (default: one per core)."),
+    endpoint: Optional[str] = endpoint_option("Read SLUG targets from this SPARQL 1.1 query endpoint (see "
+                                              "'policykg push') instead of the embedded store."),
+    user: Optional[str] = user_option(),
+    timeout: float = timeout_option(),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge by the law in force on this date (YYYY-MM-DD; "
                                         "default today): laws and rules not yet in force are not applied, and "
                                         "the report says so once."),
@@ -84,7 +89,8 @@ def validate_command(
                "applicability": not even_if_not_applicable}
     reports, errors = _validate_files(paths, **options)
     if slugs:
-        reports += validate_store(store, slugs, workers=workers, **options).reports
+        source = policy_store(endpoint, user, timeout, store) if endpoint else store   # a path: workers
+        reports += validate_store(source, slugs, workers=workers, **options).reports
     fail_on = "warning" if strict else "violation"
     write_output(render(reports, fmt, lang, fail_on, errors), out)
     if errors:

@@ -47,6 +47,7 @@ import pyoxigraph as ox
 
 from .. import namespaces as ns
 from ..errors import EnvironmentError_, UsageError
+from .base import PolicyStore, Solutions
 
 PASSWORD_ENV = "POLICYKG_ENDPOINT_PASSWORD"
 TIMEOUT_S = 60
@@ -550,14 +551,6 @@ class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 
 # --- the endpoint -----------------------------------------------------------------------------------------
 
-@dataclass
-class Solutions:
-    """What a store answers to a SELECT: column names, rows of terms (None = unbound), the text sent."""
-    columns: list[str]
-    rows: list[tuple]
-    text: str
-
-
 def graph_store_for(endpoint: str, user: str | None = None) -> str | None:
     """The Graph Store Protocol URL of the usual servers, derived from their query endpoint URL, or None.
 
@@ -580,9 +573,10 @@ def graph_store_for(endpoint: str, user: str | None = None) -> str | None:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, new, "", ""))
 
 
-class SparqlEndpoint:
+class SparqlEndpoint(PolicyStore):
     """A remote SPARQL 1.1 endpoint (and its Graph Store Protocol service, for `push`). Each request ends
-    within `timeout` seconds in all and follows redirects within its origin only (module docstring)."""
+    within `timeout` seconds in all and follows redirects within its origin only (module docstring). The
+    store interface's reads (inventory, graphs, patterns) are SELECTs with bound values (kg.stores.base)."""
 
     kind = "sparql"
 
@@ -631,6 +625,13 @@ class SparqlEndpoint:
         except Exception as exc:  # noqa: BLE001 - urllib, http.client and socket errors
             raise self._error(exc, "query") from None
         return Solutions(columns, rows, sent)
+
+    def bad_answer(self, detail: str) -> EndpointError:
+        """Valid results that do not hold what the query asked (a literal as a graph or a subject, a column
+        missing): endpoint-error, as for results that do not parse."""
+        return EndpointError(f"{self.url} did not answer what was asked: {detail}", self.url,
+                             "check that the URL is a SPARQL 1.1 query endpoint that holds the graphs 'policykg "
+                             "push' uploads; if it is, the server's answer is broken: see its log")
 
     def policy_graph(self, selector: str) -> str:
         """The graph IRI of SLUG@DATE (built), or of SLUG's latest version (asked of the endpoint)."""
