@@ -202,14 +202,14 @@ def _finding_lines(reports) -> list[str]:
 @pytest.mark.parametrize("slug,profiles", [("whiteprovider", "auto"), ("planethoster", "auto"), ("planethoster", "gdpr")])
 def test_seed_findings(slug, profiles, update_golden):
     """The findings on each seed are exactly the reviewed ones in tests/golden/<slug>.<profiles>.findings.txt
-    (each maps to a finding of shared/research/seed-mapping.md §1.1, §1.2, §2.1–2.5; see the issue's closing
-    note), so no other violation appears. PlanetHoster gets the GDPR profile only when asked (Art. 3(2))."""
+    (each justified, with its article, in docs/seed-findings.md: test_seed_findings_are_documented), so no
+    other finding appears. PlanetHoster gets the GDPR profile by Art. 3(2) targeting (P93)."""
     card = next((DATA / "policies" / slug).glob("*.yaml"))
     run = validate_paths([card], profiles="auto" if profiles == "auto" else profiles.split(","))
     got = _finding_lines(run.reports)
     golden = GOLDEN / f"{slug}.{profiles}.findings.txt"
     header = (f"# policykg validate {card.relative_to(DATA.parent)} --profile {profiles}: severity, shape, focus, value\n"
-              "# Reviewed against shared/research/seed-mapping.md; regenerate with pytest --update-golden.\n")
+              "# Each finding is justified in docs/seed-findings.md; regenerate with pytest --update-golden.\n")
     if update_golden:
         golden.write_text(header + "\n".join(got) + "\n", encoding="utf-8")
     expected = [line for line in golden.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
