@@ -3,17 +3,21 @@ every version, the same in validate, query --policy, export --policy and push --
 every version and marks the latest."""
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
+from rdflib.namespace import RDF
 from typer.testing import CliRunner
 
 from kg.cli.main import app
 from kg.errors import UsageError
-from kg.inventory import latest_versions, list_policies, select_policies
-from kg.stores import EmbeddedStore
+from kg.inventory import latest_versions, list_policies, select_policies, vocabulary_graphs
+from kg.stores import EmbeddedStore, PolicyStore
+from kg.stores.sparql import with_values
 from kg.stores.oxigraph import open_store
 
 runner = CliRunner()
 OLD, NEW = "whiteprovider@2024-05-19", "whiteprovider@2025-03-01"
+NEW_GRAPH = "https://w3id.org/policykg/policy/whiteprovider/2025-03-01"
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +102,71 @@ def test_cli_export_policy_selectors(versions_store):
     assert "/whiteprovider/2025-03-01>" in latest.stdout and "/whiteprovider/2024-05-19>" not in latest.stdout
     every = runner.invoke(app, ["export", "-f", "nq", "--policy", "whiteprovider@*", "--store", str(versions_store)])
     assert "/whiteprovider/2025-03-01>" in every.stdout and "/whiteprovider/2024-05-19>" in every.stdout
+
+
+# --- the store interface (kg.stores.base): its SPARQL reads, which an endpoint uses, give what the embedded
+# store's own pyoxigraph calls give --------------------------------------------------------------------------
+
+class SparqlOnly(PolicyStore):
+    """A store that answers only `select`, as an endpoint does (the values sent as a VALUES block in the text,
+    kg.stores.sparql.with_values), here run by the embedded store: every other read is the interface's SPARQL."""
+    kind = "sparql-only"
+
+    def __init__(self, inner: EmbeddedStore):
+        self.inner, self.sent = inner, []
+
+    def __str__(self) -> str:
+        return "sparql-only"
+
+    def select(self, text, bindings=None):
+        self.sent.append((text, dict(bindings or {})))
+        return self.inner.select(with_values(text, bindings or {}))
+
+
+@pytest.fixture(scope="module")
+def pair(versions_store):
+    embedded = EmbeddedStore(versions_store)
+    return embedded, SparqlOnly(embedded)
+
+
+def test_interface_inventory_and_graphs_by_sparql(pair):
+    embedded, sparql = pair
+    assert [(p.key, p.graph) for p in sparql.policies()] == [(p.key, p.graph) for p in embedded.policies()]
+    assert keys(select_policies(sparql, ["whiteprovider@*"])) == [OLD, NEW]
+    assert vocabulary_graphs(sparql) == vocabulary_graphs(embedded) == vocabulary_graphs(embedded.store)
+    assert not sparql.contains_named_graph("https://w3id.org/policykg/policy/nobody/2020-01-01")
+    for p in embedded.policies():
+        graph = ox.NamedNode(p.graph)
+        assert sparql.graph_triples(p.graph) == embedded.graph_triples(p.graph)
+        assert sparql.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) == \
+            embedded.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        statement = (None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), graph)
+        assert list(sparql.quads_for_pattern(*statement)) == list(embedded.quads_for_pattern(*statement))
+    # every value is bound, none is in the text
+    assert all(p.graph not in text for text, _ in sparql.sent for p in embedded.policies())
+    assert any(b.get("g") == ox.NamedNode(NEW_GRAPH) for _, b in sparql.sent)
+
+
+def test_interface_pattern_reads_refuse_what_cannot_be_bound(pair):
+    _, sparql = pair
+    with pytest.raises(TypeError):
+        sparql.quads_for_pattern(None, None, None, None)          # the default graph is not read
+    with pytest.raises(TypeError):
+        sparql.quads_for_pattern(ox.BlankNode("b"), None, None, ox.NamedNode(NEW_GRAPH))
+    with pytest.raises(TypeError):
+        sparql.dump(format=ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(NEW_GRAPH))
+
+
+def test_library_calls_take_a_store_of_any_kind(pair, versions_store):
+    """export, diff and validate take a PolicyStore, an open pyoxigraph Store or a path: the same result."""
+    from kg.diff import diff_targets
+    from kg.export import FORMATS, export_store
+    from kg.validate import validate_store
+    embedded, sparql = pair
+    nq = export_store(embedded.store, FORMATS["nq"], ["whiteprovider@*"])
+    assert export_store(sparql, FORMATS["nq"], ["whiteprovider@*"]) == nq
+    assert export_store(str(versions_store), FORMATS["nq"], ["whiteprovider@*"]) == nq
+    run = lambda store: [(r.policy, r.findings) for r in validate_store(store, [NEW]).reports]  # noqa: E731
+    assert run(sparql) == run(embedded.store) == run(versions_store)
+    a = diff_targets(OLD, NEW, store=sparql, validate=False)
+    assert a.changes and a.changes == diff_targets(OLD, NEW, store_path=versions_store, validate=False).changes

@@ -287,6 +287,73 @@ def test_malformed_results_are_an_endpoint_error(serve, case):
     assert second.startswith(f"  where: {url}") and where in second, second
 
 
+# --- never a bug: results that parse but do not hold what was asked (export, diff, validate) ----------------
+
+GRAPH = "https://w3id.org/policykg/policy/example/2024-01-01"
+IRI = {"type": "uri", "value": "http://a.example/s"}
+LIT = {"type": "literal", "value": "a literal"}
+INVENTORY = {"head": {"vars": ["g", "id"]}, "results": {"bindings": [{"g": {"type": "uri", "value": GRAPH}}]}}
+WRONG_ANSWERS = {
+    "a graph that is a literal": ({"head": {"vars": ["g", "id"]}, "results": {"bindings": [{"g": LIT}]}}, None,
+                                  "a policy graph ?g is 'a literal', not an IRI"),
+    "a graph left unbound": ({"head": {"vars": ["g", "id"]}, "results": {"bindings": [{}]}}, None,
+                             "a policy graph ?g is unbound, not an IRI"),
+    "a subject that is a literal": (INVENTORY, {"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": [
+        {"s": IRI, "p": IRI, "o": IRI}, {"s": LIT, "p": IRI, "o": IRI}]}},
+        "row 2: the subject ?s is a literal, not an IRI or a blank node"),
+    "a predicate that is a blank node": (INVENTORY, {"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": [
+        {"s": IRI, "p": {"type": "bnode", "value": "b0"}, "o": IRI}]}},
+        "row 1: the predicate ?p is a blank node, not an IRI"),
+    "an object left unbound": (INVENTORY, {"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": [
+        {"s": IRI, "p": IRI}]}}, "row 1: the object ?o is unbound"),
+    "other columns": (INVENTORY, {"head": {"vars": ["x"]}, "results": {"bindings": []}},
+                      "the columns are x, not s, p, o"),
+}
+
+
+def _store_reads(inventory, triples):
+    """An endpoint that answers the inventory (its query names dpv:PrivacyNotice) with `inventory`, and any
+    other query (the triples of a graph) with `triples`."""
+    from urllib.parse import parse_qs
+
+    def respond(handler, body):
+        query = parse_qs(body.decode()).get("query", [""])[0]
+        data = inventory if "PrivacyNotice" in query or triples is None else triples
+        answer(handler, 200, results(data), {"Content-Type": "application/sparql-results+json"})
+    return respond
+
+
+@pytest.mark.parametrize("command", [["export", "-f", "nq"], ["validate", "example"], ["diff", "example@2024-01-01",
+                                                                                          "example"]])
+@pytest.mark.parametrize("case", WRONG_ANSWERS)
+def test_answers_that_are_not_what_was_asked_are_an_endpoint_error(serve, case, command):
+    inventory, triples, what = WRONG_ANSWERS[case]
+    base, _ = serve(_store_reads(inventory, triples))
+    url = base + "/query"
+    result = runner.invoke(app, [*command, "--endpoint", url])
+    assert result.exit_code == 3, result.output
+    first, second = result.output.splitlines()[:2]
+    assert first == f"error[PKG-E067 endpoint-error]: {url} did not answer what was asked: {what}", first
+    assert second == f"  where: {url}"
+
+
+def test_store_reads_bind_their_values_and_send_the_text_unchanged(serve):
+    """The graph of a read is a VALUES row after the WHERE brace, never pasted into the query's text."""
+    from urllib.parse import parse_qs
+
+    from kg.stores.sparql import SparqlEndpoint
+    base, handler = serve(_store_reads(INVENTORY, {"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": [
+        {"s": IRI, "p": IRI, "o": LIT}]}}))
+    endpoint = SparqlEndpoint(base + "/query")
+    hostile = GRAPH + "> } } ; DROP ALL ; #"
+    with pytest.raises(ValueError):
+        endpoint.graph_triples(hostile)   # not an IRI: refused before anything is sent
+    assert handler.seen == []
+    assert [str(t) for t in endpoint.graph_triples(GRAPH)] == ['<http://a.example/s> <http://a.example/s> "a literal"']
+    sent = parse_qs(handler.seen[-1][3].decode())["query"][0]
+    assert sent == "SELECT ?s ?p ?o WHERE {\n  VALUES ?g { <" + GRAPH + "> } GRAPH ?g { ?s ?p ?o } }"
+
+
 # --- streaming -------------------------------------------------------------------------------------------
 
 class Trickle(io.RawIOBase):

@@ -46,7 +46,7 @@ def diff_command(
     blank-node labels are no change. SLUG is the latest version, SLUG@DATE one version.
 
     Example: policykg diff whiteprovider@2024-05-19 whiteprovider --format json
-    Example: policykg diff --endpoint http://127.0.0.1:7878/query whiteprovider@2024-05-19 whiteprovider
+    Example: policykg diff whiteprovider --endpoint http://127.0.0.1:7878/query
     """
     from ..diff import FORMATS, diff_targets, previous_and_latest, render
     from ..sources import is_file_target
