@@ -40,8 +40,9 @@ def validate_command(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file (atomically)."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that validate store "
-                                          "policies in parallel, when there are many (default: one per core)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that validate policies "
+                                          "of the embedded store in parallel, when there are many (default: one "
+                                          "per core)."),
     endpoint: Optional[str] = endpoint_option("Read SLUG targets from this SPARQL 1.1 query endpoint (see "
                                               "'policykg push') instead of the embedded store."),
     user: Optional[str] = user_option(),
