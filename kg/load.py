@@ -32,10 +32,8 @@ from .quotes import QuoteMiss, _quote_fix, explain_quote_miss, locate_quote  # n
 
 XSD = ns.PREFIXES["xsd"]
 
-# Properties that take literals; every other property takes a term or a node.
-LITERAL_PROPERTIES = {ns.expand_curie(c) for c in (
-    "dpv:hasName", "dpv:hasAddress", "dpv:hasContact", "dct:description", "dct:title", "rdfs:label",
-    "rdfs:comment", "skos:note", "rdf:value")}
+# Properties that take literals (one table: kg.namespaces); every other property takes a term or a node.
+LITERAL_PROPERTIES = ns.LITERAL_PROPERTIES
 # Properties outside the DPV namespaces that a card may use.
 OTHER_PROPERTIES = {ns.expand_curie(c) for c in (
     "dct:description", "dct:title", "dct:identifier", "dct:source", "dct:isPartOf", "rdfs:label",

@@ -85,3 +85,16 @@ def shorten(iri: str) -> str:
         if iri.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best])):
             best = prefix
     return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+
+
+# The properties whose values are literals, with their datatype where one is fixed (None: a plain or language
+# string). One table for the card loader (a card's value for these is text, not a term) and for the JSON-LD
+# context (kg.vocab.generate_context types the ones with a datatype).
+LITERAL_PROPERTIES: dict[str, str | None] = {str(p): d for p, d in {
+    DPV.hasName: None, DPV.hasAddress: None, DPV.hasContact: None, DPV.hasIdentifier: None,
+    DPV.isIndicatedAtTime: str(XSD.dateTime),
+    DCTERMS.description: None, DCTERMS.title: None, RDFS.label: None, RDFS.comment: None, SKOS.note: None,
+    RDF.value: None,
+    OA.start: str(XSD.nonNegativeInteger), OA.end: str(XSD.nonNegativeInteger),
+    PKX.draftConfidence: str(XSD.decimal), PKX.foundBy: None,
+}.items()}   # keys are plain strings: an rdflib URIRef never equals a str

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import rdflib
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from kg import namespaces as ns
 from kg.errors import EnvironmentError_, KgError, UsageError
@@ -481,10 +481,7 @@ def fetch_dpv(version: str = DPV_VERSION, base_url: str | None = None,
 
 # --- JSON-LD context -------------------------------------------------------------------------------
 
-LITERAL_PROPERTIES = {ns.DPV.hasName: None, ns.DPV.hasAddress: None, ns.DPV.hasContact: None,
-                      ns.DPV.hasIdentifier: None, ns.DPV.isIndicatedAtTime: str(XSD.dateTime),
-                      ns.OA.start: str(XSD.nonNegativeInteger), ns.OA.end: str(XSD.nonNegativeInteger),
-                      ns.PKX.draftConfidence: str(XSD.decimal), ns.PKX.foundBy: None}
+LITERAL_PROPERTIES = ns.LITERAL_PROPERTIES   # one table, shared with the card loader
 EXTRA_OBJECT_PROPERTIES = (ns.OA.hasBody, ns.OA.hasTarget, ns.OA.hasSource, ns.OA.hasSelector,
                            ns.OA.motivatedBy, ns.PROV.wasDerivedFrom, RDF.subject, RDF.predicate,
                            DCTERMS.isPartOf, DCTERMS.source)
@@ -494,9 +491,9 @@ def generate_context(vocab: Vocabulary) -> dict:
     """A JSON-LD 1.1 context: the prefixes, then every property of the vocabulary by its CURIE, with
     `@type: @id` for object properties and an xsd datatype where one is known."""
     terms: dict[str, dict] = {}
-    for prop in sorted(vocab._properties | set(EXTRA_OBJECT_PROPERTIES) | set(LITERAL_PROPERTIES), key=str):
-        curie = ns.shorten(str(prop))
-        if curie == str(prop) or not _LOCAL.match(curie.split(":", 1)[1]):
+    for prop in sorted({str(p) for p in vocab._properties | set(EXTRA_OBJECT_PROPERTIES)} | set(LITERAL_PROPERTIES)):
+        curie = ns.shorten(prop)
+        if curie == prop or not _LOCAL.match(curie.split(":", 1)[1]):
             continue
         if prop in LITERAL_PROPERTIES:
             datatype = LITERAL_PROPERTIES[prop]

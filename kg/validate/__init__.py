@@ -13,7 +13,7 @@ sees), `engines` (pySHACL, pyshacl-turbo, the oxigraph engine), `findings` (the 
 entry points).
 """
 from .applicability import Applicability, parse_as_of
-from .data_graph import FACT_PREDICATES, WALK, drop_inferred, validation_graph, vocabulary_closure
+from .data_graph import CARRIED_FACTS, WALK, drop_inferred, validation_graph, vocabulary_closure
 from .engines import (DEFAULT_ENGINE, ENGINES, REFERENCE_ENGINE, Workspace, _profile_shapes, _shapes_engine,
                       workspace)
 from .findings import SEVERITIES, SEVERITY_RANK, Finding, Report
@@ -21,7 +21,7 @@ from .profiles import (PROFILE_CLASS, REASONS, Profile, applicable_profiles, lan
                        resolve_profiles, shape_id)
 from .run import ValidationRun, validate_graph, validate_paths, validate_store
 
-__all__ = ["Applicability", "DEFAULT_ENGINE", "ENGINES", "FACT_PREDICATES", "PROFILE_CLASS", "REASONS", "REFERENCE_ENGINE", "SEVERITIES",
+__all__ = ["Applicability", "DEFAULT_ENGINE", "ENGINES", "CARRIED_FACTS", "PROFILE_CLASS", "REASONS", "REFERENCE_ENGINE", "SEVERITIES",
            "SEVERITY_RANK", "WALK", "Finding", "Profile", "Report", "ValidationRun", "Workspace", "_profile_shapes",
            "_shapes_engine", "applicable_profiles", "drop_inferred", "lang_texts", "load_profiles", "parse_as_of", "resolve_profiles", "shape_id",
            "validate_graph", "validate_paths", "validate_store", "validation_graph", "vocabulary_closure",

@@ -15,8 +15,9 @@ PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 WALK = (RDF.type, SKOS.broader, RDFS.subClassOf)
 
 
-# vocabulary facts a policy's terms carry into its data graph, besides the WALK hierarchy
-FACT_PREDICATES = (ns.SW.term_status, PKX.withinLegalTerritory, PKX.outsideLegalTerritory)
+# vocabulary facts a policy's terms carry into its data graph, besides the WALK hierarchy (not to be confused
+# with kg.vocab.FACT_PREDICATES, the predicates the shipped term table keeps)
+CARRIED_FACTS = (ns.SW.term_status, PKX.withinLegalTerritory, PKX.outsideLegalTerritory)
 
 
 def vocabulary_closure(start, edges) -> list:
@@ -52,7 +53,7 @@ def validation_graph(policy: Graph, vocabulary) -> Graph:
         for p in WALK:
             for o in vgraph.objects(term, p):
                 yield (term, p, o), (o if isinstance(o, URIRef) else None)
-        for p in FACT_PREDICATES:
+        for p in CARRIED_FACTS:
             for o in vgraph.objects(term, p):
                 yield (term, p, o), None
     for triple in vocabulary_closure(start, edges):

@@ -12,7 +12,7 @@ from .. import namespaces as ns
 from ..errors import EnvironmentError_, UsageError
 
 
-from .data_graph import FACT_PREDICATES, INFERRED_FACTS, WALK, vocabulary_closure
+from .data_graph import CARRIED_FACTS, INFERRED_FACTS, WALK, vocabulary_closure
 from .findings import DPV_HAS_NAME
 from .profiles import _named_shapes, load_profiles, shape_id
 
@@ -77,7 +77,7 @@ class Workspace:
         self.walk: dict[str, list] = {}
         self.facts: dict[str, list] = {}
         vgraph = vocabulary.graph
-        for preds, index in ((WALK, self.walk), (FACT_PREDICATES, self.facts)):
+        for preds, index in ((WALK, self.walk), (CARRIED_FACTS, self.facts)):
             for p in preds:
                 for s, o in vgraph.subject_objects(p):
                     index.setdefault(str(s), []).append(
