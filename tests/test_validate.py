@@ -408,3 +408,38 @@ def test_drafted_statements_still_to_review_are_in_the_graph_and_listed_once(tmp
     result = runner.invoke(app, ["validate", str(card), "--format", "json"])
     assert not [f for f in json.loads(result.stdout)["reports"][0]["findings"]
                 if f["shape"] == "core-statements-to-review"]
+
+
+def test_seed_findings_are_documented():
+    """docs/seed-findings.md justifies every finding pinned in tests/golden/*.findings.txt: the table under
+    each seed's heading (`## … (`<slug>@<version>`…`) lists exactly the (severity, shape, focus, value) rows
+    of that seed's golden files, each with a non-empty justification, so the page cannot drift from the
+    findings (issue 16)."""
+    import re
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "seed-findings.md").read_text(encoding="utf-8")
+    documented: dict[str, set] = {}
+    unjustified, seed = [], None
+    for line in doc.splitlines():
+        if line.startswith("## "):
+            m = re.search(r"`([a-z0-9-]+)@", line)
+            seed = m.group(1) if m else None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if len(cells) != 5 or cells[0] not in ("violation", "warning", "info"):
+            continue
+        severity, shape, focus, value, why = (c.strip("`") for c in cells)
+        assert seed, f"a finding row outside a seed's section: {line}"
+        documented.setdefault(seed, set()).add((severity, shape, focus, value))
+        if len(re.sub(r"\W", "", why)) < 10:
+            unjustified.append((seed, shape, focus, value))
+    pinned: dict[str, set] = {}
+    for golden in GOLDEN.glob("*.findings.txt"):
+        for line in golden.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                severity, shape, focus, *value = line.split()
+                pinned.setdefault(golden.name.split(".")[0], set()).add((severity, shape, focus, value[0] if value else ""))
+    assert not unjustified, unjustified
+    assert set(documented) == set(pinned), (sorted(documented), sorted(pinned))
+    for slug in pinned:
+        assert sorted(pinned[slug] - documented[slug]) == [], f"{slug}: findings not justified in docs/seed-findings.md"
+        assert sorted(documented[slug] - pinned[slug]) == [], f"{slug}: rows of docs/seed-findings.md no golden file pins"
