@@ -48,7 +48,7 @@ def main() -> None:
         print(f"built the seeds in {time.perf_counter() - t:.2f} s")
         store = open_store(Path(tmp) / "store")
         for p in list_policies(store):
-            graph = rs.policy_graph(store, p.graph)
+            graph = rs.stored_graph(store, p.graph)
             totals, reasoner = [], []
             for _ in range(args.runs):
                 result = rs.reason(graph, vocabulary, p.graph, args.reasoner)

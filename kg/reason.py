@@ -364,7 +364,7 @@ def drop_inferred(store: ox.Store, graph_iri: str) -> int:
     return count
 
 
-def policy_graph(store: ox.Store, graph_iri: str) -> rdflib.Graph:
+def stored_graph(store: ox.Store, graph_iri: str) -> rdflib.Graph:
     """One stored policy graph as an rdflib Graph."""
     from .terms import rdflib_graph
     return rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
@@ -388,7 +388,7 @@ def reason_store(store_path, selectors: list[str] | None = None, *, reasoner: st
     vocabulary = load_vocabulary(vocab_dir)
     summaries = []
     for p in chosen:
-        result = reason(policy_graph(db, p.graph), vocabulary, p.graph, reasoner)
+        result = reason(stored_graph(db, p.graph), vocabulary, p.graph, reasoner)
         written = None
         if not dry_run:
             if result.consistent:

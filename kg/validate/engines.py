@@ -125,7 +125,7 @@ class Workspace:
             yield from ((quad, None) for quad, _ in self.facts.get(term, ()))
         self.store.extend(vocabulary_closure({t for t in terms if t.startswith(self.vocab_ns)}, edges))
 
-    def policy_graph(self) -> Graph:
+    def described_graph(self) -> Graph:
         """The rdflib graph of what the finding descriptions read of the policy (evidence and labels)."""
         import pyoxigraph as ox
 

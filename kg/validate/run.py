@@ -78,7 +78,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
             **extra)
     seconds = time.perf_counter() - started
     if policy is None:   # given as pyoxigraph triples or in a store only
-        policy = ws.policy_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
+        policy = ws.described_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
     notices += _not_in_force_notices(later, profile_of, available, day, policy_key)
     notices += _to_review(select, policy_key)
