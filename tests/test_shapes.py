@@ -152,3 +152,15 @@ def test_requirements_table_covers_every_shape():
     known = {s for _, s in SHAPES}
     assert not named - known, sorted(named - known)
     assert not known - named, sorted(known - named)
+
+
+def test_purpose_without_legal_basis_quotes_a_lawful_basis(vocabulary):
+    """consistency-purpose-without-legal-basis quotes, for comparison, a lawful basis given elsewhere, not a
+    disclosure of public information (pkx:PubliclyAvailableInformation, a local law's exception to consent)
+    that comes first in alphabetical order: PlanetHoster's «Lorsque ces renseignements sont publics» was quoted
+    as the basis the policy gives elsewhere while gdpr-6-1-lawful-basis says it is none."""
+    shape = "consistency-purpose-without-legal-basis"
+    path = FIXTURES / "consistency" / f"{shape}.violates.ttl"
+    found = [f for f in _findings(path, "consistency", vocabulary, only=[shape]) if f.shape == shape]
+    assert found and all("«to perform the contract»" in f.message["en"] for f in found), \
+        [f.message["en"] for f in found]
