@@ -19,7 +19,7 @@ from .applicability import decide, parse_as_of, shapes_not_in_force, spoken_date
 from .data_graph import drop_inferred, validation_graph
 from .engines import DEFAULT_ENGINE, ENGINES, _WORKSPACES, _engine, _profile_shapes, _shapes_engine, workspace
 from .findings import Finding, Report, _findings
-from .profiles import REASONS, _profile_rank, load_profiles, rdflib_rows, resolve_profiles
+from .profiles import REASONS, _profile_rank, graph_select, load_profiles, resolve_profiles
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 
@@ -53,7 +53,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     elif engine in ENGINES:
         data = validation_graph(policy, vocabulary)
         inferred = drop_inferred(data)
-        select = lambda query: rdflib_rows(data, query)  # noqa: E731
+        select = graph_select(data)
     else:
         _engine(engine)
     chosen, notices = _choose(profiles, available, select, term_label(vocabulary), day, applicability)
