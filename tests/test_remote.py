@@ -1,26 +1,36 @@
 """The remote path against a real `oxigraph serve` on 127.0.0.1: push (Graph Store Protocol PUT, no
 duplicates on re-push), every library query gives the same result on the embedded store and on the server,
-injection attempts leave the text and the server's data unchanged; and the endpoint errors (unreachable,
-credentials, HTTP errors) against a small local stub server."""
+injection attempts leave the text and the server's data unchanged; export, diff and validate of stored
+policies give on the server what they give on the embedded store (the same bytes, findings and diff); and
+the endpoint errors (unreachable, credentials, HTTP errors) against a small local stub server, for every
+command that reads a store."""
 from __future__ import annotations
 
 import base64
 import http.server
 import json
+import re
 import threading
 from collections import Counter
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from kg import namespaces as ns
 from kg.cli.main import app
+from kg.diff import diff_targets
+from kg.diff import render as render_diff
 from kg.errors import UsageError
+from kg.export import FORMATS, export_store
+from kg.inventory import select_policies, vocabulary_graphs
 from kg.queries import load_query, run_query
 from kg.render import csv_rows
 from kg.stores import EmbeddedStore, SparqlEndpoint, open_backend
 from kg.stores.sparql import PASSWORD_ENV, graph_store_for, values_block, where_brace
+from kg.validate import validate_store
 
 from .conftest import DATA
 from .conftest_server import OxigraphServer, free_port, oxigraph_binary
@@ -262,16 +272,6 @@ def test_graph_store_is_derived_per_server(endpoint, user, graph_store):
 # holds what `push` uploaded they give what they give on the embedded store: the same export bytes, the same
 # findings (quotes included), the same diff. Seed-specific numbers are not pinned: the seeds are compared
 # with themselves.
-
-import re  # noqa: E402
-
-from rdflib import Graph  # noqa: E402
-from rdflib.compare import isomorphic  # noqa: E402
-
-from kg.diff import diff_targets, render as render_diff  # noqa: E402
-from kg.export import FORMATS, export_store  # noqa: E402
-from kg.inventory import select_policies, vocabulary_graphs  # noqa: E402
-from kg.validate import validate_store  # noqa: E402
 
 ROOT_CARD = DATA / "policies" / "whiteprovider" / "2024-05-19.yaml"
 VERSION_KEYS = ("whiteprovider@2024-05-19", "whiteprovider@2025-03-01")

@@ -72,7 +72,7 @@ class PolicyStore:
         """The triples of the named graph `graph`, in the order the store gives them."""
         return [q.triple for q in self.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
 
-    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None) -> list[ox.Quad]:  # noqa: A002
+    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None) -> list[ox.Quad]:
         """The quads of the named graph `graph_name` that match the pattern (None: any term), as pyoxigraph's
         Store.quads_for_pattern; the bound terms are SPARQL values. The policy and vocabulary graphs are
         named graphs: the default graph is not read."""
@@ -105,7 +105,7 @@ class PolicyStore:
             out.append((s, p, o))
         return out
 
-    def dump(self, output=None, format=None, *, from_graph=None) -> bytes:  # noqa: A002
+    def dump(self, output=None, format=None, *, from_graph=None) -> bytes:
         """One named graph serialised in a graph format (N-Triples by default), as pyoxigraph's Store.dump
         with `from_graph`."""
         if output is not None or not isinstance(from_graph, ox.NamedNode):

@@ -61,10 +61,10 @@ class EmbeddedStore(PolicyStore):
         """The triples of one named graph (for `push`)."""
         return [q.triple for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
 
-    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None):  # noqa: A002
+    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None):
         return self.store.quads_for_pattern(subject, predicate, object, graph_name)
 
-    def dump(self, output=None, format=None, *, from_graph=None):  # noqa: A002
+    def dump(self, output=None, format=None, *, from_graph=None):
         return self.store.dump(output, format, from_graph=from_graph)
 
     def contains_named_graph(self, graph_name) -> bool:
