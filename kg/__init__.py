@@ -18,7 +18,7 @@ _API = {
     "load_rdf_policies": "load_rdf", "policy_graph": "mapping", "to_dataset": "mapping",
     "find_queries": "queries", "run_query": "queries", "validate_graph": "validate",
     "validate_paths": "validate", "validate_store": "validate", "reason_store": "reason",
-    "drop_store_inferences": "reason", "draft": "draft", "parse_as_of": "validate", "load_profiles": "validate",
+    "drop_store_inferences": "reason", "draft": "draft", "PolicyStore": "stores", "as_store": "stores", "parse_as_of": "validate", "load_profiles": "validate",
 }
 
 
@@ -42,7 +42,7 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-__all__ = ["BuildResult", "KgError", "build", "compare_targets", "diff_targets", "draft", "drop_store_inferences",
+__all__ = ["BuildResult", "KgError", "PolicyStore", "as_store", "build", "compare_targets", "diff_targets", "draft", "drop_store_inferences",
            "export_store", "find_queries", "load_card", "load_profiles", "load_rdf_policies", "parse_as_of",
            "policy_graph", "reason_store", "run_query", "serialize", "to_dataset", "validate_graph",
            "validate_paths", "validate_store"]
