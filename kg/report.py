@@ -1,5 +1,5 @@
 """Validation reports for people and tools: text (fr/en), JSON (one object per finding), Turtle (the
-standard sh:ValidationReport) and SARIF 2.1.0 (for code-scanning tools, locations on the card lines).
+standard sh:ValidationReport, with what the other formats say added as pks: statements) and SARIF 2.1.0 (for code-scanning tools, locations on the card lines).
 
 Inputs that could not be loaded (a card with a YAML error or an unknown term, in a folder validated card by
 card) are part of the report too, so that a report never looks complete when it is not: the last line of
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rdflib import Graph
-from rdflib.namespace import DCTERMS, SH
+from rdflib import BNode, Graph, Literal
+from rdflib.namespace import DCTERMS, RDF, SH
 
 from . import namespaces as ns
 from .errors import Location, anchor
@@ -154,10 +154,60 @@ def render_turtle(reports: list[Report], errors=()) -> str:
     g.bind("sh", str(SH))
     for r in reports:
         g += r.graph
+        _describe_report(g, r)
     # printable(): a newline in a message would end the comment and let the rest be read as triples
     comments = "".join(f"# not loaded: {printable(e.where or '')}: {e.code} {e.id}: {printable(e.what)}\n"
                        for e in errors)
     return comments + g.serialize(format="turtle")
+
+
+def _describe_report(g: Graph, r: Report) -> None:
+    """What the JSON and SARIF reports say besides SHACL's own terms, added to the standard report as pks:
+    statements: the policy, the profiles run and why, the engine; on each result its profile, article (en,
+    fr), fix, quote with its card statement, and the card's file:line; and the notices that are no SHACL
+    result (a profile not applicable or not in force, facts not counted, statements to review)."""
+    pks = ns.PKS
+    report = next(iter(r.graph.subjects(RDF.type, SH.ValidationReport)), None)
+    if report is None:
+        return
+    g.add((report, pks.policy, Literal(r.policy)))
+    g.add((report, pks.engine, Literal(r.engine)))
+    if r.source:
+        g.add((report, pks.source, Literal(r.source)))
+    for pid, why in r.profiles:
+        run = BNode()
+        g.add((report, pks.profileRun, run))
+        g.add((run, pks.profile, Literal(pid)))
+        for lang, text in why.items():
+            g.add((run, pks.reason, Literal(text, lang=lang)))
+    results: dict[tuple, list] = {}
+    for res in r.graph.objects(report, SH.result):
+        key = (str(r.graph.value(res, SH.sourceShape)), str(r.graph.value(res, SH.focusNode)))
+        results.setdefault(key, []).append(res)
+    for f in r.findings:
+        nodes = results.get((str(pks[f.shape]), f.focus))
+        if not nodes:   # a notice: no SHACL result behind it
+            node = BNode()
+            g.add((report, pks.notice, node))
+            g.add((node, pks.noticeId, Literal(f.shape)))
+            g.add((node, SH.resultSeverity, {"violation": SH.Violation, "warning": SH.Warning}.get(f.severity, SH.Info)))
+            for lang, text in f.message.items():
+                g.add((node, SH.resultMessage, Literal(text, lang=lang)))
+            nodes = [node]
+        for node in nodes:
+            g.add((node, pks.profile, Literal(f.profile)))
+            for lang, text in (f.articles or {"en": f.article}).items():
+                g.add((node, pks.article, Literal(text, lang=lang)))
+            for lang, text in f.fix.items():
+                g.add((node, pks.fix, Literal(text, lang=lang)))
+            if f.quote:
+                g.add((node, pks.quote, Literal(f.quote)))
+            if f.statement:
+                g.add((node, pks.statement, Literal(f.statement)))
+            if f.where:
+                g.add((node, pks.file, Literal(str(f.where.file))))
+                if f.where.line:
+                    g.add((node, pks.line, Literal(int(f.where.line))))
 
 
 def _level(severity: str) -> str:

