@@ -14,7 +14,7 @@ KG = ROOT / "kg"
 LAYERS = [
     ("foundation", ["kg.version", "kg.errors", "kg.namespaces", "kg.terms", "kg.files", "kg.resources",
                     "kg.parallel", "kg.terminal", "kg.messages"]),
-    ("vocabulary", ["kg.vocab"]),
+    ("vocabulary", ["kg.dpv_release", "kg.vocab"]),
     ("inputs", ["kg.model", "kg.card_yaml", "kg.card_schema", "kg.quotes", "kg.load", "kg.load_rdf", "kg.draft"]),
     ("mapping", ["kg.mapping"]),
     ("store", ["kg.stores", "kg.inventory"]),
@@ -27,7 +27,7 @@ MAX_LINES = 450
 REASON_MARK = "Longer than"   # "Longer than 450 lines because …" in the module's docstring
 # Modules issue 15 splits next (measured 2026-12-06); the list may only shrink: a module leaves it when it is
 # split or says why it is long, and the test fails if one listed here is short already.
-PENDING_SPLIT = {"kg.vocab", "kg.shacl", "kg.diff", "kg.stores.sparql"}
+PENDING_SPLIT = {"kg.shacl", "kg.diff", "kg.stores.sparql"}
 
 
 def _modules() -> dict[str, Path]:
