@@ -60,3 +60,9 @@ def rdflib_graph(quads: Iterable, into: Graph | None = None) -> Graph:
     for q in quads:
         graph.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
     return graph
+
+
+def solution_rows(solutions) -> list[dict]:
+    """The rows of a pyoxigraph SELECT as dicts of variable name -> rdflib term, unbound variables left out."""
+    names = [v.value for v in solutions.variables]
+    return [{n: from_ox(s[n]) for n in names if s[n] is not None} for s in solutions]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SH
+from rdflib.namespace import RDF, SH
 
 from .. import namespaces as ns
 from ..errors import UsageError
@@ -50,7 +50,8 @@ class Decision:
     not_in_force: bool = False              # it does not apply because the law was not yet in force
 
 
-def _texts(graph: Graph, subject, predicate) -> dict[str, str]:
+def lang_texts(graph: Graph, subject, predicate) -> dict[str, str]:
+    """The literals of (subject, predicate) by language tag (untagged counts as en), one per language."""
     out = {}
     for lit in graph.objects(subject, predicate):
         if isinstance(lit, Literal):
@@ -84,7 +85,7 @@ def read_applicability(graph: Graph, header) -> Applicability:
                              "give each pks:appliesWhen node a SPARQL SELECT in pks:select", error_id="bad-profile")
         rank = graph.value(node, PKS.rank)
         triggers.append(Trigger(int(rank) if rank is not None else 99, _prefix_lines() + str(query),
-                                _texts(graph, node, PKS.reason), _date(graph, node)))
+                                lang_texts(graph, node, PKS.reason), _date(graph, node)))
     shapes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape))
     dated = []
     for s in shapes:
@@ -94,11 +95,11 @@ def read_applicability(graph: Graph, header) -> Applicability:
                 dated.append((str(s)[len(str(PKS)):], day))
     return Applicability(
         order=int(order) if order is not None else 99,
-        always=_texts(graph, header, PKS.appliesAlways) or None,
+        always=lang_texts(graph, header, PKS.appliesAlways) or None,
         triggers=tuple(sorted(triggers, key=lambda t: t.rank)),
-        not_applicable=_texts(graph, header, PKS.notApplicable),
+        not_applicable=lang_texts(graph, header, PKS.notApplicable),
         in_force_from=_date(graph, header),
-        scope=_texts(graph, header, PKS.scope),
+        scope=lang_texts(graph, header, PKS.scope),
         shapes_in_force=tuple(sorted(dated)))
 
 
@@ -115,7 +116,7 @@ def parse_as_of(text: str | None) -> dt.date:
                          error_id="bad-date") from None
 
 
-def decide(title: dict[str, str], rules: Applicability, run_query, label, as_of: dt.date) -> Decision:
+def decide(rules: Applicability, run_query, label, as_of: dt.date) -> Decision:
     """Does the profile apply to the policy whose data graph `run_query(sparql)` queries, on `as_of`?
     run_query returns rows as dicts of variable -> term; label(term, lang) names a term for people."""
     if rules.always:
@@ -171,6 +172,3 @@ def term_label(vocabulary):
         return vocabulary.label(term, lang) or vocabulary.label(term, "en") or ns.shorten(str(term))
     return label
 
-
-def profile_title(graph: Graph, header) -> dict[str, str]:
-    return _texts(graph, header, DCTERMS.title)

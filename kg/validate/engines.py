@@ -163,10 +163,8 @@ class Workspace:
 
     def select(self, query: str) -> list[dict]:
         """The rows of a SELECT on the data graph, as dicts of variable -> rdflib term (applicability triggers)."""
-        from ..terms import from_ox
-        solutions = self.store.query(query, default_graph=self.graph)
-        names = [v.value for v in solutions.variables]
-        return [{n: from_ox(s[n]) for n in names if s[n] is not None} for s in solutions]
+        from ..terms import solution_rows
+        return solution_rows(self.store.query(query, default_graph=self.graph))
 
     def drop_inferred(self) -> int:
         """data_graph.drop_inferred on the workspace's store."""

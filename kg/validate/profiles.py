@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SH
 
 from .. import namespaces as ns
 from ..errors import UsageError
-from .applicability import Applicability, read_applicability
+from .applicability import Applicability, lang_texts, read_applicability  # noqa: F401 - lang_texts: API
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 PROFILE_CLASS = PKS.Profile
@@ -31,15 +31,6 @@ class Profile:
 
     def shape_ids(self) -> list[str]:
         return sorted(shape_id(s) for s in _named_shapes(self.graph))
-
-
-def lang_texts(graph: Graph, subject, predicate) -> dict[str, str]:
-    """The literals of (subject, predicate) by language tag (untagged counts as en), one per language."""
-    out = {}
-    for lit in graph.objects(subject, predicate):
-        if isinstance(lit, Literal):
-            out.setdefault(lit.language or "en", str(lit))
-    return out
 
 
 def _named_shapes(graph: Graph):
@@ -113,7 +104,7 @@ def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile], 
     day, label, select = parse_as_of(as_of), term_label(vocabulary), graph_select(data)
     out = []
     for pid in sorted(profiles, key=lambda p: _profile_rank(p, profiles)):
-        decision = decide(profiles[pid].title, profiles[pid].rules, select, label, day)
+        decision = decide(profiles[pid].rules, select, label, day)
         if decision.applies:
             out.append((pid, decision.reason))
     return out
@@ -125,15 +116,10 @@ def graph_select(graph: Graph):
     against milliseconds here)."""
     import pyoxigraph as ox
 
-    from ..terms import from_ox, ox_quads
+    from ..terms import ox_quads, solution_rows
     store = ox.Store()
     store.extend(ox_quads(graph, None))
-
-    def select(query: str) -> list[dict]:
-        solutions = store.query(query)
-        names = [v.value for v in solutions.variables]
-        return [{n: from_ox(s[n]) for n in names if s[n] is not None} for s in solutions]
-    return select
+    return lambda query: solution_rows(store.query(query))
 
 
 def _profile_rank(pid: str, profiles: dict[str, Profile] | None = None) -> tuple[int, str]:

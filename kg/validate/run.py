@@ -102,7 +102,7 @@ def _choose(requested, available: dict, select, label, day, applicability: bool)
         chosen = []
         for pid in sorted(available, key=lambda p: _profile_rank(p, available)):
             profile = available[pid]
-            decision = decide(profile.title, profile.rules, select, label, day)
+            decision = decide(profile.rules, select, label, day)
             if decision.applies:
                 chosen.append((pid, decision.reason))
             elif decision.not_in_force:
@@ -113,7 +113,7 @@ def _choose(requested, available: dict, select, label, day, applicability: bool)
     for pid in ids:
         profile = available[pid]
         asked = pid in requested
-        decision = decide(profile.title, profile.rules, select, label, day)
+        decision = decide(profile.rules, select, label, day)
         if decision.applies or not applicability:
             key = "requested" if asked else "imported"
             why = {lang: REASONS[lang][key].format(by=", ".join(requested)) for lang in REASONS}
