@@ -391,8 +391,8 @@ def test_results_read_in_any_chunks_give_the_same_rows():
 
 
 def test_a_value_longer_than_the_limit_is_refused(monkeypatch):
-    from kg.stores import sparql
-    monkeypatch.setattr(sparql, "MAX_VALUE_CHARS", 1000)
+    from kg.stores import sparql_results
+    monkeypatch.setattr(sparql_results, "MAX_VALUE_CHARS", 1000)
     text = results(_rows({"y": {"type": "literal", "value": "a" * 5000}}))
     with pytest.raises(MalformedResults) as exc:
         read_solutions(Trickle(text, 100), chunk=100)
