@@ -198,6 +198,7 @@ from . import draft as _draft  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import reason as _reason  # noqa: E402,F401
+from . import report as _report  # noqa: E402,F401
 from . import validate as _validate  # noqa: E402,F401
 from . import vocab as _vocab  # noqa: E402
 
