@@ -1,7 +1,9 @@
-"""kg.shacl, the oxigraph SHACL engine: what it refuses, when it batches focus nodes, its rewrite.
+"""kg.shacl, the oxigraph SHACL engine: what it refuses (kg.shacl.shapes), when it batches focus nodes and
+its rewrites (kg.shacl.rewrite), batched and per-focus runs agreeing (kg.shacl.engine), and the names the
+package keeps for its callers.
 
-That its findings are pySHACL's is checked on every fixture (tests/test_shapes.py) and on the seeds
-(tests/test_validate.py)."""
+That its findings are pySHACL's (kg.shacl.results) is checked on every fixture (tests/test_shapes.py) and on
+the seeds (tests/test_validate.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -89,3 +91,15 @@ def test_top_level_exists_become_joins_only_when_they_share_only_this():
                  "SELECT $this WHERE { FILTER NOT EXISTS { $this ex:p ?b FILTER (?b > 1) } }",    # not only triples
                  "SELECT $this WHERE { { FILTER NOT EXISTS { $this ex:p ?b } } }"):               # not top level
         assert _exists_to_joins(kept) == kept
+
+
+def test_the_package_keeps_the_names_of_the_module_it_replaced():
+    """kg.shacl was one module: what callers, tests and docs import from it is still there."""
+    import kg.shacl
+    from kg.shacl import engine, results, rewrite, shapes
+    assert kg.shacl.ShapesEngine is engine.ShapesEngine and kg.shacl.unsupported is shapes.unsupported
+    for name in ("_batch_body", "_closure_filters_to_unions", "_exists_to_joins", "_exists_split", "_this_cuts"):
+        assert getattr(kg.shacl, name) is getattr(rewrite, name)
+    for name in ("Shape", "SparqlConstraint", "SHAPE_TYPES", "TARGETS", "SHAPE_PREDICATES", "SPARQL_PREDICATES"):
+        assert getattr(kg.shacl, name) is getattr(shapes, name)
+    assert callable(results.validation_report) and set(kg.shacl.__all__) <= set(dir(kg.shacl))

@@ -1,0 +1,116 @@
+"""The results of the engine, written as pySHACL writes them: the result of a focus node that fails
+sh:minCount or sh:or, the results of a SPARQL constraint's rows (one per distinct binding, sh:message
+templates filled), and the sh:ValidationReport graph that holds them.
+
+Separate from running the shapes (`engine`) because this is the contract with the rest of policykg: the
+finding extraction of kg.validate reads these triples (focusNode, resultPath, value, sourceShape,
+sourceConstraintComponent, sourceConstraint, resultSeverity, resultMessage) whichever engine produced
+them, and tests/test_shapes.py and tests/test_validate.py check they give pySHACL's findings.
+"""
+from __future__ import annotations
+
+import re
+
+from rdflib import BNode, Graph, Literal
+from rdflib.namespace import RDF, SH
+
+from ..terms import from_ox
+from .shapes import Shape, SparqlConstraint
+
+
+def min_count_result(shape: Shape, focus) -> tuple:
+    """A focus node with fewer values of the shape's path than its sh:minCount."""
+    return (shape, [(SH.focusNode, from_ox(focus)), (SH.resultPath, shape.path),
+                    (SH.sourceConstraintComponent, SH.MinCountConstraintComponent),
+                    *((SH.resultMessage, m) for m in shape.messages)])
+
+
+def or_result(shape: Shape, focus) -> tuple:
+    """A focus node that conforms to none of the shape's sh:or members."""
+    value = from_ox(focus)
+    return (shape, [(SH.focusNode, value), (SH.value, value),
+                    (SH.sourceConstraintComponent, SH.OrConstraintComponent),
+                    *((SH.resultMessage, m) for m in shape.messages)])
+
+
+def sparql_results(shape: Shape, c: SparqlConstraint, focus: list, rows: dict) -> list:
+    """pySHACL's results of one SPARQL constraint (sparql_based_constraints.py): one per distinct
+    (this, path, value, other bindings) row of each focus node. `rows`: focus node (rdflib) -> its
+    solutions, as `engine` gives them."""
+    out = []
+    for f in focus:
+        fr = from_ox(f)
+        seen: list = []
+        failed = False
+        for d in rows.get(fr, ()):
+            if d.pop("failure", None) is not None:
+                if not failed:
+                    failed = True
+                    out.append(_result(shape, c, fr, fr, None, None))
+                continue
+            p, v, t = d.pop("path", None), d.pop("value", None), d.pop("this", None)
+            if p is None and v is None and t is None:
+                continue
+            key = (t, p, v, d)
+            if key in seen:
+                continue
+            seen.append(key)
+            v = fr if v is None else v
+            out.append(_result(shape, c, t or fr, v, p, (t, p, v, d)))
+    return out
+
+
+def _result(shape: Shape, c: SparqlConstraint, focus, value, path, bound) -> list:
+    """pySHACL's make_v_result: the constraint's own messages not also on the shape, then the shape's;
+    each with {?var} substituted (a plain literal) when there are bindings."""
+    triples = [(SH.focusNode, focus), (SH.sourceConstraintComponent, SH.SPARQLConstraintComponent),
+               (SH.sourceConstraint, c)]
+    if value is not None:
+        triples.append((SH.value, value))
+    if path is not None:
+        triples.append((SH.resultPath, path))
+    for m in [m for m in c.messages if m not in shape.messages] + list(shape.messages):
+        if isinstance(m, Literal) and bound is not None:
+            m = Literal(_format_message(str(m), bound))
+        triples.append((SH.resultMessage, m))
+    return triples
+
+
+def _format_message(msg: str, bound) -> str:
+    """pySHACL's substitution of {?var} / {$var} (the other bindings, then this, path and value)."""
+    t, p, v, others = bound
+    values = dict(others)
+    if t is not None:
+        values["this"] = t
+    if p is not None:
+        values["path"] = p
+    if v is not None:
+        values["value"] = v
+    for var, val in values.items():
+        msg = re.sub("{{[?$]{}}}".format(var), str(val), msg)
+    return msg
+
+
+def validation_report(results: list) -> tuple[bool, Graph]:
+    """(conforms, the sh:ValidationReport graph) of `results`, (shape, [(predicate, object)]) pairs in
+    order; a SPARQL constraint's node is written with its own triples (sh:sourceConstraint), as pySHACL
+    does."""
+    report = Graph()
+    report.bind("sh", SH)
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    conforms = not any(shape.severity == SH.Violation for shape, _ in results)
+    report.add((root, SH.conforms, Literal(conforms)))
+    for shape, triples in results:
+        r = BNode()
+        report.add((root, SH.result, r))
+        report.add((r, RDF.type, SH.ValidationResult))
+        report.add((r, SH.sourceShape, shape.node))
+        report.add((r, SH.resultSeverity, shape.severity))
+        for p, o in triples:
+            if p == SH.sourceConstraint:
+                for t in o.triples:
+                    report.add(t)
+                o = o.node
+            report.add((r, p, o))
+    return conforms, report
