@@ -127,13 +127,13 @@ def render_policy(store, key: str, graph_iri: str, vocabulary, options: dict, si
     """Read one policy version from the store, validate it as `policykg validate` does, and write its pages."""
     import pyoxigraph as ox
 
-    from ..terms import rdflib_graph
     from ..validate import validate_graph
     from .model import read_policy, read_snapshot
+    from .triples import Triples
     from .pages import findings_page, graph_page, snapshot_note, summary_page, text_page
 
     lang = options["lang"]
-    graph = rdflib_graph(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+    graph = Triples.from_quads(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
     view = read_policy(graph, graph_iri, key)
     read_snapshot(view, options["sources_dir"])
     report = validate_graph(None, key, vocabulary, profiles=options["profiles"], engine=options["engine"],

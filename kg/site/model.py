@@ -13,13 +13,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from .. import namespaces as ns
+from .triples import Terms, is_literal
 from .words import say
 
-DPV, OA, PROV, SPDX, PKX = ns.DPV, ns.OA, ns.PROV, ns.SPDX, ns.PKX
+DPV, OA, PROV, SPDX, PKX = (Terms(n) for n in (ns.DPV, ns.OA, ns.PROV, ns.SPDX, ns.PKX))
+DCTERMS, RDF, RDFS, SKOS, XSD = (Terms(n) for n in (DCTERMS, RDF, RDFS, SKOS, XSD))
 _EVIDENCE_TYPES = {RDF.Statement, OA.Annotation, OA.SpecificResource, OA.TextQuoteSelector,
                    OA.TextPositionSelector, SPDX.Checksum, PROV.Entity}
 
@@ -69,6 +71,7 @@ class PolicyView:
     snapshot: Snapshot
     evidence: dict                     # (s, p, o) -> [statement id]; (s, None, None) -> [statement id]
     dates: dict[str, str] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)   # what several pages of the view compute (the picture)
 
 
 # --- reading the graph ----------------------------------------------------------------------------------
@@ -77,7 +80,7 @@ def texts(graph: Graph, node, prop) -> dict[str, str]:
     """The literals of (node, prop) by lower-cased language tag ("" for none)."""
     out: dict[str, str] = {}
     for o in graph.objects(node, prop):
-        if isinstance(o, Literal):
+        if is_literal(o):
             out.setdefault((o.language or "").lower(), str(o))
     return out
 
@@ -146,6 +149,16 @@ def read_policy(graph: Graph, graph_iri: str, key: str) -> PolicyView:
             ids = evidence.setdefault(k, [])
             if st.id not in ids:
                 ids.append(st.id)
+    for ann, facts in getattr(graph, "bodies", {}).items():   # the RDF 1.2 form: triple terms (kg.site.triples)
+        st = by_annotation.get(ann)
+        if st is None:
+            continue
+        for s, p, o in facts:
+            st.facts.append((s, p, o))
+            for k in ((s, p, o), (s, None, None)):
+                ids = evidence.setdefault(k, [])
+                if st.id not in ids:
+                    ids.append(st.id)
     for st in statements.values():
         st.facts.sort(key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
     ordered = sorted(statements.values(), key=lambda st: (st.start if st.start is not None else 1 << 60, _natural(st.id)))
@@ -264,7 +277,7 @@ class Labeller:
 
     def _label(self, term) -> str:
         g, lang = self.view.graph, self.lang
-        if isinstance(term, Literal):
+        if is_literal(term):
             if term.datatype == XSD.duration:
                 return duration_text(str(term), lang)
             return str(term)

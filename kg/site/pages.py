@@ -4,12 +4,12 @@ statements beside it, the findings by severity, and the picture of the graph (wi
 table). Every text from the policy is escaped (kg.site.html.e)."""
 from __future__ import annotations
 
-from rdflib import Literal
 from rdflib.namespace import RDF
 
 from .. import namespaces as ns
 from .html import e, frag, json_data, nav_links, page, web_link
 from .model import Labeller, PolicyView
+from .triples import is_literal
 from .summary import KINDS, ROWS, layout, picture, summary
 from .words import colon, count, say
 
@@ -98,9 +98,19 @@ def summary_page(view: PolicyView, vocabulary, lang: str, counts: dict[str, int]
                 nav=policy_nav(view, lang, "index", counts), body="".join(parts), body_class="summary")
 
 
+def _picture(view: PolicyView, vocabulary, label: Labeller) -> dict:
+    """The picture of the view's graph in the label's language, laid out, computed once per view."""
+    key = ("picture", label.lang)
+    if key not in view.cache:
+        pic = picture(view, vocabulary, label)
+        layout(pic)
+        view.cache[key] = pic
+    return view.cache[key]
+
+
 def _processes_section(view: PolicyView, vocabulary, label: Labeller, lang: str) -> str:
     """The second layer: each process with what it links to (the picture's edges, as lists)."""
-    pic = picture(view, vocabulary, label)
+    pic = _picture(view, vocabulary, label)
     by_id = {n["id"]: n for n in pic["nodes"]}
     out = [f'<section class="processes" aria-labelledby="proc-h"><h2 id="proc-h">{e(say("summary", "processes", lang))}</h2>']
     for n in pic["nodes"]:
@@ -124,7 +134,7 @@ def _processes_section(view: PolicyView, vocabulary, label: Labeller, lang: str)
 def fact_html(fact: tuple, label: Labeller, lang: str) -> str:
     s, p, o = fact
     prop = say("facts", "is_a", lang) if p == RDF.type else (label(p) if label.vocabulary is not None else ns.shorten(str(p)))
-    obj = f'<q class="o literal">{e(label(o))}</q>' if isinstance(o, Literal) else f'<span class="o">{_term(label(o), label.curie(o))}</span>'
+    obj = f'<q class="o literal">{e(label(o))}</q>' if is_literal(o) else f'<span class="o">{_term(label(o), label.curie(o))}</span>'
     return f'<li><span class="s">{e(label(s))}</span> <span class="p" title="{e(ns.shorten(str(p)))}">{e(prop)}</span> {obj}</li>'
 
 
@@ -253,8 +263,7 @@ def findings_page(view: PolicyView, report, lang: str, counts: dict[str, int]) -
 
 def graph_page(view: PolicyView, vocabulary, lang: str, counts: dict[str, int]) -> str:
     label = Labeller(view, vocabulary, lang)
-    pic = picture(view, vocabulary, label)
-    layout(pic)
+    pic = _picture(view, vocabulary, label)
     by_id = {n["id"]: n for n in pic["nodes"]}
     processes = [n for n in pic["nodes"] if n["kind"] == "process"]
     parts = [_heading(view, lang, "graph")]

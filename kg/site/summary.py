@@ -5,14 +5,16 @@ they link to, with its layout. Read from kg.site.model's PolicyView; every text 
 written)."""
 from __future__ import annotations
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from .. import namespaces as ns
 from .model import _EVIDENCE_TYPES, Item, Labeller, PolicyView, _natural, pick, texts
+from .triples import Terms, is_literal
 from .words import say
 
-DPV, PKX = ns.DPV, ns.PKX
+DPV, PKX = Terms(ns.DPV), Terms(ns.PKX)
+DCTERMS, RDF, RDFS = Terms(DCTERMS), Terms(RDF), Terms(RDFS)
 
 
 # --- the summary ----------------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ def _prohibition_detail(g: Graph, node, label: Labeller) -> str:
     """What a prohibition forbids, in words: the labels of its operations, data and recipients."""
     parts = []
     for p, o in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
-        if p not in (RDF.type, RDFS.label, DCTERMS.description, DPV.hasName) and not isinstance(o, Literal):
+        if p not in (RDF.type, RDFS.label, DCTERMS.description, DPV.hasName) and not is_literal(o):
             parts.append(label(o))
     return " · ".join(dict.fromkeys(parts))
 
@@ -148,7 +150,7 @@ def _contact_detail(g: Graph, node, label: Labeller) -> str:
     parts = []
     for prop in (DPV.hasAddress, DPV.hasContact):
         for o in sorted(g.objects(node, prop), key=str):
-            if isinstance(o, Literal):
+            if is_literal(o):
                 parts.append(str(o))
     return " · ".join(parts)
 
