@@ -1,6 +1,7 @@
 """The semantic diff (kg.diff, `policykg diff`): the versioned fixture gives exactly its planted changes and
-findings, from cards or from the store; ordering, statement IRIs and blank-node labels are no change; the
-outputs (text fr/en, JSON, TriG patch) and the errors."""
+findings, from cards or from the store (kg.diff.changes); ordering, statement IRIs and blank-node labels are
+no change (kg.diff.sides); the outputs (text fr/en, JSON, TriG patch: kg.diff.output) and the errors; the
+names the package keeps for its callers."""
 from __future__ import annotations
 
 import json
@@ -227,3 +228,17 @@ def test_rdf_file_with_two_policies_is_refused(tmp_path, versions_store):
     with pytest.raises(KgError) as exc:
         diff_targets(str(both), str(SEED), validate=False)
     assert exc.value.id == "diff-input"
+
+
+def test_the_package_keeps_the_names_of_the_module_it_replaced():
+    """kg.diff was one module: what the command line, kg.compare, the API, tests and benchmarks import from it
+    is still there."""
+    import kg
+    import kg.diff
+    from kg.diff import changes, output, sides
+    assert kg.diff_targets is kg.diff.diff_targets is changes.diff_targets
+    assert kg.diff.load_side is sides.load_side and kg.diff.previous_and_latest is sides.previous_and_latest
+    assert kg.diff.render is output.render and kg.diff.to_dict is output.to_dict and kg.diff.FORMATS == output.FORMATS
+    assert kg.diff.Diff is changes.Diff and kg.diff.CATEGORIES is changes.CATEGORIES
+    assert kg.diff._WORDS is output._WORDS       # tests/test_messages.py reads it
+    assert set(kg.diff.__all__) <= set(dir(kg.diff))
