@@ -14,12 +14,14 @@ from pathlib import Path
 
 from . import namespaces as ns
 from .errors import CardError
+from .evidence import unreify
 from .load import load_card
 from .load_rdf import load_rdf_policies
 from .mapping import graph_iri, policy_nquads
 from .parallel import can_fork, closing_batches
 from .sources import input_files
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder
+from .terms import ox_quads
 
 DEFAULT_DATA = Path("data")
 
@@ -88,8 +90,8 @@ def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple
 
 def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Callable[[str], None] | None = None,
                        workers: int | None = None) -> Iterator[tuple[PolicyGraph, bytes | list]]:
-    """Load and map every input, in input order: (policy, N-Quads bytes) for a card, (policy, rdflib
-    triples) for a policy of an RDF file. Raises the first input's error (with its file:line)."""
+    """Load and map every input, in input order: (policy, N-Quads bytes) for a card, (policy, pyoxigraph
+    quads in the store's form) for a policy of an RDF file. Raises the first input's error (with its file:line)."""
     files = input_files(paths)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     cards = [p for p in files if p.suffix.lower() in (".yaml", ".yml")]
@@ -110,8 +112,10 @@ def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple]], vocabula
             _, (key, iri, count, statements, data) = next(results)
             loaded = [(PolicyGraph(key, iri, count, str(path), statements), data)]
         else:
-            loaded = [(PolicyGraph(p.key, p.graph_iri, len(p.graph), p.path, p.statement_count), list(p.graph))
-                      for p in load_rdf_policies(path, vocabulary=vocabulary)]
+            loaded = []
+            for p in load_rdf_policies(path, vocabulary=vocabulary):
+                quads = unreify(ox_quads(p.graph, p.graph_iri))   # the store holds the evidence's compact form
+                loaded.append((PolicyGraph(p.key, p.graph_iri, len(quads), p.path, p.statement_count), quads))
         for pg, data in loaded:
             if pg.graph_iri in seen:
                 raise CardError(f"the policy {pg.key} is defined twice: in {seen[pg.graph_iri]} and in {path}",
@@ -140,7 +144,7 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     # loader reads their N-Quads, so "load+map" is the time spent waiting for cards beyond the store's own.
     t1 = time.perf_counter()
     policies: list[PolicyGraph] = []
-    rdf_graphs: list[tuple[list, str]] = []
+    rdf_graphs: list[tuple[list, str]] = []   # (pyoxigraph quads, graph IRI)
     failure: list[BaseException] = []
     waited = [0.0]
 
@@ -177,10 +181,10 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
         builder.load_nquads(card_nquads())
         if failure:
             raise failure[0]
-        for triples, graph in rdf_graphs:
+        for quads, graph in rdf_graphs:
             if progress:
                 progress(f"store {graph}")
-            builder.add_triples(triples, graph)
+            builder.add_quads(quads)
         builder.commit()
     except BaseException:
         builder.abort()

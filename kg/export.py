@@ -120,9 +120,12 @@ def _jsonld(quads: list[ox.Quad]) -> bytes:
     full = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
     context = _context_for(full, quads)
     ds = Dataset()
+    by_graph: dict = {}
     for q in quads:
-        g = ds.graph(URIRef(q.graph_name.value)) if isinstance(q.graph_name, ox.NamedNode) else ds.default_graph
-        rdflib_graph([q], into=g)
+        by_graph.setdefault(q.graph_name, []).append(q)
+    for name, graph_quads in by_graph.items():   # rdflib_graph gives the evidence's RDF 1.1 form
+        g = ds.graph(URIRef(name.value)) if isinstance(name, ox.NamedNode) else ds.default_graph
+        rdflib_graph(graph_quads, into=g)
     text = ds.serialize(format="json-ld", context=context, auto_compact=True, sort_keys=True, indent=1)
     doc = json.loads(text)
     return (json.dumps(_sorted_doc(doc), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
@@ -165,22 +168,24 @@ def store_quads(store, graphs: Iterable[str]) -> list[ox.Quad]:
 
 
 def export_store(store, fmt: ExportFormat, policies: list[str] | None = None,
-                 include_vocabulary: bool = False) -> bytes:
+                 include_vocabulary: bool = False, *, reified: bool = False) -> bytes:
     """The selected policies (all by default) of a store, serialised (in memory; `write_store` streams)."""
     buffer = io.BytesIO()
-    write_store(store, fmt, buffer, policies, include_vocabulary)
+    write_store(store, fmt, buffer, policies, include_vocabulary, reified=reified)
     return buffer.getvalue()
 
 
 def write_store(store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | None = None,
                 include_vocabulary: bool = False, *, store_path: str | Path | None = None,
-                workers: int | None = None) -> None:
+                workers: int | None = None, reified: bool = False) -> None:
     """Write the selected policies (all by default) of a store to the binary stream `out`. The store is a
     PolicyStore (the embedded store or a SPARQL endpoint: the same bytes for the same graphs), an open
     pyoxigraph Store, or a location (kg.stores.as_store). Turtle, TriG and N-Quads are streamed graph by
     graph: memory holds one graph at a time (plus the few triples whose subject is outside their own graph's
     namespace), whatever the size of the store. Given the embedded store's path, `workers` processes
-    (default: one per core) read and sort the graphs of a large export."""
+    (default: one per core) read and sort the graphs of a large export. The evidence is written as stored,
+    with RDF 1.2 triple terms, unless `reified` (or JSON-LD, which has no triple terms): then in its RDF 1.1
+    form, each triple term an rdf:Statement (kg.evidence), in memory."""
     from .inventory import select_policies, vocabulary_graphs
     from .stores import as_store
 
@@ -197,6 +202,9 @@ def write_store(store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | N
         store_path = None   # worker processes open the embedded store's folder; a remote store is read here
     if fmt.name == "jsonld":
         out.write(serialize(store_quads(store, graphs), fmt))
+    elif reified:
+        from .evidence import reify
+        out.write(serialize(reify(store_quads(store, graphs)), fmt))
     else:
         write_graphs(store, graphs, fmt, out, store_path=store_path, workers=workers)
 

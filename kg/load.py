@@ -41,7 +41,6 @@ OTHER_PROPERTIES = {ns.expand_curie(c) for c in (
 TYPED = {"duration": "duration", "date": "date", "dateTime": "dateTime", "integer": "integer",
          "decimal": "decimal", "boolean": "boolean"}
 STATEMENT_KEYS = {"id", "quote", "occurrence", "inferred", "note", "review", "confidence", "found_by"}
-CONTEXT_CHARS = 32  # prefix/suffix length of a TextQuoteSelector
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
@@ -316,8 +315,6 @@ class _CardReader:
         start, end = found
         text = source.text
         return Evidence(exact=text[start:end], start=start, end=end,
-                        prefix=text[max(0, start - CONTEXT_CHARS):start],
-                        suffix=text[end:end + CONTEXT_CHARS],
                         inferred=bool(raw.get("inferred", False)), note=raw.get("note"),
                         review=bool(raw.get("review", False)), confidence=raw.get("confidence"),
                         found_by=raw.get("found_by"))

@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import namespaces as ns
 from .errors import EnvironmentError_, Location, RdfSyntaxError, UnknownTermError
+from .evidence import HAS_BODY, char_target, parse_char_target, reify
 from .files import decode_utf8, max_input_size, read_input
 from .terms import from_ox
 
@@ -141,15 +142,17 @@ def load_rdf_policies(path: str | Path, *, vocabulary=None, allow_remote_context
     path = Path(path)
     vocab = vocabulary or load_vocabulary()
     quads = _parse(path, allow_remote_context)
-    graphs: dict[str | None, Graph] = {}
     for q in quads:
         _check_quad(path, q)
+    graphs: dict[str | None, Graph] = {}
+    for q in reify(quads):   # the RDF 1.1 form of the evidence (an export of the store has triple terms)
         name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
         graphs.setdefault(name, Graph()).add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
     _check_graphs(path, graphs)
     _check_terms(path, graphs.values(), vocab)
     for graph in graphs.values():
-        _check_selectors(path, graph)
+        _selectors_as_spans(graph)
+        _check_spans(path, graph)
     policies = []
     for name, graph in sorted(graphs.items(), key=lambda kv: kv[0] or ""):
         notices = sorted(set(graph.subjects(RDF.type, ns.DPV.PrivacyNotice)))
@@ -172,12 +175,16 @@ _POLICY_GRAPH = re.compile(re.escape(ns.POLICY_BASE) + r"[a-z0-9][a-z0-9-]*/[A-Z
 
 
 def _check_quad(path: Path, quad: ox.Quad) -> None:
-    """RDF 1.2 triple terms (RDF-star `<< s p o >>`) and blank-node graph names have no place in a policy."""
-    for term in (quad.subject, quad.object):
+    """An RDF 1.2 triple term has its place only as an annotation's body (the evidence as the store holds
+    it, docs/mapping.md); blank-node graph names have none in a policy."""
+    obj = quad.object
+    body = quad.predicate == HAS_BODY and isinstance(obj, ox.Triple) and not isinstance(obj.object, ox.Triple)
+    for term in (quad.subject,) if body else (quad.subject, obj):
         if isinstance(term, ox.Triple):
-            raise RdfSyntaxError(f"the file holds an RDF 1.2 triple term (RDF-star): << {term} >>", str(path),
-                                 "state the triple itself, or describe it with rdf:Statement (reification), "
-                                 "as policykg's own evidence does (docs/mapping.md)")
+            raise RdfSyntaxError(f"the file holds an RDF 1.2 triple term (RDF-star) outside an annotation's "
+                                 f"body: <<( {term} )>>", str(path),
+                                 "state the triple itself; a quote's facts are triple terms only as the objects "
+                                 "of oa:hasBody (or rdf:Statement nodes, in RDF 1.1), as docs/mapping.md shows")
     if isinstance(quad.graph_name, ox.BlankNode):
         raise RdfSyntaxError(f"the file has a graph named by a blank node ({quad.graph_name})", str(path),
                              f"name each policy's graph {ns.POLICY_BASE}<slug>/<version>",
@@ -218,28 +225,50 @@ def _graph_name_for(notice, graph: Graph, path: Path) -> str:
     return ns.policy_graph_iri(path.stem.lower(), "undated")
 
 
-def _check_selectors(path: Path, graph: Graph) -> None:
-    """A target's TextPositionSelector must select exactly its TextQuoteSelector's text: end - start is the
-    quote's length in code points. (The snapshot itself is not at hand for an RDF input, so this is the
-    check that can be made: offsets typed by hand or computed in bytes fail it.)"""
-    for target in sorted(set(graph.subjects(ns.OA.hasSelector, None)), key=str):
-        exact, start, end = None, None, None
-        for sel in graph.objects(target, ns.OA.hasSelector):
-            exact = graph.value(sel, ns.OA.exact) if exact is None else exact
-            start = graph.value(sel, ns.OA.start) if start is None else start
-            end = graph.value(sel, ns.OA.end) if end is None else end
-        if exact is None or start is None or end is None:
+def _selectors_as_spans(graph: Graph) -> None:
+    """The Web Annotation target written with selectors (an oa:SpecificResource with a TextQuoteSelector
+    and a TextPositionSelector, as policykg wrote it before 0.2) becomes the span IRI policykg writes now,
+    `<snapshot#char=start,end>` with its oa:exact; without a position or a source, the target keeps its IRI
+    and takes the oa:exact. Either way the quote is where queries and shapes look for it."""
+    for ann, target in sorted(graph.subject_objects(ns.OA.hasTarget), key=str):
+        selectors = list(graph.objects(target, ns.OA.hasSelector))
+        if not selectors:
             continue
-        try:
-            first, last = int(str(start)), int(str(end))
-        except ValueError:
-            first, last = -1, -1
-        if first < 0 or last < first or last - first != len(str(exact)):
+        exact = next((graph.value(s, ns.OA.exact) for s in selectors if graph.value(s, ns.OA.exact) is not None), None)
+        start = next((graph.value(s, ns.OA.start) for s in selectors if graph.value(s, ns.OA.start) is not None), None)
+        end = next((graph.value(s, ns.OA.end) for s in selectors if graph.value(s, ns.OA.end) is not None), None)
+        source = graph.value(target, ns.OA.hasSource)
+        if exact is None:
+            continue
+        span = target
+        if start is not None and end is not None and source is not None and str(start).isdigit() and str(end).isdigit():
+            span = URIRef(char_target(str(source), int(str(start)), int(str(end))))
+            graph.remove((ann, ns.OA.hasTarget, target))
+            graph.add((ann, ns.OA.hasTarget, span))
+            if not any(graph.subjects(ns.OA.hasTarget, target)):
+                graph.remove((target, None, None))
+        for sel in selectors:
+            graph.remove((target, ns.OA.hasSelector, sel))
+            if not any(graph.subjects(ns.OA.hasSelector, sel)):
+                graph.remove((sel, None, None))
+        graph.add((span, ns.OA.exact, exact))
+
+
+def _check_spans(path: Path, graph: Graph) -> None:
+    """A span `<snapshot#char=start,end>` must be as long as its quote: end - start is the quote's length in
+    code points. (The snapshot itself is not at hand for an RDF input, so this is the check that can be
+    made: offsets typed by hand or computed in bytes fail it.)"""
+    for span, exact in sorted(graph.subject_objects(ns.OA.exact), key=str):
+        parsed = parse_char_target(str(span))
+        if parsed is None:
+            continue
+        _, first, last = parsed
+        if last < first or last - first != len(str(exact)):
             raise RdfSyntaxError(
-                f"the TextPositionSelector (start {start}, end {end}) does not select the quote "
-                f"of {len(str(exact))} characters", Location(str(path), field=str(target)),
-                "set oa:end = oa:start + the length of oa:exact in characters (code points, not bytes), "
-                "or rebuild the file from a card", error_id="quote-offsets")
+                f"the span {span} (start {first}, end {last}) does not select the quote "
+                f"of {len(str(exact))} characters", Location(str(path), field=str(span)),
+                "write #char=start,end with end = start + the length of oa:exact in characters (code points, "
+                "not bytes), or rebuild the file from a card", error_id="quote-offsets")
 
 
 def _check_terms(path: Path, graphs, vocab) -> None:

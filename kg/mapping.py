@@ -4,19 +4,23 @@ The contract (docs/mapping.md):
 - graph `<BASE>policy/<slug>/<version>`; nodes `<graph>#<local id>`;
 - `<graph>#notice a dpv:PrivacyNotice` with dct:title, dct:language, dct:source, dates,
   dpv:hasDataController the controller, dpv:hasProcess every process;
-- every triple a statement asserts is also an `rdf:Statement` node (`<graph>#st-<id>-<n>`) that
-  `prov:wasDerivedFrom` the statement's `oa:Annotation` (`<graph>#ev-<id>`), whose target selects the
-  quote in the source snapshot (TextQuoteSelector + TextPositionSelector);
+- every statement an `oa:Annotation` (`<graph>#ev-<id>`) whose bodies are the triples it asserts, as RDF 1.2
+  triple terms, and whose target is the quote's span of the snapshot, `<snapshot>#char=start,end` (RFC 5147)
+  with its `oa:exact` text; `kg.evidence` gives the RDF 1.1 form (each triple term an `rdf:Statement`);
 - IRIs depend only on the card, so the same card always gives the same graph.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
+import pyoxigraph as ox
+
 from . import namespaces as ns
+from .evidence import char_target
 from .model import Lit, NodeRef, Policy, Term
 
 DPV, OA, PKX, SPDX = ns.DPV, ns.OA, ns.PKX, ns.SPDX
@@ -35,7 +39,8 @@ def _literal(lit: Lit) -> Literal:
 
 
 def policy_graph(policy: Policy, graph: Graph | None = None) -> Graph:
-    """The triples of one policy version as an rdflib Graph (into `graph` if given)."""
+    """The triples of one policy version as an rdflib Graph, in the RDF 1.1 form of the evidence (into
+    `graph` if given)."""
     g = graph if graph is not None else Graph(identifier=graph_iri(policy))
     for triple in policy_triples(policy):
         g.add(triple)
@@ -43,22 +48,26 @@ def policy_graph(policy: Policy, graph: Graph | None = None) -> Graph:
 
 
 # Terms of the neutral triples `policy_terms` returns: an IRI is a plain `str`, a literal a tuple
-# (lexical form, language or None, datatype IRI or None). Both outputs are made from them: rdflib triples
-# (`policy_triples`, for validation and export) and N-Quads text (`policy_nquads`, for the store's bulk
-# load), without building an rdflib term per triple on the build path.
-_RDF_TYPE, _RDF_STATEMENT = str(RDF.type), str(RDF.Statement)
-_RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = str(RDF.subject), str(RDF.predicate), str(RDF.object)
+# (lexical form, language or None, datatype IRI or None), an RDF 1.2 triple term a `TripleTerm`. Both
+# outputs are made from them: N-Quads text (`policy_nquads`, for the store's bulk load, without building an
+# rdflib term per triple on the build path) and rdflib triples in the RDF 1.1 form (`policy_triples`).
+@dataclass(frozen=True, slots=True)
+class TripleTerm:
+    subject: str
+    predicate: str
+    object: object
+
+
+_RDF_TYPE = str(RDF.type)
 _RDFS_LABEL, _RDFS_COMMENT = str(RDFS.label), str(RDFS.comment)
-_XSD_LANGUAGE, _XSD_DATE, _XSD_NNI, _XSD_HEX = str(XSD.language), str(XSD.date), str(XSD.nonNegativeInteger), str(XSD.hexBinary)
+_XSD_LANGUAGE, _XSD_DATE, _XSD_HEX = str(XSD.language), str(XSD.date), str(XSD.hexBinary)
 _DCT = {k: str(DCTERMS[k]) for k in ("title", "language", "identifier", "isVersionOf", "source", "description",
                                       "format", "issued", "modified", "valid")}
 _PROV_DERIVED, _PROV_ENTITY = str(PROV.wasDerivedFrom), str(PROV.Entity)
 _PROV_PRIMARY, _PROV_GENERATED = str(PROV.hadPrimarySource), str(PROV.generatedAtTime)
 _DPV_NOTICE, _DPV_CONTROLLER, _DPV_HAS_CONTROLLER = str(DPV.PrivacyNotice), str(DPV.DataController), str(DPV.hasDataController)
 _DPV_PROCESS, _DPV_HAS_PROCESS = str(DPV.Process), str(DPV.hasProcess)
-_OA = {k: str(OA[k]) for k in ("Annotation", "motivatedBy", "describing", "hasTarget", "SpecificResource", "hasSource",
-                                "hasSelector", "TextQuoteSelector", "exact", "prefix", "suffix", "TextPositionSelector",
-                                "start", "end", "hasBody")}
+_OA = {k: str(OA[k]) for k in ("Annotation", "motivatedBy", "describing", "hasTarget", "exact", "hasBody")}
 _PKX_INFERRING = str(PKX.inferring)
 # what `policykg draft` leaves for a reviewer (docs/card.md): a statement to check, its confidence, its rule
 _DPV_AUDIT_STATUS, _DPV_AUDIT_REQUIRED = str(DPV.hasAuditStatus), str(DPV.AuditRequired)
@@ -134,16 +143,17 @@ def policy_terms(policy: Policy) -> list[tuple]:
     add((checksum, _SPDX_ALGORITHM, _SPDX_SHA256))
     add((checksum, _SPDX_VALUE, _lit(Lit(policy.source.sha256, datatype=_XSD_HEX))))
 
-    # Statements: the facts, and for each fact a reified statement pointing to its evidence.
+    # Statements: the facts, and for each statement its annotation: the facts as its bodies, the quote's
+    # span of the snapshot as its target (statements quoting the same span share it).
     oa = _OA
     for st in policy.statements:
         ev = f"{base}ev-{st.id}"
-        target, quote_sel, pos_sel = ev + "-target", ev + "-quote", ev + "-position"
         evidence = st.evidence
+        span = char_target(source, evidence.start, evidence.end)
         add((ev, _RDF_TYPE, oa["Annotation"]))
         add((ev, _DCT["identifier"], (st.id, None, None)))
         add((ev, oa["motivatedBy"], _PKX_INFERRING if evidence.inferred else oa["describing"]))
-        add((ev, oa["hasTarget"], target))
+        add((ev, oa["hasTarget"], span))
         if evidence.note:
             add((ev, _RDFS_COMMENT, (evidence.note, None, None)))
         if evidence.review:
@@ -152,43 +162,43 @@ def policy_terms(policy: Policy) -> list[tuple]:
             add((ev, _PKX_CONFIDENCE, (f"{float(evidence.confidence):.2f}", None, _XSD_DECIMAL)))
         if evidence.found_by:
             add((ev, _PKX_FOUND_BY, (str(evidence.found_by), None, None)))
-        add((target, _RDF_TYPE, oa["SpecificResource"]))
-        add((target, oa["hasSource"], source))
-        add((target, oa["hasSelector"], quote_sel))
-        add((target, oa["hasSelector"], pos_sel))
-        add((quote_sel, _RDF_TYPE, oa["TextQuoteSelector"]))
-        add((quote_sel, oa["exact"], (evidence.exact, None, None)))
-        add((quote_sel, oa["prefix"], (evidence.prefix, None, None)))
-        add((quote_sel, oa["suffix"], (evidence.suffix, None, None)))
-        add((pos_sel, _RDF_TYPE, oa["TextPositionSelector"]))
-        add((pos_sel, oa["start"], (str(evidence.start), None, _XSD_NNI)))
-        add((pos_sel, oa["end"], (str(evidence.end), None, _XSD_NNI)))
-        for n, fact in enumerate(st.facts, start=1):
+        add((span, oa["exact"], (evidence.exact, None, None)))
+        for fact in st.facts:
             s, p, o = base + fact.subject, fact.predicate, obj(fact.object)
             add((s, p, o))
-            reified = f"{base}st-{st.id}-{n}"
-            add((reified, _RDF_TYPE, _RDF_STATEMENT))
-            add((reified, _RDF_SUBJECT, s))
-            add((reified, _RDF_PREDICATE, p))
-            add((reified, _RDF_OBJECT, o))
-            add((reified, _PROV_DERIVED, ev))
-            add((ev, oa["hasBody"], reified))
+            add((ev, oa["hasBody"], TripleTerm(s, p, o)))
     return list(dict.fromkeys(g))
 
 
 def policy_triples(policy: Policy) -> list[tuple]:
-    """The triples of one policy version (rdflib terms), without duplicates, in a stable order."""
-    iris: dict[str, URIRef] = {}
+    """The triples of one policy version (rdflib terms) in the RDF 1.1 form of the evidence (each triple term
+    reified, `kg.evidence`), without duplicates, in a stable order."""
+    from .evidence import reify
+    from .terms import from_ox
+    cache: dict = {}
 
     def term(t):
-        if type(t) is str:
-            iri = iris.get(t)
-            if iri is None:
-                iri = iris[t] = URIRef(t)
-            return iri
-        return _literal(Lit(*t))
+        x = cache.get(t)
+        if x is None:
+            x = cache[t] = ox_term(t)
+        return x
 
-    return [(term(s), term(p), term(o)) for s, p, o in policy_terms(policy)]
+    stored = [ox.Triple(term(s), term(p), term(o)) for s, p, o in policy_terms(policy)]
+    return [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in reify(stored)]
+
+
+def ox_term(t):
+    """A neutral term as a pyoxigraph term."""
+    if type(t) is str:
+        return ox.NamedNode(t)
+    if type(t) is TripleTerm:
+        return ox.Triple(ox_term(t.subject), ox_term(t.predicate), ox_term(t.object))
+    value, lang, datatype = t
+    if lang:
+        return ox.Literal(value, language=lang)
+    if datatype:
+        return ox.Literal(value, datatype=ox.NamedNode(datatype))
+    return ox.Literal(value)
 
 
 @lru_cache(maxsize=65536)
@@ -208,6 +218,8 @@ def nt_term(t) -> str:
     """A neutral term in N-Triples syntax."""
     if type(t) is str:
         return "<" + t + ">"
+    if type(t) is TripleTerm:
+        return "<<( " + nt_term(t.subject) + " " + nt_term(t.predicate) + " " + nt_term(t.object) + " )>>"
     value, lang, datatype = t
     if lang:
         return _nt_string(value) + "@" + lang

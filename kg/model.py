@@ -46,10 +46,8 @@ class Fact:
 class Evidence:
     """The quote that supports a statement, located in the source snapshot."""
     exact: str
-    start: int            # Unicode code points, NFC text, end exclusive (Web Annotation TextPositionSelector)
+    start: int            # Unicode code points, NFC text, end exclusive (the span <snapshot#char=start,end>)
     end: int
-    prefix: str
-    suffix: str
     inferred: bool = False
     note: str | None = None
     review: bool = False               # drafted statements a person should still check (policykg draft)

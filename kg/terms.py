@@ -31,8 +31,8 @@ def to_ox(term):
 
 
 def from_ox(term):
-    """pyoxigraph term -> rdflib term. An RDF 1.2 triple term has no rdflib form: inputs refuse them
-    (kg.load_rdf), so meeting one here is a bug."""
+    """pyoxigraph term -> rdflib term. An RDF 1.2 triple term has no rdflib form: readers reify them first
+    (kg.evidence), so meeting one here is a bug."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -55,9 +55,11 @@ def ox_quads(triples: Iterable[tuple], graph: str | None) -> list[ox.Quad]:
 
 def rdflib_graph(quads: Iterable, into: Graph | None = None) -> Graph:
     """pyoxigraph quads or triples (e.g. `store.quads_for_pattern(None, None, None, graph)`) as an rdflib
-    Graph, or added to `into`."""
+    Graph, or added to `into`. rdflib has no RDF 1.2 triple terms: the evidence comes in its RDF 1.1 form
+    (`kg.evidence.reify`)."""
+    from .evidence import reify
     graph = into if into is not None else Graph()
-    for q in quads:
+    for q in reify(quads):
         graph.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
     return graph
 

@@ -13,7 +13,7 @@ KG = ROOT / "kg"
 # Lowest first. A module belongs to the first entry that is it or a package holding it.
 LAYERS = [
     ("foundation", ["kg.version", "kg.errors", "kg.namespaces", "kg.terms", "kg.files", "kg.resources",
-                    "kg.parallel", "kg.terminal", "kg.messages"]),
+                    "kg.parallel", "kg.terminal", "kg.messages", "kg.evidence"]),
     ("vocabulary", ["kg.dpv_release", "kg.vocab"]),
     ("inputs", ["kg.model", "kg.card_yaml", "kg.card_schema", "kg.quotes", "kg.load", "kg.load_rdf", "kg.draft"]),
     ("mapping", ["kg.mapping"]),

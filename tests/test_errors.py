@@ -315,17 +315,36 @@ TTL = """@prefix dpv: <https://w3id.org/dpv#> .
 """
 
 
-@pytest.mark.parametrize("old, new", [("oa:end 72 ;", "oa:end 75 ;"), ("oa:start 39 .", "oa:start 80 ."),
-                                      ("oa:end 72 ;", 'oa:end "x" ;')])
-def test_rdf_quote_at_wrong_offsets(tmp_path, old, new):
+@pytest.mark.parametrize("file, old, new, start, end", [
+    ("tests/golden/example.ttl", "#char=39,72>", "#char=39,75>", 39, 75),
+    ("tests/golden/example.ttl", "#char=39,72>", "#char=80,72>", 80, 72),
+    # the selectors policykg wrote before decision 0007 are checked the same way
+    ("tests/fixtures/legacy/example-selectors.ttl", "oa:end 72 ;", "oa:end 75 ;", 39, 75),
+    ("tests/fixtures/legacy/example-selectors.ttl", "oa:start 39 .", "oa:start 80 .", 80, 72)])
+def test_rdf_quote_at_wrong_offsets(tmp_path, file, old, new, start, end):
     ttl = tmp_path / "example.ttl"
-    text = (ROOT / "tests" / "golden" / "example.ttl").read_text(encoding="utf-8")
+    text = (ROOT / file).read_text(encoding="utf-8")
     assert old in text
-    ttl.write_text(text.replace(old, new, 1), encoding="utf-8")
+    ttl.write_text(text.replace(old, new), encoding="utf-8")
     result = runner.invoke(app, ["build", str(ttl), "--store", str(tmp_path / "s")])
-    assert result.exit_code == 2 and result.output.startswith("error[PKG-E024 quote-offsets]: the TextPositionSelector")
-    assert "of 33 characters" in result.output and "#ev-E01-target" in result.output   # the quote of E01
+    assert result.exit_code == 2 and result.output.startswith("error[PKG-E024 quote-offsets]: the span"), result.output
+    assert f"(start {start}, end {end})" in result.output and "of 33 characters" in result.output   # E01's quote
+    assert f"#char={start},{end}" in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_rdf_export_of_before_0007_builds_the_same_graph(tmp_path):
+    """An export made with the selectors of decision 0002 builds into the graph its card gives today."""
+    import pyoxigraph as ox
+
+    from kg.build import build
+    from kg.export import FORMATS, export_store
+    from kg.stores.oxigraph import open_store
+    build([ROOT / "tests" / "fixtures" / "legacy" / "example-selectors.ttl"], store=tmp_path / "old")
+    build([ROOT / "tests" / "fixtures" / "policies"], store=tmp_path / "card")
+    quads = [{str(q) for q in ox.parse(export_store(open_store(tmp_path / name), FORMATS["nq"]),
+                                       format=ox.RdfFormat.N_QUADS)} for name in ("old", "card")]
+    assert quads[0] == quads[1]
 
 
 def test_jsonld_syntax_error_has_line(tmp_path):

@@ -1,9 +1,11 @@
-"""kg.export: every format round-trips to an isomorphic graph; bytes are deterministic; writes atomic."""
+"""kg.export: every format round-trips to the same graphs (RDF 1.2, or the RDF 1.1 form of the evidence for
+JSON-LD and --reified); bytes are deterministic; writes atomic."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
@@ -22,14 +24,51 @@ def _union(ds: Dataset) -> Graph:
     return g
 
 
+OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+
+
+def _ox_quads(data: bytes, fmt: str) -> set[str]:
+    """The quads of an RDF 1.2 export (pyoxigraph's parser; rdflib has no triple terms), as N-Quads lines;
+    a Turtle file's triples are in the default graph."""
+    return {str(q) for q in ox.parse(data, format=OX_FORMAT[fmt])}
+
+
+def _rdflib_dataset(quads) -> Dataset:
+    from kg.terms import from_ox
+    ds = Dataset()
+    for q in quads:
+        ds.graph(from_ox(q.graph_name)).add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+    return ds
+
+
 @pytest.fixture(scope="module")
 def reference(built_store):
-    """The policy graphs as the store holds them, via N-Quads (rdflib's parser)."""
+    """The policy graphs as the store holds them (evidence as triple terms), via N-Quads."""
     store = open_store(built_store[0])
     data = export_store(store, FORMATS["nq"])
-    ds = Dataset()
-    ds.parse(data=data.decode(), format="nquads")
-    return store, ds
+    return store, list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+
+
+def _same(data: bytes, fmt: str, quads, *, reified: bool = False) -> None:
+    """`data` (an export in `fmt`) holds exactly `quads`: compared as N-Quads lines for the RDF 1.2 formats,
+    as isomorphic rdflib graphs of the RDF 1.1 form for JSON-LD and --reified exports."""
+    if fmt == "jsonld" or reified:
+        from kg.evidence import reify
+        back = Dataset()
+        back.parse(data=data.decode(), format=RDFLIB_FORMAT[fmt])
+        ref = _rdflib_dataset(reify(quads))
+        if FORMATS[fmt].datasets:
+            names = lambda d: sorted(str(g.identifier) for g in d.graphs() if len(g))  # noqa: E731
+            assert names(back) == names(ref)
+            for g in ref.graphs():
+                if len(g):
+                    assert isomorphic(g, back.graph(g.identifier)), g.identifier
+        else:
+            assert isomorphic(_union(back), _union(ref))
+    elif FORMATS[fmt].datasets:
+        assert _ox_quads(data, fmt) == {str(q) for q in quads}
+    else:
+        assert _ox_quads(data, fmt) == {str(ox.Quad(q.subject, q.predicate, q.object)) for q in quads}
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -39,16 +78,23 @@ def test_round_trip_isomorphic(reference, fmt):
     if fmt == "jsonld":
         doc = json.loads(data)
         assert isinstance(doc["@context"], dict)  # inline: loads offline
-    back = Dataset()
-    back.parse(data=data.decode(), format=RDFLIB_FORMAT[fmt])
+    _same(data, fmt, ref)
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "trig", "nq"])
+def test_reified_exports_are_rdf_1_1_and_convert_back(reference, fmt):
+    """--reified: rdflib reads it (no triple term), and kg.evidence.unreify gives back the stored quads."""
+    from kg.evidence import unreify
+    from kg.terms import ox_quads
+    store, ref = reference
+    data = export_store(store, FORMATS[fmt], reified=True)
+    assert b"<<(" not in data and b"rdf:Statement" in data or b"22-rdf-syntax-ns#Statement" in data
+    _same(data, fmt, ref, reified=True)
     if FORMATS[fmt].datasets:
-        names = lambda d: sorted(str(g.identifier) for g in d.graphs() if len(g))  # noqa: E731
-        assert names(back) == names(ref)
-        for g in ref.graphs():
-            if len(g):
-                assert isomorphic(g, back.graph(g.identifier)), g.identifier
-    else:
-        assert isomorphic(_union(back), _union(ref))
+        back = Dataset()
+        back.parse(data=data.decode(), format=RDFLIB_FORMAT[fmt])
+        quads = [q for g in back.graphs() if len(g) for q in ox_quads(g, str(g.identifier))]
+        assert {str(q) for q in unreify(quads)} == {str(q) for q in ref}
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -103,10 +149,8 @@ def test_golden_exports_of_the_minimal_card(fmt, tmp_path, update_golden):
     golden = GOLDEN / f"example{FORMATS[fmt].extension}"
     if update_golden:
         golden.write_bytes(data)
-    got, want = Dataset(), Dataset()
-    got.parse(data=data.decode(), format=RDFLIB_FORMAT[fmt])
-    want.parse(data=golden.read_text(encoding="utf-8"), format=RDFLIB_FORMAT[fmt])
-    assert isomorphic(_union(got), _union(want))
+    store = open_store(tmp_path / "store")
+    _same(golden.read_bytes(), fmt, list(ox.parse(export_store(store, FORMATS["nq"]), format=ox.RdfFormat.N_QUADS)))
     if fmt == "nq":  # deterministic bytes: the sorted N-Quads are the same line for line
         assert sorted(data.decode().splitlines()) == sorted(golden.read_text(encoding="utf-8").splitlines())
 

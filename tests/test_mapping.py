@@ -48,25 +48,42 @@ def test_every_fact_is_reified_with_evidence(vocabulary):
 
 
 def _quotes(g):
-    for sel in g.subjects(RDF.type, OA.TextPositionSelector):
-        target = g.value(predicate=OA.hasSelector, object=sel)
-        quote_sel = next(s for s in g.objects(target, OA.hasSelector) if (s, RDF.type, OA.TextQuoteSelector) in g)
-        source = g.value(target, OA.hasSource)
-        yield (int(g.value(sel, OA.start)), int(g.value(sel, OA.end)), str(g.value(quote_sel, OA.exact)),
-               str(g.value(quote_sel, OA.prefix)), str(g.value(quote_sel, OA.suffix)), source)
+    from kg.evidence import parse_char_target
+    for target in set(g.objects(None, OA.hasTarget)):
+        source, start, end = parse_char_target(str(target))
+        yield start, end, str(g.value(target, OA.exact)), URIRef(source)
 
 
 def test_seed_quotes_match_snapshots_at_their_offsets(seed_policies):
-    """Every quote of both seeds, read back from the graph, is the snapshot's text at its offsets."""
+    """Every quote of both seeds, read back from the graph, is the snapshot's text at its span, and the span
+    is of the snapshot the notice is derived from."""
     checked = 0
     for policy in seed_policies.values():
         g = policy_graph(policy)
         snapshot = (DATA / "sources" / policy.source.snapshot).read_text(encoding="utf-8")
-        for start, end, exact, prefix, suffix, _source in _quotes(g):
+        for start, end, exact, source in _quotes(g):
             assert snapshot[start:end] == exact
-            assert snapshot[:start].endswith(prefix) and snapshot[end:].startswith(suffix)
+            assert (None, PROV.wasDerivedFrom, source) in g
             checked += 1
     assert checked >= 124
+
+
+def test_stored_form_quotes_facts_as_triple_terms(vocabulary):
+    """The store's form (policy_terms): no rdf:Statement, each fact a triple term of its annotation, which
+    targets its span; the RDF 1.1 form is that graph with each triple term reified, and back."""
+    import pyoxigraph as ox
+
+    from kg.evidence import reify, unreify
+    from kg.mapping import TripleTerm, ox_term, policy_terms
+    policy = load_card(FIXTURES / "policies" / "minimal.yaml", vocabulary=vocabulary)
+    terms = policy_terms(policy)
+    assert not any(o == str(RDF.Statement) for _, _, o in terms)
+    bodies = [(s, o) for s, p, o in terms if p == str(OA.hasBody)]
+    assert bodies and all(type(o) is TripleTerm and (o.subject, o.predicate, o.object) in terms for _, o in bodies)
+    assert len({o for _, o in bodies}) == len({(f.subject, f.predicate, str(f.object)) for f in policy.facts()})
+    stored = [ox.Triple(*(ox_term(t) for t in triple)) for triple in terms]
+    assert sorted(map(str, unreify(reify(stored)))) == sorted(map(str, stored))
+    assert len(reify(stored)) == len(stored) + 5 * len(bodies)
 
 
 def test_snapshot_checksum_in_graph(seed_policies):

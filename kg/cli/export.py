@@ -25,6 +25,9 @@ def export_command(
                                                                            "Default: every version of every policy."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file (atomically) instead of stdout."),
     with_vocabulary: bool = typer.Option(False, "--with-vocabulary", help="Also export the vocabulary graphs."),
+    reified: bool = typer.Option(False, "--reified", help="RDF 1.1: each fact an annotation quotes written as an "
+                                 "rdf:Statement instead of an RDF 1.2 triple term, for rdflib, pySHACL and "
+                                 "tools without RDF 1.2 (JSON-LD always is)."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that read the policies "
                                           "of a large export from the embedded store in parallel (default: one "
@@ -34,6 +37,9 @@ def export_command(
     timeout: float = timeout_option(),
 ) -> None:
     """Export policies from the store as Turtle, TriG, N-Quads or JSON-LD (deterministic bytes).
+
+    The evidence is written as the store holds it, each quoted fact an RDF 1.2 triple term
+    (docs/mapping.md); --reified writes its RDF 1.1 form.
 
     With --endpoint the policies are read from a SPARQL 1.1 endpoint (one SELECT per graph, values
     bound): the same graphs give the same bytes as from the embedded store.
@@ -46,7 +52,7 @@ def export_command(
 
     def write(stream) -> None:
         write_store(source, chosen, stream, policy or None, with_vocabulary,
-                    store_path=None if endpoint else store, workers=workers)
+                    store_path=None if endpoint else store, workers=workers, reified=reified)
 
     if out:
         write_atomic(write, out)

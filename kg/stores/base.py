@@ -100,7 +100,7 @@ class PolicyStore:
                 raise self.bad_answer(f"row {number}: the subject ?s is {_kind(s)}, not an IRI or a blank node")
             if not isinstance(p, ox.NamedNode):
                 raise self.bad_answer(f"row {number}: the predicate ?p is {_kind(p)}, not an IRI")
-            if not isinstance(o, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+            if not isinstance(o, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):   # a triple term: evidence
                 raise self.bad_answer(f"row {number}: the object ?o is {_kind(o)}")
             out.append((s, p, o))
         return out

@@ -234,7 +234,10 @@ class StoreBuilder:
 
     def add_triples(self, triples: Iterable[tuple], name: str) -> int:
         """Add rdflib-term triples (a Graph or a list) to the named graph `name`."""
-        quads = ox_quads(triples, name)
+        return self.add_quads(ox_quads(triples, name))
+
+    def add_quads(self, quads: list) -> int:
+        """Add pyoxigraph quads."""
         self._pending += quads
         if len(self._pending) >= self.BATCH:
             self._write_pending()

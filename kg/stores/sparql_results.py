@@ -28,7 +28,8 @@ MAX_VALUE_CHARS = 64 << 20      # one row (or the head) longer than this is refu
 
 # --- terms from SPARQL JSON results ------------------------------------------------------------------------
 
-TERM_TYPES = ("uri", "literal", "bnode", "typed-literal")   # typed-literal: SPARQL 1.0 JSON, still Virtuoso's
+TERM_TYPES = ("uri", "literal", "bnode", "typed-literal", "triple")   # typed-literal: SPARQL 1.0 JSON, still
+# Virtuoso's; triple: an RDF 1.2 triple term (SPARQL 1.2 JSON results), the evidence as the store holds it
 
 
 def _show(value, limit: int = 60) -> str:
@@ -49,6 +50,8 @@ def term_from_json(value, bnodes: dict | None = None):
         raise ValueError(f"unknown term type {_show(kind)} (expected {', '.join(TERM_TYPES[:3])})")
     if "value" not in value:
         raise ValueError(f"the {kind} term has no 'value'")
+    if kind == "triple":
+        return _triple(value["value"], bnodes)
     if not isinstance(text, str):
         raise ValueError(f"the {kind} term's 'value' must be a string, not {_show(text)}")
     if kind == "uri":
@@ -63,6 +66,15 @@ def term_from_json(value, bnodes: dict | None = None):
     if datatype:
         return _literal(text, datatype=_iri(datatype, "datatype "))
     return _literal(text)
+
+
+def _triple(parts, bnodes: dict | None) -> ox.Triple:
+    if not isinstance(parts, dict) or not {"subject", "predicate", "object"} <= parts.keys():
+        raise ValueError(f"a triple term's 'value' must hold its subject, predicate and object, not {_show(parts)}")
+    s, p, o = (term_from_json(parts[k], bnodes) for k in ("subject", "predicate", "object"))
+    if not isinstance(s, (ox.NamedNode, ox.BlankNode)) or not isinstance(p, ox.NamedNode):
+        raise ValueError("a triple term's subject must be an IRI or a blank node and its predicate an IRI")
+    return ox.Triple(s, p, o)
 
 
 def _literal(text: str, **kwargs) -> ox.Literal:

@@ -104,16 +104,19 @@ class Workspace:
         self._add_closure(terms)
 
     def load_from(self, store, graph_iri: str) -> None:
-        """Write the data graph of a policy of `store` (copied as N-Triples, without Python objects)."""
+        """Write the data graph of a policy of `store`: its quads, the evidence in its RDF 1.1 form."""
         import pyoxigraph as ox
+        from ..evidence import reify
         source = ox.NamedNode(graph_iri)
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source)
+        # the shapes read the RDF 1.1 form of the evidence (kg.evidence)
+        quads = reify(store.quads_for_pattern(None, None, None, source))
         # the statements in the source store's order: which quote a finding shows, when several
         # statements say the same thing of its focus node, depends on it (_evidence_index)
-        self.statements = [q.subject for q in store.quads_for_pattern(
-            None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), source)]
+        rdf_type, statement = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement))
+        self.statements = [q.subject for q in quads if q.predicate == rdf_type and q.object == statement]
         self.store = ox.Store()
-        self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+        g = self.graph
+        self.store.extend([ox.Quad(q.subject, q.predicate, q.object, g) for q in quads])
         rows = self.store.query("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s ?p ?t FILTER (isIRI(?t)) } }",
                                 default_graph=self.graph)
         self._add_closure({r[0].value for r in rows})
@@ -181,8 +184,8 @@ class Workspace:
 
 
 # what _findings reads of the policy graph (_evidence_index, _label), besides rdf:type rdf:Statement
-_DESCRIPTION_PREDICATES = (RDF.subject, RDF.predicate, RDF.object, ns.PROV.wasDerivedFrom, OA.hasTarget,
-                           OA.hasSelector, OA.exact, DCTERMS.identifier, RDFS.label, DPV_HAS_NAME, DCTERMS.title)
+_DESCRIPTION_PREDICATES = (RDF.subject, RDF.predicate, RDF.object, ns.PROV.wasDerivedFrom, OA.hasTarget, OA.exact,
+                           DCTERMS.identifier, RDFS.label, DPV_HAS_NAME, DCTERMS.title)
 
 _WORKSPACES: dict[int, tuple[object, Workspace]] = {}
 

@@ -108,9 +108,7 @@ def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, t
         if ann is None:
             continue
         target = policy.value(ann, OA.hasTarget)
-        exact = None
-        for sel in policy.objects(target, OA.hasSelector):
-            exact = policy.value(sel, OA.exact) or exact
+        exact = policy.value(target, OA.exact) if target is not None else None
         if exact is None:
             continue
         found = (str(exact), str(policy.value(ann, DCTERMS.identifier) or ""))
