@@ -222,10 +222,13 @@ def layout(pic: dict) -> None:
             middle.append(n)
         else:
             middle.insert(0, n)
-    step, x_gap = 46.0, 420.0
+    step, x_gap = 34.0, 420.0
     rank = {}
+    sides = max(sum(1 for n in pic["nodes"] if n["kind"] == "data"),
+                sum(1 for n in pic["nodes"] if n["kind"] not in ("data", "process")) + 3)
+    gap = max(step * 1.8, min(step * 3, sides * step / max(len(middle), 1)))   # processes spread along the sides
     for i, n in enumerate(middle):
-        n["x"], n["y"] = 0.0, (i - (len(middle) - 1) / 2) * step * 1.6
+        n["x"], n["y"] = 0.0, (i - (len(middle) - 1) / 2) * gap
         rank[n["id"]] = n["y"]
 
     def mean(n) -> float:

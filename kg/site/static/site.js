@@ -113,7 +113,7 @@
     data.edges.forEach(function (e, i) {
       els.push({ group: "edges", data: { id: "e" + i, source: e.source, target: e.target, evidence: e.evidence } });
     });
-    box.style.height = Math.max(420, Math.min(2400, (maxY - minY) + 160)) + "px";
+    box.style.height = Math.max(420, Math.min(1800, (maxY - minY) + 120)) + "px";
     var colours = { data: "#d8ecff", process: "#ffe0b8", purpose: "#dff3dc", basis: "#f1ddf4", recipient: "#ffdede", location: "#dcf0f1" };
     var cy = window.cytoscape({
       container: box, elements: els, layout: { name: "preset" }, userZoomingEnabled: false, boxSelectionEnabled: false,
