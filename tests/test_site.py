@@ -348,3 +348,23 @@ def test_escaping_helpers():
     assert web_link("javascript:alert(1)") == "javascript:alert(1)"
     assert web_link("https://example.org/a").startswith('<a href="https://example.org/a"')
     assert json_data("x", {"a": "</script><!--"}).count("<") == 2    # its own tags only
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_colours_have_enough_contrast():
+    """WCAG 2.2 AA: 4.5:1 for text on each background the stylesheet pairs it with."""
+    css = (Path(__file__).resolve().parent.parent / "kg" / "site" / "static" / "site.css").read_text(encoding="utf-8")
+    colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
+    pairs = [("ink", "paper"), ("muted", "paper"), ("muted", "panel"), ("link", "paper"), ("link", "panel"),
+             ("violation", "paper"), ("warning", "paper"), ("info", "paper"), ("ink", "mark"),
+             ("ink", "mark-current"), ("ink", "mark-inferred"), ("link", "mark")]
+    pairs += [("ink", k) for k in colours if k.startswith("k-")]
+    for text, background in pairs:
+        a, b = sorted((_luminance(colours[text]), _luminance(colours[background])), reverse=True)
+        assert (a + 0.05) / (b + 0.05) >= 4.5, (text, background, round((a + 0.05) / (b + 0.05), 2))
+    assert "@media print" in css

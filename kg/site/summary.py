@@ -85,6 +85,8 @@ def summary(view: PolicyView, vocabulary, label: Labeller) -> dict[str, list[Ite
             add("bases", o, ids)
         elif _is_recipient(p, vocabulary) and o not in controllers:
             add("recipients", o, ids + (_node_evidence(view, o) if label.is_node(o) else []))
+            for loc in g.objects(o, DPV.hasLocation) if label.is_node(o) else ():   # where a recipient is
+                add("locations", loc, view.evidence.get((o, DPV.hasLocation, loc), []) or ids)
         elif p == DPV.hasStorageCondition:
             types = set(g.objects(o, RDF.type))
             if DPV.StorageLocation in types:
@@ -197,6 +199,9 @@ def picture(view: PolicyView, vocabulary, label: Labeller) -> dict:
             elif p == DPV.hasStorageCondition and DPV.StorageLocation in set(g.objects(o, RDF.type)):
                 for loc in g.objects(o, DPV.hasLocation):
                     edge(pid, node(loc, "location"), ids + view.evidence.get((o, DPV.hasLocation, loc), []))
+            if kind == "recipient" and label.is_node(o):   # where the recipient is: the data go there too
+                for loc in g.objects(o, DPV.hasLocation):
+                    edge(pid, node(loc, "location"), view.evidence.get((o, DPV.hasLocation, loc), []) or ids)
             elif p == DPV.hasProcess and o in view.processes and o not in banned:
                 edge(pid, node(o, "process"), ids)
             if kind:
