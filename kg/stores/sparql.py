@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -28,16 +29,19 @@ import pyoxigraph as ox
 from .. import namespaces as ns
 from ..errors import UsageError
 from .base import PolicyStore, Solutions
+from .dialects import CLOSURES_QUERY, STANDARD, Dialect, closure_map, closures_of, dialect_for
 from .sparql_http import (PASSWORD_ENV, TIMEOUT_S, USER_AGENT, CrossOriginRedirect, DeadlineHandler,
                           EndpointAuthError, EndpointError, EndpointRedirectError, EndpointTimeoutError,
-                          EndpointUnreachableError, SameOriginRedirects, check_url, endpoint_error, opener,
-                          origin, time_left)
+                          EndpointUnreachableError, SameOriginRedirects, check_url, cut_short, endpoint_error,
+                          opener, origin, time_left)
 from .sparql_push import PushedGraph, PushIncompleteError, push_graphs
+from .sparql_text import might_rewrite
 from .sparql_results import (MAX_VALUE_CHARS, READ_CHUNK, TERM_TYPES, JsonReader, MalformedResults,
                              ResultsReader, read_solutions, term_from_json)
 
 PUSH_MEDIA_TYPE = "application/n-triples"
 RESULTS_ACCEPT = "application/sparql-results+json, application/json;q=0.9"
+PROBE = "SELECT ?policykg WHERE { }"   # holds nothing any dialect rewrites: its answer's headers say the server
 
 
 class GraphStoreUnknownError(UsageError):
@@ -119,7 +123,7 @@ class SparqlEndpoint(PolicyStore):
     kind = "sparql"
 
     def __init__(self, url: str, *, graph_store: str | None = None, user: str | None = None,
-                 password: str | None = None, timeout: float = TIMEOUT_S):
+                 password: str | None = None, timeout: float = TIMEOUT_S, dialect: Dialect | None = None):
         check_url(url, "--endpoint")
         if graph_store:
             check_url(graph_store, "--graph-store")
@@ -130,6 +134,9 @@ class SparqlEndpoint(PolicyStore):
         self.graph_store = graph_store or graph_store_for(url, user)
         self.last_query: str | None = None   # the exact text last sent (for tests and --debug)
         self._urllib: urllib.request.OpenerDirector | None = None
+        self._knocked = False   # the graph store's challenge asked for (with a user)
+        self._dialect = dialect   # kg.stores.dialects: given, or learnt from the server's first answer
+        self._closures: set | None = None   # (graph, closure predicate) the server holds (dialects.CLOSURES_QUERY)
         if user and not password:
             raise EndpointAuthError(f"--user {user} is given but no password", url,
                                     f"set the environment variable {PASSWORD_ENV} to the password "
@@ -142,19 +149,58 @@ class SparqlEndpoint(PolicyStore):
 
     def select(self, text: str, bindings: dict[str, object] | None = None) -> Solutions:
         """Run a SELECT (an HTML-form POST, as the SPARQL 1.1 Protocol allows) and read its JSON results as
-        they arrive."""
+        they arrive. On a server with a dialect of its own (kg.stores.dialects) the text sent is rewritten
+        for it and the answer made the embedded store's; Solutions.text is the text sent."""
         sent = with_values(text, bindings or {})
+        if self._dialect is None and might_rewrite(sent):
+            self.dialect   # noqa: B018 - asks the server which it is before rewriting for it
+        wire = self._for_server(sent)
+        columns, rows = self._run(wire)
+        dialect = self._dialect or STANDARD   # learnt from this answer at the latest
+        if dialect is not STANDARD:
+            rows = dialect.answer(sent, columns, rows)
+        return Solutions(columns, rows, wire)
+
+    @property
+    def dialect(self) -> Dialect:
+        """The server's dialect, asked with a query that holds nothing to rewrite if not known yet."""
+        if self._dialect is None:
+            self._run(PROBE)
+        return self._dialect or STANDARD
+
+    def _for_server(self, sent: str) -> str:
+        """The text to send for `sent` in the server's dialect (a rewrite it cannot make is an error)."""
+        dialect = self._dialect
+        if dialect is None or dialect is STANDARD:
+            return sent
+        try:
+            closures = closure_map(sent, self._held_closures()) if dialect.needs_closures else {}
+            return dialect.query(sent, closures)
+        except ValueError as exc:
+            raise EndpointError(f"{self.url} ({dialect}) cannot answer this query as written: {exc}", self.url,
+                                "policykg answers the query library's property paths from the closures 'policykg "
+                                "push' stores on this server: push again with this version of policykg; a query "
+                                "of your own must use only those paths (docs/servers.md)") from None
+
+    def _held_closures(self) -> set:
+        if self._closures is None:
+            self._closures = closures_of(self._run(CLOSURES_QUERY)[1])
+        return self._closures
+
+    def _run(self, wire: str) -> tuple[list[str], list[tuple]]:
+        """Send a query's text as it is; its columns and rows, as the server gave them."""
         headers = {"Accept": RESULTS_ACCEPT, "Content-Type": "application/x-www-form-urlencoded",
                    "User-Agent": USER_AGENT}
-        request = urllib.request.Request(self.url, data=urllib.parse.urlencode({"query": sent}).encode(),
+        request = urllib.request.Request(self.url, data=urllib.parse.urlencode({"query": wire}).encode(),
                                          headers=headers, method="POST")
         if self.user:   # Basic, sent at once (one round trip); the opener's answer to a Digest challenge replaces it
             token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
             request.add_unredirected_header("Authorization", f"Basic {token}")
-        self.last_query = sent
+        self.last_query = wire
         try:
             with self._open(request) as response:
                 columns, rows = read_solutions(response)
+                cut = cut_short(response.headers, len(rows))
         except MalformedResults as exc:
             where = f"{self.url}, {exc.place}" if exc.place else self.url
             raise EndpointError(f"{self.url} did not answer with valid SPARQL JSON results: {exc.detail}", where,
@@ -162,7 +208,12 @@ class SparqlEndpoint(PolicyStore):
                                 "proxy's login page); if it is, the server's answer is broken: see its log") from None
         except Exception as exc:  # noqa: BLE001 - urllib, http.client and socket errors
             raise self._error(exc, "query") from None
-        return Solutions(columns, rows, sent)
+        if cut:
+            raise EndpointError(f"{self.url} gave a partial answer: {cut}", self.url,
+                                "raise the server's limit above the largest answer policykg asks for (Virtuoso: "
+                                "ResultSetMaxRows, MaxQueryExecutionTime in the [SPARQL] section of virtuoso.ini; "
+                                "docs/servers.md)")
+        return columns, rows
 
     def bad_answer(self, detail: str) -> EndpointError:
         """Valid results that do not hold what the query asked (a literal as a graph or a subject, a column
@@ -194,20 +245,80 @@ class SparqlEndpoint(PolicyStore):
                              "push it first ('policykg push'), or use SLUG@DATE", error_id="unknown-policy")
         return found[0]
 
+    # graphs
+
+    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None) -> list[ox.Quad]:
+        """As the store interface's (kg.stores.base). On a server with a dialect of its own the whole graph is
+        read, made the embedded store's (dialect.incoming), and the pattern matched here."""
+        pattern = (subject, predicate, object)
+        bound = any(term is not None for term in pattern)
+        if bound and self._dialect is None:
+            self.dialect   # noqa: B018 - where the pattern is matched depends on the server: ask first
+        if self._dialect is STANDARD or (self._dialect is None and not bound):
+            quads = super().quads_for_pattern(subject, predicate, object, graph_name)
+            if (self._dialect or STANDARD) is STANDARD:
+                return quads
+        else:   # a server with a dialect of its own: its graph, as the embedded store holds it
+            if any(isinstance(term, ox.BlankNode) for term in pattern):
+                raise TypeError("only IRIs, literals and triple terms can be bound in a pattern")
+            quads = super().quads_for_pattern(None, None, None, graph_name)
+        triples = self._dialect.incoming([q.triple for q in quads])
+        return [ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in triples
+                if all(want is None or want == got for want, got in zip(pattern, (t.subject, t.predicate, t.object)))]
+
     # uploads
+
+    def prepare_graph(self, graph: str, triples: list) -> list:
+        """The triples `push` sends for a graph of the embedded store, in the server's dialect (learnt from the
+        graph store's answer to a first bodiless request)."""
+        if not self._knocked:
+            self._knock(self.require_graph_store())
+        dialect = self._dialect or STANDARD
+        try:
+            return dialect.outgoing(graph, triples)
+        except ValueError as exc:
+            raise EndpointError(f"{self.url} ({dialect}) cannot hold the graph: {exc}", graph,
+                                "see docs/servers.md for what this server stores") from None
+
 
     def put_graph(self, graph: str, ntriples: bytes) -> int:
         """Replace the named graph `graph` with these N-Triples (Graph Store Protocol PUT); the HTTP status."""
         store = self.require_graph_store()
         sep = "&" if "?" in store else "?"
         url = f"{store}{sep}graph={urllib.parse.quote(graph, safe='')}"
-        request = urllib.request.Request(url, data=ntriples, method="PUT",
-                                         headers={"Content-Type": PUSH_MEDIA_TYPE, "User-Agent": USER_AGENT})
+        if not self._knocked:
+            self._knock(store)
+        for attempt in (1, 2):
+            request = urllib.request.Request(url, data=ntriples, method="PUT",
+                                             headers={"Content-Type": PUSH_MEDIA_TYPE, "User-Agent": USER_AGENT})
+            try:
+                with self._open(request) as response:
+                    return response.status
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                # with a user: the server may have closed on a stale challenge before reading the body; the
+                # PUT is idempotent, so it is sent once more with a fresh challenge
+                if not self.user or attempt == 2:
+                    raise self._error(exc, "graph store", url=store) from None
+                self._knock(store)
+            except Exception as exc:  # noqa: BLE001
+                raise self._error(exc, "graph store", url=store) from None
+        raise AssertionError("unreachable")
+
+    def _knock(self, store: str) -> None:
+        """A bodiless HEAD to the graph store before the first upload: its answer says the server's dialect,
+        and with a user its Digest challenge is answered before an upload's body is sent
+        (kg.stores.sparql_http.PreemptiveDigest). Its status does not matter (HEAD may not be implemented),
+        only whether the server is there and takes the user."""
+        request = urllib.request.Request(store, method="HEAD", headers={"User-Agent": USER_AGENT})
         try:
-            with self._open(request) as response:
-                return response.status
+            with self._open(request):
+                pass
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                raise self._error(exc, "graph store", url=store) from None
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, "graph store", url=store) from None
+        self._knocked = True
 
     def require_graph_store(self) -> str:
         """The Graph Store Protocol URL, or a usage error saying how to give it."""
@@ -221,11 +332,22 @@ class SparqlEndpoint(PolicyStore):
     # HTTP
 
     def _open(self, request: urllib.request.Request):
-        """Send the request; the answer, to be read before the deadline (now + timeout) like the rest."""
+        """Send the request; the answer, to be read before the deadline (now + timeout) like the rest. The
+        first answer's `Server:` header says the server's dialect."""
         request.deadline = time.monotonic() + self.timeout
         if self._urllib is None:   # built once: it costs more than a request
             self._urllib = opener(self.user, self.password, (self.url, self.graph_store))
-        return self._urllib.open(request)
+        try:
+            response = self._urllib.open(request)
+        except urllib.error.HTTPError as exc:
+            self._learn(exc.headers)
+            raise
+        self._learn(response.headers)
+        return response
+
+    def _learn(self, headers) -> None:
+        if self._dialect is None and headers is not None:
+            self._dialect = dialect_for(headers.get("Server"))
 
     def _error(self, exc: Exception, what: str, url: str | None = None) -> EndpointError:
         return endpoint_error(exc, what, url or self.url, self.timeout)

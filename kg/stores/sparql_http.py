@@ -192,9 +192,36 @@ def opener(user: str | None = None, password: str | None = None,
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         roots = {"%s://%s:%s/" % o for o in map(origin, filter(None, urls)) if o}
         manager.add_password(None, sorted(roots), user, password)
-        handlers += [urllib.request.HTTPBasicAuthHandler(manager),
-                     urllib.request.HTTPDigestAuthHandler(manager)]
+        handlers += [urllib.request.HTTPBasicAuthHandler(manager), PreemptiveDigest(manager)]
     return urllib.request.build_opener(*handlers)
+
+
+class PreemptiveDigest(urllib.request.HTTPDigestAuthHandler):
+    """Digest authentication that, once an origin has sent a challenge, answers it in every later request
+    to that origin before being asked (the nonce counted up, RFC 7616 3.4), as browsers do. An upload then
+    carries its credentials the first time: a server that refuses a request without them may close the
+    connection before reading its body (Virtuoso does), which the sender sees as a broken pipe, not as the
+    401 urllib would answer. `knock` asks for the challenge with a bodiless request first."""
+
+    def __init__(self, manager):
+        super().__init__(manager)
+        self.challenges: dict[tuple, dict] = {}   # origin -> its last Digest challenge
+
+    def retry_http_digest_auth(self, req, auth):
+        _, challenge = auth.split(" ", 1)
+        parsed = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
+        self.challenges[origin(req.full_url)] = parsed
+        return super().retry_http_digest_auth(req, auth)
+
+    def http_request(self, req):
+        challenge = self.challenges.get(origin(req.full_url))
+        if challenge is not None and not req.has_header(self.auth_header):
+            answer = self.get_authorization(req, challenge)
+            if answer:
+                req.add_unredirected_header(self.auth_header, f"Digest {answer}")
+        return req
+
+    https_request = http_request
 
 
 # --- errors -----------------------------------------------------------------------------------------------
@@ -234,6 +261,22 @@ def endpoint_error(exc: Exception, what: str, url: str, timeout: float) -> Endpo
                                         "to use the embedded store")
     return EndpointError(f"the {what} at {url} failed: {type(exc).__name__}: {exc}", url,
                          "check the URL and the server's log")
+
+
+def cut_short(headers, rows: int) -> str | None:
+    """What says, in an answer's headers, that the server cut the answer short, or None: Virtuoso gives at
+    most ResultSetMaxRows rows (header X-SPARQL-MaxRows, sent when that many came) and, past
+    MaxQueryExecutionTime, what it found so far (X-SQL-State, e.g. S1TAT)."""
+    if headers is None:
+        return None
+    cap = headers.get("X-SPARQL-MaxRows")
+    if cap and cap.strip().isdigit() and rows >= int(cap):
+        return f"{rows} rows, the most it gives (X-SPARQL-MaxRows: {cap.strip()}); more may match"
+    state = headers.get("X-SQL-State")
+    if state:
+        message = headers.get("X-SQL-Message") or ""
+        return f"X-SQL-State {state.strip()}" + (f" ({message.strip()})" if message.strip() else "")
+    return None
 
 
 def check_url(url: str, option: str) -> None:

@@ -24,6 +24,9 @@ class GraphStore(Protocol):
 
     def put_graph(self, graph: str, ntriples: bytes) -> int: ...
 
+    def prepare_graph(self, graph: str, triples: list) -> list:
+        """The triples to send for a graph (in the server's dialect; optional)."""
+
 
 @dataclass
 class PushedGraph:
@@ -41,8 +44,9 @@ def push_graphs(endpoint: GraphStore, graphs: Iterable[tuple[str, list]],
     out = []
     for graph, triples in graphs:
         start = time.perf_counter()
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
         try:
+            sent = endpoint.prepare_graph(graph, triples) if hasattr(endpoint, "prepare_graph") else triples
+            data = ox.serialize(sent, format=ox.RdfFormat.N_TRIPLES) if sent else b""
             endpoint.put_graph(graph, data)
         except EndpointError as exc:
             if not out:
