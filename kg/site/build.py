@@ -85,10 +85,10 @@ def write_report(out: str | Path, selectors: list[str] | None = None, *, store=N
         result.policies = _render_policies(store_path, backend, items, vocabulary, options, tmp, workers)
         reported = {p.key: p for p in result.policies}
         hrefs = {p.key: p.folder + "index.html" for p in result.policies}
-        result.diffs = _diff_pages(backend, chosen, vocabulary, options, tmp, hrefs)
+        diffs = _diff_pages(backend, chosen, vocabulary, options, tmp, hrefs)
+        result.diffs = [rel for rel, _, _ in diffs]
         result.compare = _compare_page(store_path, backend, chosen, compare, vocabulary, options, tmp, reported, hrefs)
         from .extra import index_page
-        diffs = [(d, *_diff_names(d)) for d in result.diffs]
         (tmp / "index.html").write_text(index_page(infos, latest, reported, lang, result.compare, diffs, COMPARE_MAX),
                                         encoding="utf-8")
         (tmp / MARKER).write_text("policykg report\n", encoding="utf-8")
@@ -195,15 +195,9 @@ def _render_policies(store_path: Path, store, items, vocabulary, options, site: 
 
 # --- diff and compare pages -----------------------------------------------------------------------------
 
-def _diff_names(rel: str) -> tuple[str, str]:
-    """(A key, B key) of a diff page's relative path diff/<slug>/<a>--<b>.html."""
-    _, slug, name = rel.split("/")
-    a, _, b = name[:-len(".html")].partition("--")
-    return f"{slug}@{a}", f"{slug}@{b}"
-
-
-def _diff_pages(store, chosen, vocabulary, options, site: Path, hrefs: dict[str, str]) -> list[str]:
-    """A page for each pair of consecutive chosen versions of one policy (kg.diff, with the findings)."""
+def _diff_pages(store, chosen, vocabulary, options, site: Path, hrefs: dict[str, str]) -> list[tuple[str, str, str]]:
+    """A page for each pair of consecutive chosen versions of one policy (kg.diff, with the findings):
+    (its path in the site, A's key, B's key)."""
     from ..diff import diff_sides, load_side
     from .extra import diff_page
 
@@ -219,7 +213,7 @@ def _diff_pages(store, chosen, vocabulary, options, site: Path, hrefs: dict[str,
             rel = f"diff/{safe_name(slug)}/{safe_name(a.version)}--{safe_name(b.version)}.html"
             (site / rel).parent.mkdir(parents=True, exist_ok=True)
             (site / rel).write_text(diff_page(d, vocabulary, options["lang"], "../../", hrefs, True), encoding="utf-8")
-            out.append(rel)
+            out.append((rel, a.key, b.key))
     return out
 
 
