@@ -188,7 +188,7 @@ def measure(policies: list, texts: list[str], encoding: str, scratch: Path) -> d
     store.flush()
     store.optimize()
     load_s, load_cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    del store
+    store = None
     size = _du(folder)
     store = ox.Store.read_only(str(folder))
     t0 = time.perf_counter()
@@ -212,7 +212,7 @@ def measure(policies: list, texts: list[str], encoding: str, scratch: Path) -> d
     lookup_ms = _median_ms(lambda: list(store.query(LOOKUP[encoding], substitutions={ox.Variable(k): v for k, v in bindings.items()})))
     rows = list(store.query(ALL_FACTS[encoding], substitutions={ox.Variable("g"): g}))
     facts_ms = _median_ms(lambda: list(store.query(ALL_FACTS[encoding], substitutions={ox.Variable("g"): g})))
-    del store
+    store = None   # closed before its folder is removed
     shutil.rmtree(folder, ignore_errors=True)
     return {"encoding": encoding, "policies": len(policies), "quads": count, "per_policy": count / len(policies),
             "load_s": load_s, "load_cpu": load_cpu, "store_mb": size / 2**20, "export_read_s": export_s,

@@ -1,7 +1,9 @@
 """The main job: load every policy (cards and RDF files) -> map to RDF -> a new embedded store.
 
 The store is rebuilt beside the old one and swapped in at the end (see stores/oxigraph.py): a build
-that fails on any input leaves the previous store exactly as it was.
+that fails on any input leaves the previous store exactly as it was. A rebuild does only what changed
+(kg.build_manifest): inputs whose bytes and snapshot are unchanged keep their graphs, copied from the
+previous generation; the others are loaded again.
 """
 from __future__ import annotations
 
@@ -14,13 +16,14 @@ from pathlib import Path
 
 from . import namespaces as ns
 from .errors import CardError
+from .build_manifest import Input, Manifest, StoredPolicy, build_key, plan, read_manifest, sha256_of, write_manifest
 from .evidence import unreify
 from .load import load_card
 from .load_rdf import load_rdf_policies
 from .mapping import graph_iri, policy_nquads
 from .parallel import can_fork, closing_batches
 from .sources import input_files
-from .stores.oxigraph import DEFAULT_STORE, StoreBuilder
+from .stores.oxigraph import DEFAULT_STORE, StoreBuilder, clean_stale_generations, current_generation
 from .terms import ox_quads
 
 DEFAULT_DATA = Path("data")
@@ -34,6 +37,9 @@ class PolicyGraph:
     triple_count: int
     path: str
     statements: int       # statements with evidence (quotes)
+    snapshot: str | None = None   # a card's snapshot file
+
+
 
 
 @dataclass
@@ -42,6 +48,8 @@ class BuildResult:
     policies: list[PolicyGraph]
     vocabulary_triples: int
     seconds: dict[str, float] = field(default_factory=dict)
+    reloaded: int | None = None   # inputs loaded again by an incremental build (None: a full build)
+    unchanged: bool = False       # nothing had changed: the store was left as it was
 
 
 # Cards are loaded and mapped in worker processes (fork: they share the parent's vocabulary) when there are
@@ -58,16 +66,20 @@ def _map_cards(paths: list[str]) -> list[tuple | None]:
     out: list[tuple | None] = []
     for path in paths:
         try:
-            policy = load_card(Path(path), vocabulary=_worker_vocabulary)
-            text, count = policy_nquads(policy)
-            out.append((policy.key, str(graph_iri(policy)), count, len(policy.statements), text.encode("utf-8")))
+            out.append(_mapped(load_card(Path(path), vocabulary=_worker_vocabulary)))
         except BaseException:  # noqa: BLE001 - reported by the parent, with the exact same error
             out.append(None)
     return out
 
 
+def _mapped(policy) -> tuple:
+    text, count = policy_nquads(policy)
+    return (policy.key, str(graph_iri(policy)), count, len(policy.statements), text.encode("utf-8"),
+            policy.source.file)
+
+
 def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple[Path, tuple]]:
-    """(path, (key, graph IRI, triples, statements, N-Quads bytes)) for each card, in order; raises the
+    """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot)) for each card, in order; raises the
     first card's error, as a serial load would."""
     global _worker_vocabulary
     if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and can_fork():
@@ -83,34 +95,33 @@ def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple
                     yield path, result
         return
     for path in cards:
-        policy = load_card(path, vocabulary=vocabulary)
-        text, count = policy_nquads(policy)
-        yield path, (policy.key, str(graph_iri(policy)), count, len(policy.statements), text.encode("utf-8"))
+        yield path, _mapped(load_card(path, vocabulary=vocabulary))
 
 
 def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Callable[[str], None] | None = None,
-                       workers: int | None = None) -> Iterator[tuple[PolicyGraph, bytes | list]]:
+                       workers: int | None = None, known: dict[str, str] | None = None
+                       ) -> Iterator[tuple[PolicyGraph, bytes | list]]:
     """Load and map every input, in input order: (policy, N-Quads bytes) for a card, (policy, pyoxigraph
-    quads in the store's form) for a policy of an RDF file. Raises the first input's error (with its file:line)."""
+    quads in the store's form) for a policy of an RDF file. Raises the first input's error (with its file:line);
+    `known` (graph IRI -> file) are graphs already in the store, which no input may define again."""
     files = input_files(paths)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     cards = [p for p in files if p.suffix.lower() in (".yaml", ".yml")]
     results = _card_results(cards, vocabulary, workers)
     try:
-        yield from _in_order(files, results, vocabulary, progress)
+        yield from _in_order(files, results, vocabulary, progress, dict(known or {}))
     finally:
         results.close()   # ends the card workers now, not when a traceback that holds them is freed
 
 
 def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple]], vocabulary,
-              progress: Callable[[str], None] | None) -> Iterator[tuple[PolicyGraph, bytes | list]]:
-    seen: dict[str, str] = {}
+              progress: Callable[[str], None] | None, seen: dict[str, str]) -> Iterator[tuple[PolicyGraph, bytes | list]]:
     for path in files:
         if progress:
             progress(str(path))
         if path.suffix.lower() in (".yaml", ".yml"):
-            _, (key, iri, count, statements, data) = next(results)
-            loaded = [(PolicyGraph(key, iri, count, str(path), statements), data)]
+            _, (key, iri, count, statements, data, snapshot) = next(results)
+            loaded = [(PolicyGraph(key, iri, count, str(path), statements, snapshot), data)]
         else:
             loaded = []
             for p in load_rdf_policies(path, vocabulary=vocabulary):
@@ -131,8 +142,11 @@ def load_policy_graphs(paths: Iterable[str | Path], *, vocabulary,
 
 
 def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFAULT_STORE,
-          vocab_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Build the embedded store from the policies under `paths` (default: data/)."""
+          vocab_dir: Path | None = None, progress: Callable[[str], None] | None = None,
+          incremental: bool = True) -> BuildResult:
+    """Build the embedded store from the policies under `paths` (default: data/). With `incremental` (the
+    default), inputs unchanged since the store's last build keep their graphs and only the others are
+    loaded again (kg.build_manifest); without it, or when the store was built otherwise, everything is."""
     from .vocab import load_vocabulary
 
     timings: dict[str, float] = {}
@@ -140,15 +154,31 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     vocabulary = load_vocabulary(vocab_dir)
     timings["vocabulary"] = time.perf_counter() - t0
 
+    files = input_files(list(paths or [DEFAULT_DATA]))
+    hashes = {path: sha256_of(path) for path in files}
+    key = build_key(vocabulary.files)
+    previous_generation = current_generation(store) if incremental else None
+    previous = read_manifest(previous_generation)
+    todo = plan(files, hashes, previous, key)
+    timings["plan"] = time.perf_counter() - t0 - timings["vocabulary"]
+    kept = {entry.path: entry for entry in todo.kept}
+    if previous is not None and previous.key == key and todo.nothing_to_do:
+        clean_stale_generations(store)
+        timings["total"] = time.perf_counter() - t0
+        return BuildResult(Path(store), _in_input_order(files, kept, {}), previous.vocabulary_triples, timings,
+                           reloaded=0, unchanged=True)
+    copy_of = previous_generation if previous is not None and previous.key == key else None
+
     # Loading, mapping and writing overlap: cards are mapped (in worker processes) while the store's bulk
     # loader reads their N-Quads, so "load+map" is the time spent waiting for cards beyond the store's own.
     t1 = time.perf_counter()
-    policies: list[PolicyGraph] = []
+    loaded: dict[str, list[PolicyGraph]] = {}
     rdf_graphs: list[tuple[list, str]] = []   # (pyoxigraph quads, graph IRI)
     failure: list[BaseException] = []
     waited = [0.0]
-
-    inputs = iter_policy_graphs(list(paths or [DEFAULT_DATA]), vocabulary=vocabulary, progress=progress)
+    known = {p.graph: entry.path for entry in todo.kept for p in entry.policies}
+    inputs = iter_policy_graphs(todo.changed, vocabulary=vocabulary, progress=progress, known=known) \
+        if todo.changed else iter(())
 
     def card_nquads() -> Iterator[bytes]:
         while True:
@@ -162,7 +192,7 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
                 return
             finally:
                 waited[0] += time.perf_counter() - t
-            policies.append(pg)
+            loaded.setdefault(str(Path(pg.path).resolve()), []).append(pg)
             if isinstance(data, bytes):
                 if progress:
                     try:
@@ -174,10 +204,14 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
             else:
                 rdf_graphs.append((data, pg.graph_iri))
 
-    builder = StoreBuilder(store)
+    builder = StoreBuilder(store, copy_of=copy_of)
     try:
-        # one vocabulary graph, so that hierarchy walks (skos:broader*) cross from extension terms to DPV
-        vocab_triples = sum(builder.add_triples(g, ns.VOCAB_GRAPH) for _, g in sorted(vocabulary.graphs().items()))
+        if copy_of is None:
+            # one vocabulary graph, so that hierarchy walks (skos:broader*) cross from extension terms to DPV
+            vocab_triples = sum(builder.add_triples(g, ns.VOCAB_GRAPH) for _, g in sorted(vocabulary.graphs().items()))
+        else:
+            vocab_triples = previous.vocabulary_triples
+            builder.remove_graphs(todo.dropped)
         builder.load_nquads(card_nquads())
         if failure:
             raise failure[0]
@@ -185,14 +219,38 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
             if progress:
                 progress(f"store {graph}")
             builder.add_quads(quads)
-        builder.commit()
+        policies = _in_input_order(files, kept, loaded)
+        inputs_now = {entry.path: entry for entry in todo.kept}
+        for path in todo.changed:
+            absolute = str(path.resolve())
+            pgs = loaded.get(absolute, [])
+            snapshot = next((pg.snapshot for pg in pgs if pg.snapshot), None)
+            inputs_now[absolute] = Input(absolute, hashes[path] or "", [StoredPolicy(pg.key, pg.graph_iri, pg.triple_count,
+                                                                                      pg.statements) for pg in pgs],
+                                         snapshot, sha256_of(snapshot) if snapshot else None)
+        write_manifest(builder.generation, Manifest(key, inputs_now, vocab_triples))
+        builder.commit(optimize=copy_of is None)   # compacting a whole store is a full build's job
     except BaseException:
         builder.abort()
         raise
     finally:
-        inputs.close()
+        if hasattr(inputs, "close"):
+            inputs.close()
     timings["load+map"] = waited[0]
     timings["store"] = time.perf_counter() - t1 - waited[0]
     timings["total"] = time.perf_counter() - t0
-    return BuildResult(Path(store), policies, vocab_triples, timings)
+    return BuildResult(Path(store), policies, vocab_triples, timings,
+                       reloaded=None if copy_of is None else len(todo.changed))
 
+
+def _in_input_order(files: list[Path], kept: dict, loaded: dict) -> list[PolicyGraph]:
+    """The policies of the build, in the order of its inputs: kept ones from the manifest, loaded ones as loaded."""
+    out = []
+    for path in files:
+        absolute = str(path.resolve())
+        if absolute in kept:
+            out += [PolicyGraph(p.key, p.graph, p.triples, str(path), p.statements, kept[absolute].snapshot)
+                    for p in kept[absolute].policies]
+        else:
+            out += loaded.get(absolute, [])
+    return out

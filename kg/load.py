@@ -342,7 +342,7 @@ class _CardReader:
             raise SnapshotError(f"the snapshot {snap} is not UTF-8 text", self.where(path),
                                 "convert it to UTF-8") from None
         return Source(url=raw.get("url"), snapshot=raw["snapshot"], sha256=digest, retrieved=raw.get("retrieved"),
-                      text=unicodedata.normalize("NFC", text), byte_size=len(blob))
+                      text=unicodedata.normalize("NFC", text), byte_size=len(blob), file=str(Path(snap).resolve()))
 
     def dates(self) -> dict[str, Lit]:
         """issued / modified / valid as typed literals; version and retrieved checked as dates too."""

@@ -82,6 +82,7 @@ class Source:
     retrieved: str | None
     text: str             # the snapshot's text (NFC), for quotes
     byte_size: int = 0
+    file: str | None = None   # where the snapshot was read (absolute), for the build's manifest
 
 
 @dataclass

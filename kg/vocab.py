@@ -33,6 +33,7 @@ class Vocabulary:
     """DPV terms + the project's extension, labels and territories, with the questions the code asks."""
 
     def __init__(self, graphs: dict[str, rdflib.Graph], version: str | None):
+        self.files: list[Path] = []   # the files it was read from (set by _load)
         self._graphs = graphs
         self.version = version or "unknown"
         self._parents: dict[URIRef, set[URIRef]] = {}
@@ -224,6 +225,8 @@ def _load(vocab_dir: str | None) -> Vocabulary:
         version = version or dpv_version(g)
     for name in PROJECT_FILES:
         graphs[graph_iri(Path(name).stem)] = _parse(here / name)
-    return Vocabulary(graphs, version)
+    vocabulary = Vocabulary(graphs, version)
+    vocabulary.files = [*dpv_files, *(here / name for name in PROJECT_FILES)]   # a build's key (build_manifest)
+    return vocabulary
 
 

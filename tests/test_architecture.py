@@ -19,7 +19,7 @@ LAYERS = [
     ("mapping", ["kg.mapping"]),
     ("store", ["kg.stores", "kg.inventory"]),
     ("sources", ["kg.sources"]),
-    ("stages", ["kg.build", "kg.validate", "kg.shacl", "kg.report", "kg.queries", "kg.render", "kg.export",
+    ("stages", ["kg.build", "kg.build_manifest", "kg.validate", "kg.shacl", "kg.report", "kg.queries", "kg.render", "kg.export",
                 "kg.diff", "kg.compare", "kg.owl_view", "kg.reason", "kg.site"]),
     ("interface", ["kg.cli", "kg.docs", "kg.__main__", "kg"]),
 ]
@@ -27,7 +27,7 @@ MAX_LINES = 450
 REASON_MARK = "Longer than"   # "Longer than 450 lines because …" in the module's docstring
 # Modules issue 15 splits next (measured 2026-12-06); the list may only shrink: a module leaves it when it is
 # split or says why it is long, and the test fails if one listed here is short already.
-PENDING_SPLIT = {"kg.shacl", "kg.diff", "kg.stores.sparql"}
+PENDING_SPLIT: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -75,5 +75,7 @@ def test_run_all_on_20_policies(tmp_path):
     build = json.loads((tmp_path / "results" / "build.json").read_text())["results"][0]
     manifest = Manifest.read(tmp_path / "scratch" / "corpus-20" / "manifest.json")
     assert build["policykg"]["policies"] == manifest.cards + 2  # + the two seeds
-    assert build["policykg"]["quads"] == build["raw"]["quads"] == build["naive"]["quads"]
+    assert build["policykg"]["quads"] == build["raw"]["quads"]
+    # rdflib has no RDF 1.2 triple terms: the naive pipeline writes the RDF 1.1 form of the same evidence
+    assert build["naive"]["quads"] > build["policykg"]["quads"]
     assert "`policy-summary`" in text and "| 20 | ttl |" in text

@@ -174,8 +174,9 @@ def test_a_store_link_to_a_folder_that_is_not_a_store_is_not_called_locked(tmp_p
 
 
 def test_a_damaged_store_is_rebuilt_by_a_build(seed_store):
+    """What the error says to do works: a full build (an incremental one would copy the damaged files)."""
     _flip(seed_store)
-    result = runner.invoke(app, ["build", str(DATA), "--store", str(seed_store), "-q"])
+    result = runner.invoke(app, ["build", str(DATA), "--store", str(seed_store), "-q", "--full"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["list", "--store", str(seed_store)]).exit_code == 0
 

@@ -28,10 +28,15 @@ def build_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Where the embedded store is written."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    full: bool = typer.Option(False, "--full", help="Load every input again, even those unchanged since the "
+                              "store's last build (by default only changed inputs are)."),
     max_input_size: Optional[str] = max_input_size_option(),
     allow_remote_context: bool = allow_remote_context_option(),
 ) -> None:
     """Load every policy under PATHS (default data/) into the embedded store, replacing it atomically.
+
+    The store then holds exactly the policies of PATHS. Inputs whose bytes (and snapshot) are unchanged
+    since the store's last build keep their graphs; only the others are loaded again (--full: all).
 
     Example: policykg build data/policies --store .policykg/store
     """
@@ -48,15 +53,20 @@ def build_command(
             if not label.startswith("store "):
                 progress.update(task, advance=1, description=f"loading {printable(Path(label).name)}")
 
-        result = build(paths, store=store, vocab_dir=vocab_dir, progress=step)
+        result = build(paths, store=store, vocab_dir=vocab_dir, progress=step, incremental=not full)
     if quiet:
+        return
+    if result.unchanged:
+        err.print(f"{printable(result.store)} is up to date: {len(result.policies)} policy version(s), nothing "
+                  f"changed since its last build ({result.seconds['total']:.2f} s; --full loads everything again)")
         return
     for pg in result.policies:
         err.print(f"  {printable(pg.key):<32} {pg.statements:>5} statements {pg.triple_count:>7} triples  "
                   f"({printable(pg.path)})")
+    reloaded = "" if result.reloaded is None else f" ({result.reloaded} input(s) loaded again, the others unchanged)"
     err.print(f"built {printable(result.store)}: {len(result.policies)} policy version(s), "
               f"{sum(p.triple_count for p in result.policies)} policy triples + {result.vocabulary_triples} "
-              f"vocabulary triples in {result.seconds['total']:.2f} s")
+              f"vocabulary triples in {result.seconds['total']:.2f} s{reloaded}")
 
 
 @app.command("list")

@@ -119,14 +119,14 @@ def _open_error(path: Path, exc: BaseException) -> StoreError:
         if not _is_generation(path.resolve(), path.name):
             return _not_a_store(path, "it holds no store files (no CURRENT file, no policykg marker)")
         return StoreError(f"the store at {path} is damaged: its CURRENT file is missing", str(path),
-                          "rebuild it with 'policykg build' (the cards are the source of the store)",
+                          "rebuild it with 'policykg build --full' (the cards are the source of the store)",
                           error_id="store-damaged")
     if "lock" in str(exc).lower():
         return StoreError(f"cannot open the store at {path}: {exc}", str(path),
                           "another program holds it open for writing: wait until it ends, or close it",
                           error_id="store-locked")
     return StoreError(f"cannot open the store at {path}: {exc}", str(path),
-                      "check the folder's permissions, or rebuild the store with 'policykg build'")
+                      "check the folder's permissions, or rebuild the store with 'policykg build --full'")
 
 
 def store_damage(exc: BaseException, path: str | Path | None = None) -> StoreError | None:
@@ -137,7 +137,7 @@ def store_damage(exc: BaseException, path: str | Path | None = None) -> StoreErr
         return None
     where = str(path) if path is not None else "the store"
     return StoreError(f"the store is damaged: {text.strip()}", where,
-                      "rebuild it with 'policykg build' (the cards are the source of the store; a build "
+                      "rebuild it with 'policykg build --full' (the cards are the source of the store; a full build "
                       "replaces the damaged generation)", error_id="store-damaged")
 
 
@@ -177,12 +177,41 @@ class ChunkReader(io.RawIOBase):
         return n
 
 
+def current_generation(path: str | Path) -> Path | None:
+    """The generation folder a store link points at, or None (no store, or not one a build made)."""
+    path = Path(path)
+    if not path.is_symlink():
+        return None
+    folder = path.parent / os.readlink(path)
+    return folder if _is_generation(folder, path.name) else None
+
+
+def clean_stale_generations(path: str | Path) -> None:
+    """What a build does first, for a build that has nothing to write: remove the generations left by killed
+    or failed builds (under the build lock; skipped if another build holds it)."""
+    path = Path(path)
+    try:
+        fd = lock_store(path)
+    except StoreError:
+        return
+    try:
+        current = current_generation(path)
+        for gen in path.parent.glob(f"{path.name}{_GEN}*"):
+            if gen != current and not gen.is_symlink() and _is_generation(gen, path.name):
+                _remove_unused(gen)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 class StoreBuilder:
-    """Write a new store generation beside `path`; `commit()` swaps it in, `abort()` throws it away."""
+    """Write a new store generation beside `path`; `commit()` swaps it in, `abort()` throws it away. With
+    `copy_of` (the current generation), the new one starts as a copy of it: RocksDB's checkpoint, hard
+    links to its immutable files, made in milliseconds whatever the store's size."""
 
     BATCH = 500_000  # quads buffered before a bulk write
 
-    def __init__(self, path: str | Path = DEFAULT_STORE):
+    def __init__(self, path: str | Path = DEFAULT_STORE, *, copy_of: Path | None = None):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,13 +224,21 @@ class StoreBuilder:
             self._clean_stale()
             stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
             self.generation = self.path.parent / f"{self.path.name}{_GEN}{stamp}"
-            self.generation.mkdir()
+            if copy_of is None:
+                self.generation.mkdir()
+            else:
+                if self._current is None or self._current.resolve() != Path(copy_of).resolve():
+                    raise StoreError(f"the store {self.path} changed while the build was planned", str(self.path),
+                                     "run the build again", error_id="store-busy")
+                self._copying = True   # the folder is ours from here on, marker or not
+                ox.Store.read_only(str(copy_of)).backup(str(self.generation))
             (self.generation / MARKER).write_text(json.dumps({"policykg": "store generation",
                                                               "store": self.path.name,
                                                               "generation": self.generation.name}) + "\n")
             self.store = ox.Store(str(self.generation))
         except BaseException:
-            if getattr(self, "generation", None) is not None and _is_generation(self.generation, self.path.name):
+            if getattr(self, "generation", None) is not None and (
+                    _is_generation(self.generation, self.path.name) or getattr(self, "_copying", False)):
                 shutil.rmtree(self.generation, ignore_errors=True)
             self._unlock()
             raise
@@ -236,6 +273,12 @@ class StoreBuilder:
         """Add rdflib-term triples (a Graph or a list) to the named graph `name`."""
         return self.add_quads(ox_quads(triples, name))
 
+    def remove_graphs(self, graphs: Iterable[str]) -> None:
+        """Remove named graphs (of a generation made with `copy_of`)."""
+        self._write_pending()
+        for graph in sorted(graphs):
+            self.store.remove_graph(ox.NamedNode(graph))
+
     def add_quads(self, quads: list) -> int:
         """Add pyoxigraph quads."""
         self._pending += quads
@@ -262,10 +305,11 @@ class StoreBuilder:
             self.store.bulk_extend(self._pending)
             self._pending = []
 
-    def commit(self) -> Path:
+    def commit(self, *, optimize: bool = True) -> Path:
         self._write_pending()
         self.store.flush()
-        self.store.optimize()
+        if optimize:
+            self.store.optimize()
         del self.store  # close the files before the swap
         old = self._current_generation()   # again: the path may have changed during the build
         tmp_link = self.path.parent / f".{self.path.name}.link-{os.getpid()}"

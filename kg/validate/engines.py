@@ -1,5 +1,5 @@
 """The SHACL engines and their data side: pySHACL (the reference), pyshacl-turbo, and the oxigraph engine
-(kg/shacl.py) with its Workspace, an in-memory store that holds one validation's data graph at a time.
+(kg/shacl/) with its Workspace, an in-memory store that holds one validation's data graph at a time.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .profiles import _named_shapes, load_profiles, shape_id
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 ENGINES = ("oxigraph", "pyshacl", "pyshacl-turbo")
 REFERENCE_ENGINE = "pyshacl"
-# pySHACL is the reference. `oxigraph` (kg/shacl.py: the SHACL features our profiles use, on an
+# pySHACL is the reference. `oxigraph` (kg/shacl/: the SHACL features our profiles use, on an
 # in-memory pyoxigraph store) and pyshacl-turbo (same API as pySHACL, a Rust engine) give identical
 # findings on every fixture and on the seeds (tests/test_shapes.py, tests/test_validate.py);
 # oxigraph is the fastest (benchmarks/validate_corpus.py, docs/decisions/), so it is the default.

@@ -1,0 +1,136 @@
+"""kg.build_manifest: a rebuild loads only the inputs that changed, and gives the store a full build gives."""
+from __future__ import annotations
+
+import shutil
+
+import pyoxigraph as ox
+import pytest
+
+from kg.build import build
+from kg.build_manifest import MANIFEST, read_manifest
+from kg.errors import CardError, SnapshotError
+from kg.export import FORMATS, export_store
+from kg.stores.oxigraph import current_generation, open_store
+
+from .conftest import DATA
+
+
+def _quads(store) -> set[str]:
+    return {str(q) for q in ox.parse(export_store(open_store(store), FORMATS["nq"]), format=ox.RdfFormat.N_QUADS)}
+
+
+@pytest.fixture
+def data(tmp_path):
+    """A copy of the seeds' data folder (cards and snapshots) to edit."""
+    shutil.copytree(DATA, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def _edit(card, old: str, new: str) -> None:
+    text = card.read_text(encoding="utf-8")
+    assert old in text
+    card.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_nothing_changed_leaves_the_store_as_it_was(tmp_path, data):
+    store = tmp_path / "store"
+    first = build([data], store=store)
+    assert first.reloaded is None and (current_generation(store) / MANIFEST).is_file()
+    generation = current_generation(store)
+    again = build([data], store=store)
+    assert again.unchanged and again.reloaded == 0 and current_generation(store) == generation
+    assert [p.key for p in again.policies] == [p.key for p in first.policies]
+    assert [p.triple_count for p in again.policies] == [p.triple_count for p in first.policies]
+
+
+def test_one_changed_card_is_reloaded_and_the_store_equals_a_full_build(tmp_path, data):
+    store, full = tmp_path / "store", tmp_path / "full"
+    build([data], store=store)
+    card = data / "policies" / "whiteprovider" / "2024-05-19.yaml"
+    card.write_text(card.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")   # same graph, other bytes
+    result = build([data], store=store)
+    assert result.reloaded == 1 and not result.unchanged
+    build([data], store=full, incremental=False)
+    assert _quads(store) == _quads(full)
+
+
+def test_a_changed_statement_replaces_the_policys_graph(tmp_path, data):
+    store, full = tmp_path / "store", tmp_path / "full"
+    build([data], store=store)
+    before = _quads(store)
+    card = data / "policies" / "whiteprovider" / "2024-05-19.yaml"
+    _edit(card, "dpv:DirectMarketing", "dpv:Advertising")
+    assert build([data], store=store).reloaded == 1
+    after = _quads(store)
+    assert after != before and any("Advertising" in q for q in after - before)
+    build([data], store=full, incremental=False)
+    assert after == _quads(full)
+
+
+def test_a_removed_input_drops_its_graph(tmp_path, data):
+    store = tmp_path / "store"
+    build([data], store=store)
+    shutil.rmtree(data / "policies" / "planethoster")
+    result = build([data], store=store)
+    assert result.reloaded == 0 and [p.key for p in result.policies] == ["whiteprovider@2024-05-19"]
+    assert not any("planethoster" in q for q in _quads(store))
+
+
+def test_a_changed_snapshot_reloads_its_card(tmp_path, data):
+    """The card pins its snapshot's SHA-256: the rebuild loads the card again, which says so."""
+    store = tmp_path / "store"
+    build([data], store=store)
+    before = _quads(store)
+    snapshot = next((data / "sources" / "whiteprovider").glob("*.txt"))
+    snapshot.write_text(snapshot.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(SnapshotError):
+        build([data], store=store)
+    assert _quads(store) == before
+
+
+def test_a_failed_rebuild_leaves_the_store_as_it_was(tmp_path, data):
+    store = tmp_path / "store"
+    build([data], store=store)
+    before, generation = _quads(store), current_generation(store)
+    card = data / "policies" / "whiteprovider" / "2024-05-19.yaml"
+    card.write_text(card.read_text(encoding="utf-8") + "\nthis is: [not yaml\n", encoding="utf-8")
+    with pytest.raises(CardError):
+        build([data], store=store)
+    assert _quads(store) == before and current_generation(store) == generation
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("store.gen-")] == [generation.name]
+
+
+def test_a_new_input_that_repeats_a_kept_policy_is_refused(tmp_path, data):
+    store = tmp_path / "store"
+    build([data], store=store)
+    shutil.copy(data / "policies" / "whiteprovider" / "2024-05-19.yaml", data / "policies" / "copy.yaml")
+    with pytest.raises(CardError) as exc:
+        build([data], store=store)
+    assert exc.value.id == "duplicate-policy"
+
+
+def test_other_code_or_vocabulary_means_a_full_build(tmp_path, data):
+    """The manifest's key changes with the mapping's code and the vocabulary: then everything is loaded."""
+    import json
+    store = tmp_path / "store"
+    build([data], store=store)
+    manifest = current_generation(store) / MANIFEST
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    doc["key"] = "0" * 64
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    assert read_manifest(current_generation(store)).key == "0" * 64
+    assert build([data], store=store).reloaded is None
+    assert build([data], store=store, incremental=False).reloaded is None
+
+
+def test_cli_says_what_it_did(tmp_path, data):
+    from typer.testing import CliRunner
+
+    from kg.cli.main import app
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    assert "built" in runner.invoke(app, ["build", str(data), "--store", store]).output
+    out = runner.invoke(app, ["build", str(data), "--store", store]).output
+    assert "is up to date" in out and "nothing changed" in out
+    out = runner.invoke(app, ["build", str(data), "--store", store, "--full"]).output
+    assert "built" in out and "loaded again" not in out
