@@ -16,6 +16,7 @@ from .words import colon, count, say
 SEVERITIES = ("violation", "warning", "info")
 PAGES = ("index", "text", "findings", "graph")
 ROOT = "../../../"          # policies/<slug>/<version>/ -> the site's top folder
+ROW_MAX = 12                # a summary row longer than this shows its first items and the rest on demand
 
 
 def policy_nav(view: PolicyView, lang: str, current: str, counts: dict[str, int]) -> str:
@@ -75,12 +76,16 @@ def summary_page(view: PolicyView, vocabulary, lang: str, counts: dict[str, int]
         if not items:
             parts.append(f'<span class="absent">{e(say("summary", "not_stated", lang))}</span>')
         else:
-            parts.append('<ul class="items">')
-            for item in items:
-                detail = f' <span class="detail">{e(item.detail)}</span>' if item.detail else ""
-                parts.append(f"<li>{_term(item.label, item.term, compact=True)}{detail} "
-                             f"{evidence_links(view, item.evidence, lang)}</li>")
-            parts.append("</ul>")
+            def lis(chosen):
+                return "".join(f"<li>{_term(item.label, item.term, compact=True)}"
+                               + (f' <span class="detail">{e(item.detail)}</span>' if item.detail else "")
+                               + f" {evidence_links(view, item.evidence, lang)}</li>" for item in chosen)
+            shown = items if len(items) <= ROW_MAX else items[:ROW_MAX - 2]
+            parts.append(f'<ul class="items">{lis(shown)}</ul>')
+            if len(shown) < len(items):   # one screen: a long row shows its first items, the rest one click away
+                rest = items[len(shown):]
+                parts.append(f'<details class="more"><summary>{e(say("summary", "more", lang, n=len(rest)))}</summary>'
+                             f'<ul class="items">{lis(rest)}</ul></details>')
         parts.append("</dd></div>\n")
     parts.append("</dl>\n</section>\n")
     total = sum(counts.values())
