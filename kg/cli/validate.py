@@ -53,6 +53,9 @@ def validate_command(
     even_if_not_applicable: bool = typer.Option(False, "--even-if-not-applicable", help="Run the --profile "
                                                 "profiles even on a policy they do not apply to (by default that "
                                                 "is reported once, as info, instead)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Validate the store's policies again even if their "
+                                  "reports are kept from an earlier run with the same graphs, shapes, options "
+                                  "and date (kept beside the store, in STORE.reports/)."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     max_input_size: Optional[str] = max_input_size_option(),
     allow_remote_context: bool = allow_remote_context_option(),
@@ -92,7 +95,7 @@ def validate_command(
     reports, errors = _validate_files(paths, **options)
     if slugs:
         source = policy_store(endpoint, user, timeout, store) if endpoint else store   # a path: workers
-        reports += validate_store(source, slugs, workers=workers, **options).reports
+        reports += validate_store(source, slugs, workers=workers, cache=not no_cache, **options).reports
     fail_on = "warning" if strict else "violation"
     write_output(render(reports, fmt, lang, fail_on, errors), out)
     if errors:

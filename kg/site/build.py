@@ -58,7 +58,8 @@ def write_report(out: str | Path, selectors: list[str] | None = None, *, store=N
     from ..inventory import latest_versions, list_policies, select_policies
     from ..stores import EmbeddedStore
     from ..stores.oxigraph import DEFAULT_STORE
-    from ..validate import DEFAULT_ENGINE
+    from ..validate import DEFAULT_ENGINE, parse_as_of
+    from ..validate.cache import ReportCache, run_key
     from ..vocab import load_vocabulary
 
     started = time.perf_counter()
@@ -74,6 +75,10 @@ def write_report(out: str | Path, selectors: list[str] | None = None, *, store=N
     latest = latest_versions(infos)
     options = {"lang": lang, "sources_dir": Path(sources_dir) if sources_dir else None, "profiles": profiles,
                "engine": engine or DEFAULT_ENGINE}
+    # the reports `policykg validate` keeps for these graphs, shapes and options today, and keeps new ones
+    options["reports"] = ReportCache(store_path, run_key(vocabulary=vocabulary, shapes_dir=None,
+                                                         engine=options["engine"], profiles=profiles,
+                                                         as_of=parse_as_of(None), applicability=True))
     tmp = out.parent / f".{out.name}.part-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "static").mkdir(parents=True)
@@ -136,8 +141,13 @@ def render_policy(store, key: str, graph_iri: str, vocabulary, options: dict, si
     graph = Triples.from_quads(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
     view = read_policy(graph, graph_iri, key)
     read_snapshot(view, options["sources_dir"])
-    report = validate_graph(None, key, vocabulary, profiles=options["profiles"], engine=options["engine"],
-                            source=graph_iri, from_store=(store, graph_iri))
+    kept = options.get("reports")
+    report = kept.get(graph_iri) if kept is not None else None
+    if report is None:
+        report = validate_graph(None, key, vocabulary, profiles=options["profiles"], engine=options["engine"],
+                                source=graph_iri, from_store=(store, graph_iri))
+        if kept is not None:
+            kept.put(graph_iri, report)
     counts = report.counts()
     note = snapshot_note(view, lang)
     rel = f"policies/{safe_name(view.slug)}/{safe_name(view.version)}/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,12 +233,14 @@ def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto
 def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | str = "auto",
                    engine: str = DEFAULT_ENGINE, vocab_dir: Path | None = None,
                    shapes_dir: str | None = None, workers: int | None = None, as_of=None,
-                   applicability: bool = True) -> ValidationRun:
+                   applicability: bool = True, cache: bool = True) -> ValidationRun:
     """Validate policies already in a store (by SLUG or SLUG@DATE), one report per policy, in the order of
     the store's inventory. `store` is a PolicyStore (the embedded store or a SPARQL endpoint: the same
     findings for the same graphs), an open pyoxigraph Store, or a location: the path of an embedded store
     (then many policies are validated by `workers` forked processes, default one per core, each reading the
-    store on its own) or an endpoint's URL."""
+    store on its own) or an endpoint's URL. With `cache`, the reports of an embedded store's policies are kept
+    beside it, and a policy validated before with the same graph, shapes, vocabulary, options and date is not
+    validated again (kg.validate.cache)."""
     from ..inventory import select_policies
     from ..stores import as_store, is_endpoint
     from ..vocab import load_vocabulary
@@ -250,6 +253,23 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
                "applicability": applicability}
     workers = workers if workers is not None else (os.cpu_count() or 1)
     run = ValidationRun()
+    kept = None
+    if cache and store_path is not None:
+        from .cache import ReportCache, run_key
+        kept = ReportCache(store_path, run_key(vocabulary=vocabulary, **options))
+    cached = {graph: report for _, graph in items if kept is not None
+              for report in [kept.get(graph)] if report is not None}
+    todo = [item for item in items if item[1] not in cached]
+    fresh = dict(zip((graph for _, graph in todo), _validate_items(store, store_path, todo, vocabulary, options, workers)))
+    for _, graph in items:
+        if graph in fresh and kept is not None:
+            kept.put(graph, fresh[graph])
+        run.reports.append(cached.get(graph) or fresh[graph])
+    return run
+
+
+def _validate_items(store, store_path, items, vocabulary, options, workers) -> Iterator[Report]:
+    """The reports of the policies `items` (key, graph), in order: in forked workers when there are many."""
     if store_path is not None and workers > 1 and len(items) >= _PARALLEL_MIN_POLICIES and can_fork():
         global _worker_job
         _worker_job = (store_path, vocabulary, options)
@@ -258,11 +278,10 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
             for batch, reports in zip(batches, validated):
                 for item, report in zip(batch, reports):
                     # a policy that failed in a worker is validated here again, to raise its error as it is
-                    run.reports.append(report or _validate_stored(store, *item, vocabulary, **options))
-        return run
+                    yield report or _validate_stored(store, *item, vocabulary, **options)
+        return
     for key, graph in items:
-        run.reports.append(_validate_stored(store, key, graph, vocabulary, **options))
-    return run
+        yield _validate_stored(store, key, graph, vocabulary, **options)
 
 
 # Whole-store validation in forked workers: each opens the store read-only itself and validates a batch of
