@@ -80,3 +80,14 @@ def test_the_cli_has_no_cache_option(store):
     assert first.exit_code == second.exit_code == third.exit_code
     strip = lambda out: [line for line in out.splitlines() if '"seconds"' not in line]  # noqa: E731
     assert strip(first.output) == strip(second.output) == strip(third.output)
+
+
+def test_a_reports_graph_is_read_back_only_when_asked(store):
+    """A kept (or worker's) report carries its sh:ValidationReport graph as bytes until it is read."""
+    import pickle
+
+    from rdflib.compare import isomorphic
+    report = validate_store(store, ["planethoster"], workers=1, as_of="2026-12-01", cache=False).reports[0]
+    back = pickle.loads(pickle.dumps(report))
+    assert "graph" not in back.__dict__ and back.findings == report.findings
+    assert isomorphic(back.graph, report.graph) and "graph" in back.__dict__

@@ -18,7 +18,6 @@ import pickle
 import shutil
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 from ..build_manifest import read_manifest, sha256_of
@@ -70,8 +69,8 @@ class ReportCache:
         if path is None:
             return None
         try:
-            return pickle.loads(zlib.decompress(path.read_bytes()))
-        except (OSError, ValueError, EOFError, pickle.UnpicklingError, zlib.error, AttributeError, ImportError):
+            return pickle.loads(path.read_bytes())
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
             return None
 
     def put(self, graph: str, report) -> None:
@@ -85,7 +84,7 @@ class ReportCache:
                 self._prune()
             fd, tmp = tempfile.mkstemp(prefix=".report-", dir=self.folder)
             with os.fdopen(fd, "wb") as f:
-                f.write(zlib.compress(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL), 1))
+                f.write(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))   # uncompressed: read back faster
             os.replace(tmp, path)
         except OSError:
             pass
