@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 from . import namespaces as ns
-from .errors import CardError
+from .errors import EXIT_USAGE, CardError, InputErrors, KgError
 from .build_manifest import Input, Manifest, StoredPolicy, build_key, plan, read_manifest, sha256_of, write_manifest
 from .evidence import unreify
 from .load import load_card
@@ -61,15 +61,33 @@ _WINDOW = 8
 _worker_vocabulary = None
 
 
-def _map_cards(paths: list[str]) -> list[tuple | None]:
-    """Worker: load and map each card; None where the card fails (the parent reloads it to raise the error)."""
-    out: list[tuple | None] = []
+def _map_cards(paths: list[str]) -> list[tuple | KgError | None]:
+    """Worker: load and map each card; a card's error (a KgError) where it fails, None on anything else (the
+    parent reloads that card to raise what happened)."""
+    out: list[tuple | KgError | None] = []
     for path in paths:
         try:
             out.append(_mapped(load_card(Path(path), vocabulary=_worker_vocabulary)))
+        except KgError as exc:
+            out.append(exc)
         except BaseException:  # noqa: BLE001 - reported by the parent, with the exact same error
             out.append(None)
     return out
+
+
+def _is_input_error(exc: BaseException) -> bool:
+    """An error of the input itself (exit 2: a card, an RDF file, a path): the build goes on to the other
+    inputs and reports them all. Anything else (the store, the environment, Ctrl-C, a bug) stops it at once."""
+    return isinstance(exc, KgError) and exc.exit_code == EXIT_USAGE and not isinstance(exc, InputErrors)
+
+
+def _load_mapped(path: Path, vocabulary) -> tuple | KgError:
+    try:
+        return _mapped(load_card(path, vocabulary=vocabulary))
+    except KgError as exc:
+        if not _is_input_error(exc):
+            raise
+        return exc
 
 
 def _mapped(policy) -> tuple:
@@ -78,32 +96,32 @@ def _mapped(policy) -> tuple:
             policy.source.file)
 
 
-def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple[Path, tuple]]:
-    """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot)) for each card, in order; raises the
-    first card's error, as a serial load would."""
+def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple[Path, tuple | KgError]]:
+    """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot)) for each card, in order, or (path,
+    the card's error) for a card that cannot be loaded; an error that is not the card's own is raised."""
     global _worker_vocabulary
     if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and can_fork():
         _worker_vocabulary = vocabulary
         batches = [[str(p) for p in cards[i:i + _BATCH]] for i in range(0, len(cards), _BATCH)]
-        with closing_batches(_map_cards, batches, workers, _WINDOW) as mapped:   # a bad card ends the workers
+        with closing_batches(_map_cards, batches, workers, _WINDOW) as mapped:   # an error ends the workers
             for index, results in enumerate(mapped):
                 for path, result in zip(cards[index * _BATCH:(index + 1) * _BATCH], results):
-                    if result is None:
-                        load_card(path, vocabulary=vocabulary)  # raises the card's error
-                        raise CardError(f"the card {path} could not be loaded", str(path), "run the build again "
-                                        "with --debug", error_id="invalid-card")  # pragma: no cover
-                    yield path, result
+                    if isinstance(result, KgError) and not _is_input_error(result):
+                        raise result
+                    yield path, _load_mapped(path, vocabulary) if result is None else result
         return
     for path in cards:
-        yield path, _mapped(load_card(path, vocabulary=vocabulary))
+        yield path, _load_mapped(path, vocabulary)
 
 
 def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Callable[[str], None] | None = None,
                        workers: int | None = None, known: dict[str, str] | None = None
                        ) -> Iterator[tuple[PolicyGraph, bytes | list]]:
     """Load and map every input, in input order: (policy, N-Quads bytes) for a card, (policy, pyoxigraph
-    quads in the store's form) for a policy of an RDF file. Raises the first input's error (with its file:line);
-    `known` (graph IRI -> file) are graphs already in the store, which no input may define again."""
+    quads in the store's form) for a policy of an RDF file. Every input is loaded even when some fail: after
+    the last one, the error of the one that failed is raised (with its file:line), or an `InputErrors` that
+    holds the error of each one that failed; once one has failed, no policy is yielded any more. `known`
+    (graph IRI -> file) are graphs already in the store, which no input may define again."""
     files = input_files(paths)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     cards = [p for p in files if p.suffix.lower() in (".yaml", ".yml")]
@@ -114,30 +132,47 @@ def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Cal
         results.close()   # ends the card workers now, not when a traceback that holds them is freed
 
 
-def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple]], vocabulary,
+def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple | KgError]], vocabulary,
               progress: Callable[[str], None] | None, seen: dict[str, str]) -> Iterator[tuple[PolicyGraph, bytes | list]]:
+    errors: list[KgError] = []
     for path in files:
         if progress:
             progress(str(path))
-        if path.suffix.lower() in (".yaml", ".yml"):
-            _, (key, iri, count, statements, data, snapshot) = next(results)
-            loaded = [(PolicyGraph(key, iri, count, str(path), statements, snapshot), data)]
-        else:
-            loaded = []
-            for p in load_rdf_policies(path, vocabulary=vocabulary):
-                quads = unreify(ox_quads(p.graph, p.graph_iri))   # the store holds the evidence's compact form
-                loaded.append((PolicyGraph(p.key, p.graph_iri, len(quads), p.path, p.statement_count), quads))
+        try:
+            if path.suffix.lower() in (".yaml", ".yml"):
+                _, result = next(results)
+                if isinstance(result, KgError):
+                    raise result
+                key, iri, count, statements, data, snapshot = result
+                loaded = [(PolicyGraph(key, iri, count, str(path), statements, snapshot), data)]
+            else:
+                loaded = []
+                for p in load_rdf_policies(path, vocabulary=vocabulary):
+                    quads = unreify(ox_quads(p.graph, p.graph_iri))   # the store holds the evidence's compact form
+                    loaded.append((PolicyGraph(p.key, p.graph_iri, len(quads), p.path, p.statement_count), quads))
+        except KgError as exc:
+            if not _is_input_error(exc):
+                raise
+            errors.append(exc)
+            continue
         for pg, data in loaded:
             if pg.graph_iri in seen:
-                raise CardError(f"the policy {pg.key} is defined twice: in {seen[pg.graph_iri]} and in {path}",
-                                str(path), "keep one file per policy version", error_id="duplicate-policy")
+                errors.append(CardError(f"the policy {pg.key} is defined twice: in {seen[pg.graph_iri]} and in {path}",
+                                        str(path), "keep one file per policy version", error_id="duplicate-policy"))
+                continue
             seen[pg.graph_iri] = str(path)
-            yield pg, data
+            if not errors:   # a failed run writes nothing more: its store is thrown away
+                yield pg, data
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(errors, len(files))
 
 
 def load_policy_graphs(paths: Iterable[str | Path], *, vocabulary,
                        progress: Callable[[str], None] | None = None) -> list[PolicyGraph]:
-    """Load and map every input (without a store); raises the first input's error (with its file:line)."""
+    """Load and map every input (without a store); raises the error of each input that failed (with its
+    file:line; an `InputErrors` when several did)."""
     return [pg for pg, _ in iter_policy_graphs(paths, vocabulary=vocabulary, progress=progress)]
 
 

@@ -27,6 +27,7 @@ CODES = {
     "rdf-syntax": "PKG-E019", "remote-context": "PKG-E020", "remote-context-failed": "PKG-E021",
     "no-policy": "PKG-E022", "duplicate-policy": "PKG-E023", "quote-offsets": "PKG-E024", "yaml-alias": "PKG-E025",
     "snapshot-outside": "PKG-E026", "card-too-deep": "PKG-E027", "outside-policy": "PKG-E028",
+    "input-errors": "PKG-E029",
     # store, export, writing files
     "no-store": "PKG-E030", "store-locked": "PKG-E031", "store-error": "PKG-E032", "store-busy": "PKG-E033",
     "empty-store": "PKG-E034", "unknown-policy": "PKG-E035", "unknown-format": "PKG-E036",
@@ -112,6 +113,18 @@ class KgError(Exception):
     def __str__(self) -> str:
         return _message("error", self.code, self.id, self.what, self.where, self.fix)
 
+    def __reduce__(self):
+        # pickled whole (what, where, fix, id and any other attribute), e.g. from a build's worker process:
+        # Exception's default pickling keeps only the message
+        return _restore_error, (type(self), dict(self.__dict__))
+
+
+def _restore_error(cls, state: dict):
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("what"))
+    error.__dict__.update(state)
+    return error
+
 
 def _message(kind: str, code: str, error_id: str, what: str, where, fix) -> str:
     lines = [f"{kind}[{code} {error_id}]: {what}"]
@@ -162,6 +175,30 @@ class QuoteNotFoundError(CardError):
 
 class SnapshotError(CardError):
     id = "snapshot-mismatch"
+
+
+class InputErrors(KgError):
+    """Several inputs of one run could not be loaded: each error (`errors`, in input order) keeps its own id,
+    file:line and fix; this one sums them up. The command line prints every one of them, then this."""
+    id = "input-errors"
+
+    def __init__(self, errors: list[KgError], inputs: int):
+        self.errors = list(errors)
+        places = [_place(e) for e in self.errors]
+        shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+        super().__init__(f"{len(self.errors)} of {inputs} input(s) could not be loaded", shown,
+                         "fix each error listed (each names its file:line and its own fix), then run the command "
+                         "again; nothing was written: the store is as it was")
+
+    def __str__(self) -> str:
+        return "\n".join([*(str(e) for e in self.errors), super().__str__()])
+
+
+def _place(error: KgError) -> str:
+    where = error.where
+    if isinstance(where, Location):
+        return where.file + (f":{where.line}" if where.line is not None else "")
+    return str(where) if where else "?"
 
 
 class InputNotFoundError(KgError):

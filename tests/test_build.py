@@ -219,3 +219,87 @@ def test_bulk_loads_in_several_batches_give_the_same_store(tmp_path, monkeypatch
     monkeypatch.setattr(StoreBuilder, "BULK_BYTES", 10_000)
     build([DATA], store=tmp_path / "many")
     assert _quads(tmp_path / "many") == _quads(tmp_path / "one")
+
+
+# --- issue 19: every bad input of a build reported at once ----------------------------------------------------
+
+def _bad_cards(tmp_path: Path) -> Path:
+    """Four copies of the minimal card: a and d good, b with an unknown term (line 36), c with a quote that is
+    not in the snapshot (line 40)."""
+    shutil.copytree(FIXTURES / "sources", tmp_path / "in" / "sources")
+    folder = tmp_path / "in" / "policies"
+    folder.mkdir(parents=True)
+    good = (FIXTURES / "policies" / "minimal.yaml").read_text(encoding="utf-8")
+    (folder / "a.yaml").write_text(good, encoding="utf-8")
+    (folder / "b.yaml").write_text(good.replace("slug: example", "slug: ex-b").replace("pd:EmailAddress", "pd:EmailAdress"),
+                                   encoding="utf-8")
+    (folder / "c.yaml").write_text(good.replace("slug: example", "slug: ex-c").replace("pendant trois ans", "pendant 3 ans"),
+                                   encoding="utf-8")
+    (folder / "d.yaml").write_text(good.replace("slug: example", "slug: ex-d"), encoding="utf-8")
+    return folder
+
+
+def test_a_build_reports_every_bad_card_and_leaves_the_store(tmp_path):
+    """Before: the first bad card only (b), and c's error after fixing b."""
+    from kg.errors import InputErrors
+    store = tmp_path / "store"
+    build([FIXTURES / "policies"], store=store)
+    before = _quads(store)
+    with pytest.raises(InputErrors) as raised:
+        build([_bad_cards(tmp_path)], store=store)
+    errors = raised.value.errors
+    assert [(e.id, Path(e.where.file).name, e.where.line) for e in errors] == [
+        ("unknown-term", "b.yaml", 36), ("quote-not-found", "c.yaml", 40)]
+    assert raised.value.code == "PKG-E029" and raised.value.exit_code == 2
+    assert "2 of 4 input(s)" in raised.value.what and "b.yaml:36" in raised.value.where
+    assert _quads(store) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("store.gen-")] == [store.resolve().name]
+
+
+def test_a_parallel_build_reports_every_bad_card(tmp_path, monkeypatch):
+    """Cards loaded in worker processes: their errors come back whole (what, where, fix), in input order."""
+    from kg.errors import InputErrors
+    build_module = importlib.import_module("kg.build")
+    monkeypatch.setattr(build_module, "_PARALLEL_MIN_CARDS", 2)
+    monkeypatch.setattr(build_module, "_BATCH", 1)
+    folder = _bad_cards(tmp_path)
+    with pytest.raises(InputErrors) as parallel:
+        build([folder], store=tmp_path / "store")
+    monkeypatch.setattr(build_module, "_PARALLEL_MIN_CARDS", 10**9)
+    with pytest.raises(InputErrors) as serial:
+        build([folder], store=tmp_path / "store")
+    assert str(parallel.value) == str(serial.value)
+    assert [e.where.line for e in parallel.value.errors] == [36, 40]
+    assert not (tmp_path / "store").exists()
+
+
+def test_bad_rdf_files_and_duplicates_are_reported_with_the_cards(tmp_path):
+    from kg.errors import InputErrors
+    folder = _bad_cards(tmp_path)
+    (folder / "e.ttl").write_text("@prefix dpv: <https://w3id.org/dpv#> .\n\n<urn:x> a dpv:PrivacyNotice ;\n"
+                                  "  dpv:hasPurpose .\n", encoding="utf-8")
+    shutil.copy(folder / "a.yaml", folder / "f.yaml")
+    with pytest.raises(InputErrors) as raised:
+        build([folder], store=tmp_path / "store")
+    assert [e.id for e in raised.value.errors] == ["unknown-term", "quote-not-found", "duplicate-policy", "rdf-syntax"]
+
+
+def test_a_kg_error_survives_pickling_whole():
+    import pickle
+
+    from kg.errors import InputErrors, Location, QuoteNotFoundError
+    error = QuoteNotFoundError("the quote of 'E04' is not in x.txt", Location("c.yaml", 40, 9, "quote"), "copy it")
+    again = pickle.loads(pickle.dumps(InputErrors([error, error], 3)))
+    assert str(again) == str(InputErrors([error, error], 3)) and again.errors[0].where.line == 40
+
+
+def test_cli_build_prints_every_error_then_the_summary(tmp_path):
+    from typer.testing import CliRunner
+
+    from kg.cli.main import app
+    result = CliRunner().invoke(app, ["build", str(_bad_cards(tmp_path)), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 2, result.output
+    heads = [line for line in result.output.splitlines() if line.startswith("error[")]
+    assert [h.split("]")[0] for h in heads] == ["error[PKG-E012 unknown-term", "error[PKG-E010 quote-not-found",
+                                                  "error[PKG-E029 input-errors"]
+    assert "b.yaml:36:9" in result.output and "c.yaml:40:9" in result.output and "Traceback" not in result.output

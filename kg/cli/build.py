@@ -38,6 +38,9 @@ def build_command(
     The store then holds exactly the policies of PATHS. Inputs whose bytes (and snapshot) are unchanged
     since the store's last build keep their graphs; only the others are loaded again (--full: all).
 
+    Every input is loaded even when one fails: the error of each bad input is printed (file:line and
+    fix), then a summary, and the store is left as it was (exit 2).
+
     Example: policykg build data/policies --store .policykg/store
     """
     apply_input_options(max_input_size, allow_remote_context)

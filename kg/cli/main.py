@@ -82,7 +82,7 @@ def report_errors(func):
         except KgError as exc:
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(error_text(exc))
+            print_error(exc)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
@@ -98,6 +98,14 @@ def report_errors(func):
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
     return wrapper
+
+
+def print_error(exc: KgError) -> None:
+    """An error as its what/where/fix block on stderr; one that gathers several (InputErrors) prints each of
+    them first, in input order, then its summary."""
+    for each in getattr(exc, "errors", None) or ():
+        err.print(error_text(each))
+    err.print(error_text(exc))
 
 
 def _environment_error(exc: Exception) -> KgError | None:
