@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -215,15 +216,52 @@ def write_store(store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | N
 # byte order is code point order, and a term is never a prefix of another term followed by a character below
 # the separating space). The sorted lines go to a temporary spool file, which the serialiser then streams.
 
-def _graph_lines(store, graph: str) -> list[bytes]:
+def _graph_lines(store, graph: str, kept: Path | None = None) -> list[bytes]:
+    from .stores.oxigraph import export_cache_file
     """The N-Triples lines of one graph, sorted (the embedded store dumps them; a remote store's triples are
-    serialised here, which gives the same lines for the same triples)."""
+    serialised here, which gives the same lines for the same triples). With `kept` (the embedded store's
+    export cache), the lines an earlier export kept are read from there, and new ones kept."""
+    cached = kept / export_cache_file(graph) if kept is not None else None
+    if cached is not None:
+        try:
+            data = zlib.decompress(cached.read_bytes())
+            return data.split(b"\n")[:-1] if data else []
+        except (OSError, zlib.error):
+            pass
     data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
     lines = data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
     lines.sort()
+    if cached is not None:
+        _keep(cached, b"".join(line + b"\n" for line in lines))
     return lines
+
+
+# Reading a graph back from RocksDB is most of an export's time (issue 18: ~5 µs a quad), so an export of the
+# embedded store keeps each graph's sorted lines in the generation it read (`export-cache/`, zlib), and the next
+# export reads them instead. A graph's lines change only with a new generation; a rebuild's links the files
+# of the graphs it kept (kg.stores.oxigraph.StoreBuilder).
+
+
+def export_cache(store) -> Path | None:
+    """The export cache of the generation an embedded store opened (None for another store, or a folder
+    that is not a generation a build made)."""
+    from .stores.oxigraph import EXPORT_CACHE, MARKER
+    generation = getattr(store, "generation", None)
+    return generation / EXPORT_CACHE if generation is not None and (generation / MARKER).is_file() else None
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Best effort: a read-only or full disk only costs the next export its time."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".graph-", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(zlib.compress(data, 1))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 # Reading a graph out of the on-disk store (RocksDB string lookups) is most of an export's time, so a large
@@ -231,6 +269,7 @@ def _graph_lines(store, graph: str) -> list[bytes]:
 _PARALLEL_MIN_GRAPHS = 64
 _GRAPH_BATCH = 16
 _worker_store_path: str | None = None
+_worker_kept: Path | None = None
 _worker_store = None
 
 
@@ -238,22 +277,25 @@ def _read_graphs(graphs: list[str]) -> list[list[bytes]]:
     global _worker_store
     if _worker_store is None:
         _worker_store = ox.Store.read_only(_worker_store_path)
-    return [_graph_lines(_worker_store, g) for g in graphs]
+    return [_graph_lines(_worker_store, g, _worker_kept) for g in graphs]
 
 
 def _sorted_graphs(store, graphs: list[str], store_path, workers: int | None) -> Iterator[tuple[str, list[bytes]]]:
     """(graph, its sorted N-Triples lines) for each graph, in order."""
-    global _worker_store_path
+    global _worker_store_path, _worker_kept
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    kept = export_cache(store)
     if store_path is not None and workers > 1 and len(graphs) >= _PARALLEL_MIN_GRAPHS and can_fork():
-        _worker_store_path = str(Path(store_path).resolve())
+        # the workers open the generation the parent reads (a build may have swapped the link since)
+        _worker_store_path = str(kept.parent if kept is not None else Path(store_path).resolve())
+        _worker_kept = kept
         batches = [graphs[i:i + _GRAPH_BATCH] for i in range(0, len(graphs), _GRAPH_BATCH)]
         with closing_batches(_read_graphs, batches, workers) as read:
             for batch, results in zip(batches, read):
                 yield from zip(batch, results)
         return
     for g in graphs:
-        yield g, _graph_lines(store, g)
+        yield g, _graph_lines(store, g, kept)
 
 
 class _PrefixScan:

@@ -224,3 +224,35 @@ def test_streamed_export_merges_subjects_shared_by_graphs(chunk, monkeypatch):
         out = io.BytesIO()
         write_graphs(store, graphs, FORMATS[fmt], out)
         assert out.getvalue() == serialize(store_quads(store, graphs), FORMATS[fmt]), fmt
+
+
+def test_an_export_keeps_each_graphs_lines_and_the_next_reads_them(tmp_path):
+    """The export cache (issue 18): the second export reads the lines the first kept, the same bytes; a
+    rebuild that changed one card keeps the others' files (hard links) and exports what a full build does."""
+    import shutil
+
+    from kg.build import build
+    from kg.export import write_store
+    from kg.stores.oxigraph import EXPORT_CACHE, current_generation
+
+    from .conftest import DATA
+    shutil.copytree(DATA, tmp_path / "data")
+    store = tmp_path / "store"
+    build([tmp_path / "data"], store=store)
+
+    def export(fmt: str, path=store) -> bytes:
+        import io
+        out = io.BytesIO()
+        write_store(path, FORMATS[fmt], out, workers=1)
+        return out.getvalue()
+    first = {fmt: export(fmt) for fmt in ("nq", "trig", "ttl")}
+    cache = current_generation(store) / EXPORT_CACHE
+    assert len(list(cache.glob("*.nt.z"))) == 2
+    assert {fmt: export(fmt) for fmt in first} == first
+    card = tmp_path / "data" / "policies" / "whiteprovider" / "2024-05-19.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("dpv:DirectMarketing", "dpv:Advertising", 1),
+                    encoding="utf-8")
+    build([tmp_path / "data"], store=store)
+    assert len(list((current_generation(store) / EXPORT_CACHE).glob("*.nt.z"))) == 1   # planethoster's, linked
+    build([tmp_path / "data"], store=tmp_path / "full", incremental=False)
+    assert export("nq") == export("nq", tmp_path / "full") != first["nq"]

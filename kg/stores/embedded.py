@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from ..errors import UsageError
 from .base import PolicyStore, Solutions
 from .ordering import order_rows, split_order
-from .oxigraph import DEFAULT_STORE, open_store
+from .oxigraph import DEFAULT_STORE, open_generation
 
 
 class EmbeddedStore(PolicyStore):
@@ -19,7 +19,10 @@ class EmbeddedStore(PolicyStore):
 
     def __init__(self, path: str | Path = DEFAULT_STORE, store: ox.Store | None = None):
         self.path = Path(path)
-        self.store = store if store is not None else open_store(self.path)
+        self.generation: Path | None = None   # the generation folder opened (None: a Store given)
+        if store is None:
+            store, self.generation = open_generation(self.path)
+        self.store = store
 
     def __str__(self) -> str:
         return str(self.path)

@@ -12,6 +12,7 @@ and a sibling that merely looks like a generation (`store.gen-backup`) is left a
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -36,6 +37,12 @@ _LEGACY_GENERATION = r"\.gen-[0-9]{8}T[0-9]{6}-[0-9]+-[0-9]+"
 def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> ox.Store:
     """Open an existing embedded store; a path that is not a store, or a damaged store, is a StoreError
     that says so (exit 3), never a traceback."""
+    return open_generation(path, read_only=read_only)[0]
+
+
+def open_generation(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> tuple[ox.Store, Path]:
+    """`open_store`, and the generation folder it opened (what this process reads, whatever a build swaps in
+    later)."""
     path = Path(path)
     if not path.exists():
         raise StoreError(f"no store at {path}", str(path),
@@ -45,7 +52,7 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> o
         raise _not_a_store(path, "it is a file")
     generation = _hold_generation(path)
     try:
-        return ox.Store.read_only(str(generation)) if read_only else ox.Store(str(generation))
+        return (ox.Store.read_only(str(generation)) if read_only else ox.Store(str(generation))), generation
     except (OSError, RuntimeError) as exc:
         raise _open_error(path, exc) from None
 
@@ -177,6 +184,15 @@ class ChunkReader(io.RawIOBase):
         return n
 
 
+# Each generation may hold the export's cache of its graphs' sorted N-Triples lines (kg.export), one file per
+# graph; a generation copied from another keeps the files of the graphs it keeps (hard links).
+EXPORT_CACHE = "export-cache"
+
+
+def export_cache_file(graph: str) -> str:
+    return hashlib.sha256(graph.encode("utf-8")).hexdigest()[:40] + ".nt.z"
+
+
 def current_generation(path: str | Path) -> Path | None:
     """The generation folder a store link points at, or None (no store, or not one a build made)."""
     path = Path(path)
@@ -232,6 +248,7 @@ class StoreBuilder:
                                      "run the build again", error_id="store-busy")
                 self._copying = True   # the folder is ours from here on, marker or not
                 ox.Store.read_only(str(copy_of)).backup(str(self.generation))
+                _link_export_cache(Path(copy_of), self.generation)
             (self.generation / MARKER).write_text(json.dumps({"policykg": "store generation",
                                                               "store": self.path.name,
                                                               "generation": self.generation.name}) + "\n")
@@ -274,10 +291,11 @@ class StoreBuilder:
         return self.add_quads(ox_quads(triples, name))
 
     def remove_graphs(self, graphs: Iterable[str]) -> None:
-        """Remove named graphs (of a generation made with `copy_of`)."""
+        """Remove named graphs (of a generation made with `copy_of`), and their export cache."""
         self._write_pending()
         for graph in sorted(graphs):
             self.store.remove_graph(ox.NamedNode(graph))
+            (self.generation / EXPORT_CACHE / export_cache_file(graph)).unlink(missing_ok=True)
 
     def add_quads(self, quads: list) -> int:
         """Add pyoxigraph quads."""
@@ -335,6 +353,19 @@ class StoreBuilder:
         if self._lock_fd is not None:
             os.close(self._lock_fd)   # closing the descriptor releases the flock
             self._lock_fd = None
+
+
+def _link_export_cache(old: Path, new: Path) -> None:
+    """The copy of a generation keeps its export cache (hard links; best effort: it is only a cache)."""
+    if not (old / EXPORT_CACHE).is_dir():
+        return
+    try:
+        (new / EXPORT_CACHE).mkdir()
+        for path in (old / EXPORT_CACHE).iterdir():
+            if not path.name.startswith("."):
+                os.link(path, new / EXPORT_CACHE / path.name)
+    except OSError:
+        shutil.rmtree(new / EXPORT_CACHE, ignore_errors=True)
 
 
 def _is_generation(folder: Path, store_name: str, *, legacy: bool = False) -> bool:
