@@ -221,7 +221,8 @@ def _graph_lines(store, graph: str, kept: Path | None = None) -> list[bytes]:
     """The N-Triples lines of one graph, sorted (the embedded store dumps them; a remote store's triples are
     serialised here, which gives the same lines for the same triples). With `kept` (the embedded store's
     export cache), the lines an earlier export kept are read from there, and new ones kept."""
-    cached = kept / export_cache_file(graph) if kept is not None else None
+    # `policykg reason` rewrites a policy's /inferred graph in place: those are read from the store each time
+    cached = kept / export_cache_file(graph) if kept is not None and not graph.endswith("/inferred") else None
     if cached is not None:
         try:
             data = zlib.decompress(cached.read_bytes())
