@@ -188,8 +188,8 @@ class VirtuosoServer:
         self.store_url = self.base + "/sparql-graph-crud-auth"
         self.max_rows, self.buffers, self.timeout = max_rows, buffers, timeout
         self.user = self.USER
-        self.password = secrets.token_urlsafe(16)
-        self._dba = secrets.token_urlsafe(16)
+        self.password = "p" + secrets.token_hex(16)
+        self._dba = "p" + secrets.token_hex(16)
         self.process: subprocess.Popen | None = None
         self.log = self.location / "server.log"
 

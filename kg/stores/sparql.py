@@ -4,6 +4,9 @@ names this module keeps for its callers:
 
     kg.stores.sparql_http      HTTP with a deadline, redirects within the origin, credentials; the errors
     kg.stores.sparql_results   SPARQL JSON results read as a stream into rows of terms
+    kg.stores.sparql_text      query text read and rewritten for a server's dialect
+    kg.stores.dialects         what a server does otherwise (Virtuoso), and how its answers are made the
+                               embedded store's
     kg.stores.sparql_push      push: named graphs replaced whole (PUT), an incomplete push said as such
 
 Parameters reach a remote endpoint as a `VALUES` block inserted right after the opening brace of the outer
@@ -41,6 +44,8 @@ from .sparql_results import (MAX_VALUE_CHARS, READ_CHUNK, TERM_TYPES, JsonReader
 
 PUSH_MEDIA_TYPE = "application/n-triples"
 RESULTS_ACCEPT = "application/sparql-results+json, application/json;q=0.9"
+CAP_FIX = ("raise the server's limit above the largest answer policykg asks for (Virtuoso: ResultSetMaxRows, "
+           "MaxQueryExecutionTime in the [SPARQL] section of virtuoso.ini; docs/servers.md)")
 PROBE = "SELECT ?policykg WHERE { }"   # holds nothing any dialect rewrites: its answer's headers say the server
 
 
@@ -151,9 +156,10 @@ class SparqlEndpoint(PolicyStore):
         """Run a SELECT (an HTML-form POST, as the SPARQL 1.1 Protocol allows) and read its JSON results as
         they arrive. On a server with a dialect of its own (kg.stores.dialects) the text sent is rewritten
         for it and the answer made the embedded store's; Solutions.text is the text sent."""
-        sent = with_values(text, bindings or {})
-        if self._dialect is None and might_rewrite(sent):
-            self.dialect   # noqa: B018 - asks the server which it is before rewriting for it
+        bindings = bindings or {}
+        if self._dialect is None and (might_rewrite(text) or any(isinstance(t, ox.Literal) for t in bindings.values())):
+            self.dialect   # noqa: B018 - asks the server which it is before writing the query for it
+        sent = with_values(text, self._dialect.bound(bindings) if self._dialect is not None else bindings)
         wire = self._for_server(sent)
         columns, rows = self._run(wire)
         dialect = self._dialect or STANDARD   # learnt from this answer at the latest
@@ -165,7 +171,11 @@ class SparqlEndpoint(PolicyStore):
     def dialect(self) -> Dialect:
         """The server's dialect, asked with a query that holds nothing to rewrite if not known yet."""
         if self._dialect is None:
-            self._run(PROBE)
+            try:
+                self._run(PROBE)
+            except EndpointError:
+                if self._dialect is None:   # no answer at all
+                    raise
         return self._dialect or STANDARD
 
     def _for_server(self, sent: str) -> str:
@@ -209,10 +219,7 @@ class SparqlEndpoint(PolicyStore):
         except Exception as exc:  # noqa: BLE001 - urllib, http.client and socket errors
             raise self._error(exc, "query") from None
         if cut:
-            raise EndpointError(f"{self.url} gave a partial answer: {cut}", self.url,
-                                "raise the server's limit above the largest answer policykg asks for (Virtuoso: "
-                                "ResultSetMaxRows, MaxQueryExecutionTime in the [SPARQL] section of virtuoso.ini; "
-                                "docs/servers.md)")
+            raise EndpointError(f"{self.url} gave a partial answer: {cut}", self.url, CAP_FIX)
         return columns, rows
 
     def bad_answer(self, detail: str) -> EndpointError:
@@ -251,20 +258,42 @@ class SparqlEndpoint(PolicyStore):
         """As the store interface's (kg.stores.base). On a server with a dialect of its own the whole graph is
         read, made the embedded store's (dialect.incoming), and the pattern matched here."""
         pattern = (subject, predicate, object)
-        bound = any(term is not None for term in pattern)
-        if bound and self._dialect is None:
-            self.dialect   # noqa: B018 - where the pattern is matched depends on the server: ask first
-        if self._dialect is STANDARD or (self._dialect is None and not bound):
-            quads = super().quads_for_pattern(subject, predicate, object, graph_name)
-            if (self._dialect or STANDARD) is STANDARD:
-                return quads
-        else:   # a server with a dialect of its own: its graph, as the embedded store holds it
-            if any(isinstance(term, ox.BlankNode) for term in pattern):
-                raise TypeError("only IRIs, literals and triple terms can be bound in a pattern")
-            quads = super().quads_for_pattern(None, None, None, graph_name)
-        triples = self._dialect.incoming([q.triple for q in quads])
+        if self.dialect is STANDARD:   # asked first: how a graph is read depends on the server
+            return super().quads_for_pattern(subject, predicate, object, graph_name)
+        if any(isinstance(term, ox.BlankNode) for term in pattern):
+            raise TypeError("only IRIs, literals and triple terms can be bound in a pattern")
+        if not isinstance(graph_name, ox.NamedNode):
+            raise TypeError(f"a pattern is read within one named graph, not {graph_name!r}")
+        triples = self._dialect.incoming(graph_name.value, self._construct(self._dialect.graph_construct, graph_name))
         return [ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in triples
                 if all(want is None or want == got for want, got in zip(pattern, (t.subject, t.predicate, t.object)))]
+
+    def _construct(self, text: str, graph: ox.NamedNode) -> list:
+        """The triples a CONSTRUCT over graph ?g (bound: VALUES after its WHERE's brace) gives, as N-Triples."""
+        i = text.index("WHERE {") + len("WHERE {")
+        wire = text[:i] + values_block({"g": graph}) + text[i:]
+        request = urllib.request.Request(self.url, data=urllib.parse.urlencode({"query": wire}).encode(),
+                                         headers={"Accept": "application/n-triples", "User-Agent": USER_AGENT,
+                                                  "Content-Type": "application/x-www-form-urlencoded"},
+                                         method="POST")
+        self.last_query = wire
+        try:
+            with self._open(request) as response:
+                kind = response.headers.get_content_type()
+                if kind not in ("application/n-triples", "text/plain"):
+                    raise MalformedResults(f"the answer is {kind}, not the N-Triples asked for")
+                triples = [q.triple for q in ox.parse(input=response, format=ox.RdfFormat.N_TRIPLES)]
+                cut = cut_short(response.headers, len(triples))
+        except (MalformedResults, SyntaxError) as exc:
+            detail = exc.detail if isinstance(exc, MalformedResults) else f"invalid N-Triples ({exc})"
+            raise EndpointError(f"{self.url} did not answer with the graph's triples: {detail}", self.url,
+                                "check that the URL is the server's SPARQL query endpoint; if it is, the server's "
+                                "answer is broken: see its log") from None
+        except Exception as exc:  # noqa: BLE001 - urllib, http.client and socket errors
+            raise self._error(exc, "query") from None
+        if cut:
+            raise EndpointError(f"{self.url} gave a partial answer: {cut}", self.url, CAP_FIX)
+        return triples
 
     # uploads
 
