@@ -5,12 +5,15 @@ JSON-LD, seconds and megabytes (run by hand; prints a table).
 
 Each format runs in its own process (`kg.export.write_store` streamed into `kg.files.write_atomic`, with
 one worker process per core reading the graphs: what `policykg export --format F -o FILE` does, written to
-a scratch file), stopped after --timeout seconds.
+a scratch file), stopped after --timeout seconds; twice: with the generation's export cache emptied first
+(what the first export after a build costs), then again (what it costs once an export kept the graphs'
+lines, kg.export).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,9 +31,9 @@ def child(args: list[str]) -> dict:
     fmt, store_path, out = args[0], Path(args[1]), Path(args[2])
     from kg.export import FORMATS, write_store
     from kg.files import write_atomic
-    from kg.stores.oxigraph import open_store
+    from kg.stores import EmbeddedStore
     with Measure() as m:
-        source = open_store(store_path)
+        source = EmbeddedStore(store_path)
         write_atomic(lambda stream: write_store(source, FORMATS[fmt], stream, store_path=store_path), out)
     size = out.stat().st_size
     out.unlink()
@@ -47,20 +50,26 @@ def run(sizes: list[int], scratch: Path, timeout: float, formats: list[str], jso
                 rows.append([n, fmt, f"not run (above --jsonld-max {jsonld_max})", "—", "—", "—"])
                 continue
             out = scratch / f"export-{n}.{fmt}"
+            from kg.stores.oxigraph import EXPORT_CACHE, current_generation
+            shutil.rmtree(current_generation(path) / EXPORT_CACHE, ignore_errors=True)
             try:
+                first = run_child(SCRIPT, [fmt, str(path), str(out)], timeout=timeout)
                 r = run_child(SCRIPT, [fmt, str(path), str(out)], timeout=timeout)
+                r["first_seconds"] = first["seconds"]
             except subprocess.TimeoutExpired:
                 out.unlink(missing_ok=True)
                 r = {"seconds": None, "timeout": timeout}
             results.setdefault(n, {})[fmt] = r
             if r["seconds"] is None:
                 print(f"n={n} {fmt}: stopped after {timeout:.0f} s", flush=True)
-                rows.append([n, fmt, f"> {timeout:.0f}", "—", "—", "—"])
+                rows.append([n, fmt, f"> {timeout:.0f}", "—", "—", "—", "—"])
             else:
-                print(f"n={n} {fmt}: {r['seconds']:.1f} s, {r['bytes'] / 1e6:.1f} MB", flush=True)
-                rows.append([n, fmt, f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}", f"{r['bytes'] / 1e6:,.1f}",
-                             f"{r['rss_mb']:,.0f}"])
-    return results, table(["policies", "format", "seconds", "CPU s", "MB", "peak RSS MiB"], rows)
+                print(f"n={n} {fmt}: {r['first_seconds']:.1f} s, then {r['seconds']:.1f} s, {r['bytes'] / 1e6:.1f} MB",
+                      flush=True)
+                rows.append([n, fmt, f"{r['first_seconds']:.1f}", f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}",
+                             f"{r['bytes'] / 1e6:,.1f}", f"{r['rss_mb']:,.0f}"])
+    return results, table(["policies", "format", "seconds, first export", "seconds, again", "CPU s (again)", "MB",
+                           "peak RSS MiB"], rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -83,11 +92,16 @@ def main(argv: list[str] | None = None) -> None:
     results, text = run(sizes, args.scratch, args.timeout, args.formats.split(","), args.jsonld_max)
     section = (f"## 4. Export: every policy of the store\n\n{machine_line(facts)}\n\n"
                f"Store: the two seeds + N synthetic policies; output written atomically to a file.\n\n{text}\n")
-    r = results.get(10000, {}).get("ttl")
-    if r is not None:
-        shown = f"{r['seconds']:.1f} s" if r["seconds"] is not None else f"> {r['timeout']:.0f} s (stopped)"
-        section += f"\nTargets:\n\n- export 10k policies to Turtle ≤ 10 s: {shown} — " \
-                   f"{target(r['seconds'] is not None and r['seconds'] <= 10)}\n"
+    goals = []
+    for fmt, name in (("ttl", "Turtle"), ("nq", "N-Quads")):
+        r = results.get(10000, {}).get(fmt)
+        if r is not None:
+            shown = (f"{r['first_seconds']:.1f} s the first time, {r['seconds']:.1f} s after"
+                     if r["seconds"] is not None else f"> {r['timeout']:.0f} s (stopped)")
+            goals.append(f"- export 10k policies to {name} ≤ 10 s: {shown} — "
+                         f"{target(r['seconds'] is not None and r['seconds'] <= 10)}")
+    if goals:
+        section += "\nTargets:\n\n" + "\n".join(goals) + "\n"
     write_fragment(args.out, section)
     if args.out:
         args.out.with_suffix(".json").write_text(json.dumps({"machine": facts, "results": results}, indent=1))
