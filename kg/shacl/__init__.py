@@ -25,10 +25,10 @@ The package, by job: `shapes` (compiling a shapes graph into plans, refusing wha
 result triples and the sh:ValidationReport).
 """
 from .engine import RDFS_SUBCLASS, ShapesEngine
-from .rewrite import _batch_body, _closure_filters_to_unions, _exists_split, _exists_to_joins, _this_cuts
+from .rewrite import _batch_body, _closure_filters_to_unions, _exists_split, _exists_to_joins
 from .shapes import (SHAPE_PREDICATES, SHAPE_TYPES, SPARQL_PREDICATES, TARGETS, Shape, SparqlConstraint,
                      unsupported)
 
 __all__ = ["RDFS_SUBCLASS", "SHAPE_PREDICATES", "SHAPE_TYPES", "SPARQL_PREDICATES", "TARGETS", "Shape",
            "ShapesEngine", "SparqlConstraint", "_batch_body", "_closure_filters_to_unions", "_exists_split",
-           "_exists_to_joins", "_this_cuts", "unsupported"]
+           "_exists_to_joins", "unsupported"]

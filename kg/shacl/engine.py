@@ -1,11 +1,13 @@
 """Running compiled shapes on a data graph held in a pyoxigraph store: `ShapesEngine` (the shapes of one
-shapes graph, compiled once, validated many times), the focus nodes of each target, the sh:minCount
-counts and sh:or members, and the SPARQL constraints' queries.
+shapes graph, compiled once, validated many times), the focus nodes of each target, the value nodes of each
+path, each shape's constraints (SHACL Core: `core`; SPARQL: one query per constraint) and the walk of
+sh:property.
 
 Speed: a SPARQL constraint runs once for all its focus nodes (`VALUES ?this {...}` joined first in the
 WHERE group) when that is equivalent to pre-binding $this in each (see `rewrite._batch_body`), otherwise
-once per focus node with $this substituted (SEP-0007 `substitutions=`, SHACL's pre-binding); what every
-shape needs (a target's focus nodes, a path's counts) is computed once per validation (`_Run`).
+once per focus node with $this pre-bound (`prebinding`); what every shape needs (a target's focus nodes, a
+predicate's values and counts, a class's instances, whether a node conforms to a shape) is computed once
+per validation (`_Run`).
 
 Separate from compiling (`shapes`: once per shapes graph, where refusals are made) and from writing the
 results (`results`: pySHACL's triples and the report), so this module is only the evaluation: which focus
@@ -18,10 +20,15 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from ..terms import from_ox
-from .results import min_count_result, or_result, sparql_results, validation_report
-from .shapes import Shape, SparqlConstraint, compile_shapes, unsupported
+from . import core
+from .paths import Path
+from .refusal import unsupported
+from .results import sparql_results, validation_report
+from .shapes import Shape, compile_shapes
+from .sparql_constraints import SparqlConstraint
 
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+_EXPRESSIONS = ox.Store()     # FILTERs on constants only (comparisons, REGEX): no data
 
 
 class ShapesEngine:
@@ -32,56 +39,84 @@ class ShapesEngine:
         self.batch = batch            # False: one query per focus node always (tests compare both)
         self.shapes: list[Shape] = compile_shapes(shapes)
 
-    def validate(self, store: ox.Store, graphs: list, only: set | None = None) -> tuple[bool, Graph]:
+    def validate(self, store: ox.Store, graphs: list, only: set | None = None, *,
+                 written=None) -> tuple[bool, Graph]:
         """Run the shapes (those in `only`, if given) on the union of `graphs` of `store`. Returns
-        (conforms, the sh:ValidationReport graph)."""
-        run = _Run(store, graphs)
+        (conforms, the sh:ValidationReport graph).
+
+        `written`: the data's literals as they were written (pyoxigraph terms), when the caller has them. The
+        pyoxigraph store keeps some literals in another form (numbers, booleans, dates and durations by value,
+        so "01"^^xsd:integer is read back as "1", "5"^^xsd:byte as "5"^^xsd:integer, an ill-formed
+        "2011-01-01"^^xsd:dateTime as a well-formed one; language tags in lower case): given them, the engine
+        checks and reports the literals as written (one form read back for two written ones is refused)."""
+        run = _Run(store, graphs, self.batch, _written_forms(written) if written is not None else {})
         results: list[list] = []
         for shape in self.shapes:
             if only is not None and shape.node not in only:
                 continue
             focus = run.focus_nodes(shape.targets)
-            if not focus:
-                continue
-            results += self._node_results(run, shape, focus)
+            if focus:
+                results += run.evaluate(shape, focus)
         return validation_report(results)
-
-    def _node_results(self, run: "_Run", shape: Shape, focus: list) -> list:
-        out = []
-        if shape.min_count is not None:
-            counts = run.counts(shape.path)
-            for f in focus:
-                if counts.get(f, 0) < shape.min_count:
-                    out.append(min_count_result(shape, f))
-        if shape.any_of is not None:
-            for f in focus:
-                if not any(self._conforms(run, member, f) for member in shape.any_of):
-                    out.append(or_result(shape, f))
-        for constraint in shape.sparql:
-            rows = _sparql_rows(run, constraint, focus, self.batch)
-            out += [(shape, triples) for triples in sparql_results(shape, constraint, focus, rows)]
-        return out
-
-    def _conforms(self, run: "_Run", shape: Shape, node) -> bool:
-        if shape.sparql or shape.targets:
-            raise unsupported("sh:or members with SPARQL constraints or targets", shape.node)
-        if shape.min_count is not None and run.counts(shape.path).get(node, 0) < shape.min_count:
-            return False
-        if shape.any_of is not None and not any(self._conforms(run, m, node) for m in shape.any_of):
-            return False
-        return True
 
 
 class _Run:
     """One validation: the store, the graphs that make the data graph, and what is computed once."""
 
-    def __init__(self, store: ox.Store, graphs: list):
-        self.store, self.graphs = store, graphs
+    def __init__(self, store: ox.Store, graphs: list, batch: bool = True, written: dict | None = None):
+        self.store, self.graphs, self.batch = store, graphs, batch
+        self.written = written or {}     # a literal as the store holds it -> as it was written
+        self.faithful = written is not None   # the caller gave the literals as written
         self._targets: dict = {}
         self._counts: dict = {}
+        self._pairs: dict = {}
+        self._instances: dict = {}
+        self._conforms: dict = {}
+        self._holds: dict = {}
+        self._terms: dict = {}
 
     def query(self, text: str, **kw):
         return self.store.query(text, default_graph=self.graphs, **kw)
+
+    def term(self, term):
+        """A term read from the store, as the data wrote it."""
+        if not self.written or not isinstance(term, ox.Literal):
+            return term
+        original = self.written.get(term, term)
+        if original is _AMBIGUOUS:
+            raise unsupported(f"the literal {term}: the pyoxigraph store keeps several written forms of it as one",
+                              term, feature="literals the pyoxigraph store keeps in one form for several written ones")
+        return original
+
+    # --- evaluation ------------------------------------------------------------------------------
+
+    def evaluate(self, shape: Shape, focus: list) -> list:
+        """The results of `shape` on `focus` (ox terms): its constraints, its SPARQL constraints, then its
+        property shapes on its value nodes."""
+        if shape.deactivated or not focus:
+            return []
+        out: list = []
+        values = _Values(self, shape.path, focus)
+        for c in shape.constraints:
+            out += core.check(self, shape, c, focus, values)
+        for c in shape.sparql:
+            rows = _sparql_rows(self, c, focus, self.batch)
+            out += [(shape, triples) for triples in sparql_results(shape, c, focus, rows)]
+        for p in shape.properties:
+            # each focus node's value nodes on their own: a value node two focus nodes reach is validated
+            # twice, and its results are two results (W3C core/property/property-001)
+            for f in focus:
+                out += self.evaluate(p, values(f))
+        return out
+
+    def conforms(self, shape: Shape, node) -> bool:
+        """Whether `node` conforms to `shape` (no result of any severity), computed once per validation."""
+        key = (id(shape), node)
+        if key not in self._conforms:
+            self._conforms[key] = not self.evaluate(shape, [node])
+        return self._conforms[key]
+
+    # --- what the data graph says ------------------------------------------------------------------
 
     def focus_nodes(self, targets: list) -> list:
         out: dict = {}
@@ -94,17 +129,86 @@ class _Run:
                 if q is None:
                     self._targets[target] = [term]
                 else:
-                    self._targets[target] = [s["this"] for s in self.query(q, substitutions={ox.Variable("t"): term})]
+                    self._targets[target] = [self.term(s["this"])
+                                             for s in self.query(q, substitutions={ox.Variable("t"): term})]
             out.update(dict.fromkeys(self._targets[target]))
         return list(out)
 
     def counts(self, path: URIRef) -> dict:
-        """focus node -> number of distinct values of `path`."""
+        """focus node -> number of distinct values of the predicate `path`."""
         if path not in self._counts:
             q = "SELECT ?s ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ?p"
             self._counts[path] = {s["s"]: int(s["n"].value)
                                   for s in self.query(q, substitutions={ox.Variable("p"): ox.NamedNode(str(path))})}
         return self._counts[path]
+
+    def values(self, path: Path, focus: list) -> dict:
+        """focus node -> its value nodes for `path` (distinct, in the store's order)."""
+        if path.predicate is not None or path.inverse_of is not None:
+            pattern = (f"?s {path.sparql} ?o" if path.predicate is not None else f"?o {path.inverse_of.n3()} ?s")
+            if pattern not in self._pairs:
+                table: dict = {}
+                for s in self.query(f"SELECT ?s ?o WHERE {{ {pattern} }}"):
+                    table.setdefault(self.term(s["s"]), {})[self.term(s["o"])] = None
+                self._pairs[pattern] = table
+            table = self._pairs[pattern]
+            return {f: list(table.get(f, ())) for f in focus}
+        out: dict = {f: {} for f in focus}
+        constants = [f for f in focus if not isinstance(f, ox.BlankNode)]
+        if constants:
+            for s in self.query(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {' '.join(map(str, constants))} }} "
+                                f"?s {path.sparql} ?o }}"):
+                out[self.term(s["s"])][self.term(s["o"])] = None
+        for f in focus:
+            if isinstance(f, ox.BlankNode):
+                for s in self.query(f"SELECT ?s ?o WHERE {{ ?s {path.sparql} ?o }}", substitutions={ox.Variable("s"): f}):
+                    out[f][self.term(s["o"])] = None
+        return {f: list(v) for f, v in out.items()}
+
+    def instances(self, cls) -> set:
+        """The SHACL instances of `cls` in the data graph (rdf:type/rdfs:subClassOf*)."""
+        if cls not in self._instances:
+            q = "SELECT DISTINCT ?i ?c WHERE { ?i <%s>/<%s>* ?c }" % (RDF.type, RDFS_SUBCLASS)
+            self._instances[cls] = {s["i"] for s in self.query(q, substitutions={ox.Variable("c"): cls})}
+        return self._instances[cls]
+
+    def outgoing(self, node) -> list:
+        """(predicate, object) of the triples whose subject is `node`."""
+        return [(s["p"], self.term(s["o"])) for s in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
+                                                     substitutions={ox.Variable("s"): node})]
+
+    def holds(self, expression: str, *terms) -> bool:
+        """Whether a SPARQL expression on constants is true (`{}` for each term; a blank node has no constant
+        form, and no comparison or REGEX is true of it); an error is false, as in a FILTER."""
+        if any(isinstance(t, ox.BlankNode) for t in terms):
+            return False
+        text = expression.format(*map(str, terms))
+        if text not in self._holds:
+            self._holds[text] = bool(_EXPRESSIONS.query(f"ASK {{ FILTER ({text}) }}"))
+        return self._holds[text]
+
+    def terms(self, rdflib_terms: list) -> set:
+        """rdflib terms as a set of ox terms (sh:in), converted once."""
+        key = id(rdflib_terms)
+        if key not in self._terms:
+            from ..terms import to_ox
+            self._terms[key] = {to_ox(t) for t in rdflib_terms}
+        return self._terms[key]
+
+
+class _Values:
+    """The value nodes of a shape's focus nodes, read on first use: the focus node itself for a node shape."""
+
+    def __init__(self, run: _Run, path: Path | None, focus: list):
+        self.run, self.path, self.focus = run, path, focus
+        self.table: dict | None = None
+
+    def __call__(self, f) -> list:
+        if self.path is None:
+            return [f]
+        if self.table is None:
+            self.table = self.run.values(self.path, self.focus)
+        return self.table.get(f) if f in self.table else self.run.values(self.path, [f])[f]
 
 
 def _sparql_rows(run: _Run, c: SparqlConstraint, focus: list, batch: bool = True) -> dict:
@@ -114,16 +218,19 @@ def _sparql_rows(run: _Run, c: SparqlConstraint, focus: list, batch: bool = True
     rows: dict = {}   # focus -> list of solution dicts
     if batch and c.batch is not None and all(isinstance(f, (ox.NamedNode, ox.Literal)) for f in focus):
         before, after = c.batch
-        for d in _solutions(run.query(before + " ".join(str(f) for f in focus) + after)):
+        for d in _solutions(run.query(before + " ".join(str(f) for f in focus) + after), run):
             rows.setdefault(d.get("this"), []).append(d)
     else:
         var = ox.Variable("this")
         for f in focus:
             if isinstance(f, ox.BlankNode):    # no constant for it in a query: oxigraph's substitution
-                rows[from_ox(f)] = _solutions(run.query(c.select, substitutions={var: f}))
+                if not c.prebound.bnode_safe:
+                    raise unsupported("$this outside triple patterns and FILTERs when the focus node is a blank "
+                                      "node", c.node)
+                rows[from_ox(f)] = _solutions(run.query(c.prebound.render({"this": None}), substitutions={var: f}), run)
                 continue
-            results = run.query(str(f).join(c.prebound))
-            solutions = _solutions(results)
+            results = run.query(c.prebound.render({"this": str(f)}))
+            solutions = _solutions(results, run)
             if any(v.value == "this" for v in results.variables):
                 for d in solutions:
                     d["this"] = from_ox(f)
@@ -131,6 +238,27 @@ def _sparql_rows(run: _Run, c: SparqlConstraint, focus: list, batch: bool = True
     return rows
 
 
-def _solutions(results) -> list[dict]:
+def _solutions(results, run: _Run) -> list[dict]:
     names = [(v, v.value) for v in results.variables]
-    return [{name: from_ox(sol[v]) for v, name in names if sol[v] is not None} for sol in results]
+    return [{name: from_ox(run.term(sol[v])) for v, name in names if sol[v] is not None} for sol in results]
+
+
+_AMBIGUOUS = object()
+
+
+def _written_forms(literals) -> dict:
+    """A literal as the pyoxigraph store holds it -> as written, for the literals it does not hold as written
+    (read back from a scratch store)."""
+    literals = list(dict.fromkeys(t for t in literals if isinstance(t, ox.Literal)))
+    scratch = ox.Store()
+    p = ox.NamedNode("urn:policykg:literal")
+    scratch.extend([ox.Quad(ox.NamedNode(f"urn:policykg:literal:{i}"), p, t) for i, t in enumerate(literals)])
+    out: dict = {}
+    held: dict = {}
+    for s in scratch.query("SELECT ?s ?o WHERE { ?s ?p ?o }"):
+        written = literals[int(s["s"].value.rsplit(":", 1)[1])]
+        held.setdefault(s["o"], set()).add(written)
+    for form, originals in held.items():
+        if originals != {form}:
+            out[form] = next(iter(originals)) if len(originals) == 1 else _AMBIGUOUS
+    return out

@@ -15,22 +15,41 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, SH
 
 from ..terms import from_ox
+from .paths import Path
 from .shapes import Shape, SparqlConstraint
+
+_SHAPE_PATH = object()
+
+
+def core_result(shape: Shape, component, focus, value=None, *, path=_SHAPE_PATH, message: str = "") -> tuple:
+    """A result of a SHACL Core constraint, as pySHACL writes it: focus node, the shape's path (or `path`),
+    the value node when there is one, the component, and the shape's sh:message (else `message`)."""
+    triples = [(SH.focusNode, from_ox(focus))]
+    path = shape.path if path is _SHAPE_PATH else path
+    if path is not None:
+        triples.append((SH.resultPath, path))
+    if value is not None:
+        triples.append((SH.value, from_ox(value)))
+    triples.append((SH.sourceConstraintComponent, component))
+    messages = shape.messages or ([Literal(message)] if message else [])
+    triples += [(SH.resultMessage, m) for m in messages]
+    return (shape, triples)
 
 
 def min_count_result(shape: Shape, focus) -> tuple:
     """A focus node with fewer values of the shape's path than its sh:minCount."""
-    return (shape, [(SH.focusNode, from_ox(focus)), (SH.resultPath, shape.path),
-                    (SH.sourceConstraintComponent, SH.MinCountConstraintComponent),
-                    *((SH.resultMessage, m) for m in shape.messages)])
+    return core_result(shape, SH.MinCountConstraintComponent, focus,
+                       message=f"Less than {shape.min_count} values on {focus}->{_text(shape.path)}")
 
 
-def or_result(shape: Shape, focus) -> tuple:
-    """A focus node that conforms to none of the shape's sh:or members."""
-    value = from_ox(focus)
-    return (shape, [(SH.focusNode, value), (SH.value, value),
-                    (SH.sourceConstraintComponent, SH.OrConstraintComponent),
-                    *((SH.resultMessage, m) for m in shape.messages)])
+def or_result(shape: Shape, focus, value=None) -> tuple:
+    """A value node (the focus node of a node shape) that conforms to none of the shape's sh:or members."""
+    return core_result(shape, SH.OrConstraintComponent, focus, focus if value is None else value,
+                       message="Node does not conform to any shape of sh:or")
+
+
+def _text(path) -> str:
+    return path.sparql if isinstance(path, Path) else str(path)
 
 
 def sparql_results(shape: Shape, c: SparqlConstraint, focus: list, rows: dict) -> list:
@@ -51,6 +70,8 @@ def sparql_results(shape: Shape, c: SparqlConstraint, focus: list, rows: dict) -
             p, v, t = d.pop("path", None), d.pop("value", None), d.pop("this", None)
             if p is None and v is None and t is None:
                 continue
+            if p is None:       # a property shape's constraint: the shape's path (SHACL §5.3.2)
+                p = shape.path
             key = (t, p, v, d)
             if key in seen:
                 continue
@@ -83,7 +104,7 @@ def _format_message(msg: str, bound) -> str:
     if t is not None:
         values["this"] = t
     if p is not None:
-        values["path"] = p
+        values["path"] = p.node if isinstance(p, Path) else p
     if v is not None:
         values["value"] = v
     for var, val in values.items():
@@ -99,7 +120,7 @@ def validation_report(results: list) -> tuple[bool, Graph]:
     report.bind("sh", SH)
     root = BNode()
     report.add((root, RDF.type, SH.ValidationReport))
-    conforms = not any(shape.severity == SH.Violation for shape, _ in results)
+    conforms = not results      # SHACL §3.6.1: any result, whatever its severity, means the data do not conform
     report.add((root, SH.conforms, Literal(conforms)))
     for shape, triples in results:
         r = BNode()
@@ -108,7 +129,7 @@ def validation_report(results: list) -> tuple[bool, Graph]:
         report.add((r, SH.sourceShape, shape.node))
         report.add((r, SH.resultSeverity, shape.severity))
         for p, o in triples:
-            if p == SH.sourceConstraint:
+            if isinstance(o, (SparqlConstraint, Path)):   # its node, with the triples that say what it is
                 for t in o.triples:
                     report.add(t)
                 o = o.node

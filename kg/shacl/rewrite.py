@@ -137,24 +137,6 @@ def _batch_body(select: str) -> str | None:
     return select[:at] + " VALUES ?this { ", " } " + select[at:]
 
 
-def _this_cuts(select: str) -> tuple[str, ...]:
-    """The query split at each ?this / $this of its WHERE group: joined with a focus node's N-Triples
-    form, it is SHACL's pre-binding (the variable replaced by the value; the projection keeps ?this,
-    which the caller sets to the focus node)."""
-    tokens = [m for m in _TOKEN.finditer(select) if m.lastgroup != "comment"]
-    cuts, at, depth = [], 0, 0
-    for m in tokens:
-        if m.group() == "{":
-            depth += 1
-        elif m.group() == "}":
-            depth -= 1
-        elif depth and m.lastgroup == "var" and m.group()[1:] == "this":
-            cuts.append(select[at:m.start()])
-            at = m.end()
-    cuts.append(select[at:])
-    return tuple(cuts)
-
-
 _GROUP_KEYWORDS = {"FILTER", "BIND", "OPTIONAL", "UNION", "MINUS", "VALUES", "SERVICE", "GRAPH", "EXISTS", "NOT",
                    "SELECT"}
 

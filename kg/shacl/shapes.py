@@ -1,59 +1,103 @@
-"""Compiling a shapes graph into plans the engine runs: each shape's targets, severity, messages, sh:minCount,
-sh:or members and SPARQL constraints (their query text prepared once, with its PREFIX lines, in the batched
-and pre-bound forms of `rewrite`).
+"""Compiling a shapes graph into plans the engine runs: each shape's targets, severity, messages, path, its
+SHACL Core constraints (their parameters read once, the shapes they refer to compiled) and SPARQL constraints
+(`sparql_constraints`).
 
 Separate from running (`engine`) because it happens once per shapes graph (kg.validate keeps one engine per
-set of profiles) and it is where every refusal is made: a shapes graph that uses a SHACL feature outside
-this plan (another constraint, a complex path, sh:sparql on a property shape...) is refused with an
-`unsupported-shape` error here, before any data is read, rather than silently ignored.
+set of profiles) and it is where every refusal is made: a shapes graph that uses a feature outside this plan
+(a SPARQL-based constraint component, sh:rule, sh:target...) or that SHACL does not allow (an ill-formed
+path or list, a recursive shape) is refused with an `unsupported-shape` error here, before any data is read,
+rather than silently ignored.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import RDF, SH
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH
 
 from ..errors import UsageError
 from ..terms import to_ox
-from .rewrite import _batch_body, _closure_filters_to_unions, _exists_split, _this_cuts
+from .paths import Path, PathError, read_path
+from .refusal import unsupported
+from .sparql_constraints import SPARQL_PREDICATES, SparqlConstraint, compile_sparql
 
 SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
 TARGETS = {SH.targetClass: "class", SH.targetSubjectsOf: "subjects", SH.targetObjectsOf: "objects",
            SH.targetNode: "node"}
+
+# SHACL Core: parameter -> (its component, what its value is). One constraint per value of the parameter.
+#   term: an RDF term; int: an xsd:integer; bool; list: an RDF list of terms; shape: a shape; shapes: a list of shapes
+PARAMETERS = {
+    SH["class"]: (SH.ClassConstraintComponent, "term"),
+    SH.datatype: (SH.DatatypeConstraintComponent, "iri"),
+    SH.nodeKind: (SH.NodeKindConstraintComponent, "iri"),
+    SH.minCount: (SH.MinCountConstraintComponent, "int"),
+    SH.maxCount: (SH.MaxCountConstraintComponent, "int"),
+    SH.minExclusive: (SH.MinExclusiveConstraintComponent, "literal"),
+    SH.minInclusive: (SH.MinInclusiveConstraintComponent, "literal"),
+    SH.maxExclusive: (SH.MaxExclusiveConstraintComponent, "literal"),
+    SH.maxInclusive: (SH.MaxInclusiveConstraintComponent, "literal"),
+    SH.minLength: (SH.MinLengthConstraintComponent, "int"),
+    SH.maxLength: (SH.MaxLengthConstraintComponent, "int"),
+    SH.pattern: (SH.PatternConstraintComponent, "literal"),
+    SH.languageIn: (SH.LanguageInConstraintComponent, "list"),
+    SH.uniqueLang: (SH.UniqueLangConstraintComponent, "bool"),
+    SH.equals: (SH.EqualsConstraintComponent, "iri"),
+    SH.disjoint: (SH.DisjointConstraintComponent, "iri"),
+    SH.lessThan: (SH.LessThanConstraintComponent, "iri"),
+    SH.lessThanOrEquals: (SH.LessThanOrEqualsConstraintComponent, "iri"),
+    SH["not"]: (SH.NotConstraintComponent, "shape"),
+    SH["and"]: (SH.AndConstraintComponent, "shapes"),
+    SH["or"]: (SH.OrConstraintComponent, "shapes"),
+    SH.xone: (SH.XoneConstraintComponent, "shapes"),
+    SH.node: (SH.NodeConstraintComponent, "shape"),
+    SH.hasValue: (SH.HasValueConstraintComponent, "term"),
+    SH["in"]: (SH.InConstraintComponent, "list"),
+    SH.closed: (SH.ClosedConstraintComponent, "bool"),
+    SH.qualifiedValueShape: (SH.QualifiedMinCountConstraintComponent, "shape"),
+}
+# parameters read with another one (sh:flags with sh:pattern...), and the components only property shapes have
+COMPANIONS = {SH.flags, SH.ignoredProperties, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+              SH.qualifiedValueShapesDisjoint}
+PROPERTY_ONLY = {SH.minCount, SH.maxCount, SH.uniqueLang, SH.lessThan, SH.lessThanOrEquals, SH.qualifiedValueShape}
 # sh: predicates a shape may carry: targets, the constraints implemented, and non-validating ones
-SHAPE_PREDICATES = {*TARGETS, SH.sparql, SH.path, SH.minCount, SH["or"], SH.severity, SH.message,
-                    SH.deactivated, SH.name, SH.description, SH.order, SH.group}
-SPARQL_PREDICATES = {SH.select, SH.prefixes, SH.message, SH.deactivated}
+SHAPE_PREDICATES = {*TARGETS, *PARAMETERS, *COMPANIONS, SH.sparql, SH.path, SH.property, SH.severity, SH.message,
+                    SH.deactivated, SH.name, SH.description, SH.order, SH.group, SH.defaultValue}
+NODE_KINDS = {SH.IRI, SH.BlankNode, SH.Literal, SH.BlankNodeOrIRI, SH.BlankNodeOrLiteral, SH.IRIOrLiteral}
+XSD_INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")
+# what the pyoxigraph store gives back as xsd:integer (it keeps numeric literals by value)
+STORED_AS_INTEGER = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
+    "byte", "short", "int", "long", "unsignedByte", "unsignedShort", "unsignedInt", "unsignedLong",
+    "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger")}
+XSD_BOOLEAN = URIRef("http://www.w3.org/2001/XMLSchema#boolean")
 
-
-def unsupported(what: str, where) -> UsageError:
-    return UsageError(f"the oxigraph SHACL engine does not implement {what}", str(where),
-                      "use --engine pyshacl (or pyshacl-turbo) for this shapes graph, or express the shape as "
-                      "a SPARQL constraint (sh:sparql)", error_id="unsupported-shape")
-
-
-@dataclass
-class SparqlConstraint:
-    node: object                     # the sh:sparql node (sh:sourceConstraint)
-    select: str                      # the query with its PREFIX declarations
-    prebound: tuple[str, ...]        # the query cut where $this occurs in its WHERE group
-    batch: tuple[str, str] | None    # the query cut where `VALUES ?this { <focus nodes> }` goes, when equivalent
-    messages: list                   # the constraint's own sh:message literals
-    triples: list                    # the node's triples, copied into the report as pySHACL does
+__all__ = ["SHAPE_PREDICATES", "SHAPE_TYPES", "SPARQL_PREDICATES", "TARGETS", "Constraint", "Shape",
+           "SparqlConstraint", "compile_shapes", "unsupported"]
 
 
 @dataclass
+class Constraint:
+    component: URIRef                # sh:sourceConstraintComponent
+    parameter: URIRef                # the parameter that activates it (sh:class...)
+    value: object                    # its value: an rdflib term, int, bool, a list, a Shape or a list of Shapes
+    extra: dict = field(default_factory=dict)   # companions: flags, ignored, min, max, siblings (qualified)
+
+
+@dataclass(eq=False)
 class Shape:
     node: object
     severity: URIRef
     messages: list                   # sh:message literals of the shape
     targets: list[tuple[str, object]] = field(default_factory=list)
-    path: URIRef | None = None       # a property shape's predicate path
-    min_count: int | None = None
+    path: Path | None = None         # a property shape's path (None: a node shape)
+    constraints: list[Constraint] = field(default_factory=list)
     sparql: list[SparqlConstraint] = field(default_factory=list)
-    any_of: list["Shape"] | None = None   # sh:or members
+    properties: list["Shape"] = field(default_factory=list)   # sh:property
+    deactivated: bool = False
+
+    @property
+    def min_count(self) -> int | None:
+        return next((c.value for c in self.constraints if c.parameter == SH.minCount), None)
 
 
 def compile_shapes(shapes: Graph) -> list[Shape]:
@@ -64,78 +108,196 @@ def compile_shapes(shapes: Graph) -> list[Shape]:
         nodes |= set(shapes.subjects(RDF.type, t))
     for p in TARGETS:
         nodes |= set(shapes.subjects(p, None))
+    compiler = _Compiler(shapes)
+    # implicit class targets: a shape that is also a class (SHACL §2.1.3.3)
+    implicit = _instances(shapes, RDFS.Class) & nodes
     out: list[Shape] = []
+    refusals: list[UsageError] = []
     for node in sorted(nodes, key=str):
         if shapes.value(node, SH.deactivated) == Literal(True):
             continue
-        shape = _shape(shapes, node)
-        if shape.targets:
+        try:
+            shape = compiler.shape(node)
+        except UsageError as err:
+            refusals.append(err)
+            continue
+        targets = list(shape.targets) + ([("class", to_ox(node))] if node in implicit else [])
+        if targets:
+            shape.targets = targets
             out.append(shape)
+    if refusals:
+        # the same refusal whatever the order of the nodes (blank node labels differ from parse to parse):
+        # what SHACL forbids first, then by the feature's name
+        raise min(refusals, key=lambda e: (not getattr(e, "forbidden", False), getattr(e, "feature", e.what)))
     return out
 
 
-def _shape(g: Graph, node) -> Shape:
-    for p in set(g.predicates(node, None)):
-        if str(p).startswith(str(SH)) and p not in SHAPE_PREDICATES:
-            raise unsupported(p.n3(g.namespace_manager), node)
-    is_property = (node, RDF.type, SH.PropertyShape) in g or g.value(node, SH.path) is not None
-    shape = Shape(node, g.value(node, SH.severity) or SH.Violation, list(g.objects(node, SH.message)))
-    for p, kind in TARGETS.items():
-        shape.targets += [(kind, to_ox(o)) for o in g.objects(node, p)]
-    if is_property:
-        path = g.value(node, SH.path)
-        if not isinstance(path, URIRef):
-            raise unsupported("property paths other than a predicate IRI", node)
-        shape.path = path
-        if g.value(node, SH.sparql) is not None:
-            raise unsupported("sh:sparql on a property shape ($PATH)", node)
-    min_count = g.value(node, SH.minCount)
-    if min_count is not None:
-        if not is_property:
-            raise unsupported("sh:minCount on a node shape", node)
-        shape.min_count = int(min_count)
-    members = g.value(node, SH["or"])
-    if members is not None:
-        shape.any_of = [_shape(g, m) for m in Collection(g, members)]
-    for c in g.objects(node, SH.sparql):
-        if g.value(c, SH.deactivated) == Literal(True):
-            continue
-        shape.sparql.append(_sparql(g, c))
-    return shape
+def _order(term) -> tuple:
+    return type(term).__name__, str(term)
 
 
-def _sparql(g: Graph, c) -> SparqlConstraint:
-    for p in set(g.predicates(c, None)):
-        if str(p).startswith(str(SH)) and p not in SPARQL_PREDICATES:
-            raise unsupported(p.n3(g.namespace_manager), c)
-    select = g.value(c, SH.select)
-    if select is None:
-        raise unsupported("a SPARQL constraint without sh:select", c)
-    prefixes = []
-    for decls in g.objects(c, SH.prefixes):
-        for d in g.objects(decls, SH.declare):
-            prefixes.append(f"PREFIX {g.value(d, SH.prefix)}: <{g.value(d, SH.namespace)}>")
-    text = _closure_filters_to_unions(str(select))
-    head = "\n".join(sorted(set(prefixes)))
-    body = _batch_body(text)
-    if body:
-        body = _exists_split(body)
-    cuts = _this_cuts(text)
-    return SparqlConstraint(c, f"{head}\n{text}", (f"{head}\n{cuts[0]}", *cuts[1:]),
-                            (f"{head}\n{body[0]}", body[1]) if body else None,
-                            list(g.objects(c, SH.message)), _subgraph(g, c))
-
-
-def _subgraph(g: Graph, node) -> list:
-    """The triples of `node` and of the blank nodes it reaches."""
-    out, todo, seen = [], [node], set()
+def _instances(g: Graph, cls) -> set:
+    """The SHACL instances of `cls` in `g` (rdf:type/rdfs:subClassOf*)."""
+    classes, todo = set(), [cls]
     while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for p, o in g.predicate_objects(n):
-            out.append((n, p, o))
-            if isinstance(o, BNode):
-                todo.append(o)
+        c = todo.pop()
+        if c not in classes:
+            classes.add(c)
+            todo += list(g.subjects(RDFS.subClassOf, c))
+    return {s for c in classes for s in g.subjects(RDF.type, c)}
+
+
+class _Compiler:
+    """Compiles shapes once each (a shape several others refer to is one Shape), refusing recursion."""
+
+    def __init__(self, g: Graph):
+        self.g = g
+        self.done: dict = {}
+        self.doing: list = []
+        self.components = _components(g)
+
+    def shape(self, node) -> Shape:
+        if node in self.done:
+            return self.done[node]
+        if node in self.doing:
+            raise unsupported("a recursive shape (it refers to itself through sh:node, sh:property, sh:and...)",
+                              node, feature="recursive shapes")
+        self.doing.append(node)
+        try:
+            shape = self.done[node] = self._compile(node)
+        finally:
+            self.doing.pop()
+        return shape
+
+    def _compile(self, node) -> Shape:
+        g = self.g
+        _uses_no_component(g, node, self.components)
+        allowed = SHAPE_PREDICATES | (SPARQL_PREDICATES if (None, SH.sparql, node) in g else set())
+        for p in sorted(set(g.predicates(node, None))):
+            if str(p).startswith(str(SH)) and p not in allowed:
+                raise unsupported(p.n3(g.namespace_manager), node)
+        severity = g.value(node, SH.severity) or SH.Violation
+        shape = Shape(node, severity, list(g.objects(node, SH.message)),
+                      deactivated=g.value(node, SH.deactivated) == Literal(True))
+        for p, kind in TARGETS.items():
+            shape.targets += [(kind, to_ox(o)) for o in g.objects(node, p)]
+        paths = list(g.objects(node, SH.path))
+        if len(paths) > 1:
+            raise unsupported("a shape with several sh:path", node, forbidden=True)
+        if paths:
+            try:
+                shape.path = read_path(g, paths[0])
+            except PathError as err:
+                raise unsupported(str(err), node, forbidden=True, feature="an ill-formed property path") from None
+        elif (node, RDF.type, SH.PropertyShape) in g:
+            raise unsupported("a sh:PropertyShape without sh:path", node, forbidden=True)
+        for parameter in sorted(PARAMETERS):
+            for value in sorted(g.objects(node, parameter), key=_order):
+                shape.constraints.append(self._constraint(node, parameter, value, shape))
+        for c in sorted(g.objects(node, SH.sparql), key=_order):
+            if g.value(c, SH.deactivated) == Literal(True):
+                continue
+            shape.sparql.append(compile_sparql(g, c, shape.path, frozenset(SHAPE_PREDICATES)))
+        for p in sorted(g.objects(node, SH.property), key=_order):
+            prop = self.shape(p)
+            if prop.path is None:
+                raise unsupported(f"sh:property {p.n3(g.namespace_manager)}, a shape without sh:path", node,
+                                  forbidden=True)
+            shape.properties.append(prop)
+        return shape
+
+    def _constraint(self, node, parameter, value, shape: Shape) -> Constraint:
+        g = self.g
+        component, kind = PARAMETERS[parameter]
+        name = parameter.n3(g.namespace_manager)
+        if parameter in PROPERTY_ONLY and shape.path is None:
+            raise unsupported(f"{name} on a node shape", node, forbidden=True)
+
+        def bad(what: str):
+            return unsupported(f"{name} {value.n3(g.namespace_manager)}: {what}", node, forbidden=True,
+                               feature=f"an ill-formed {name}")
+        if kind == "iri" and not isinstance(value, URIRef):
+            raise bad("not an IRI")
+        if kind == "literal" and not isinstance(value, Literal):
+            raise bad("not a literal")
+        if kind == "int":
+            if not (isinstance(value, Literal) and value.datatype == XSD_INTEGER and not value.ill_typed):
+                raise bad("not an xsd:integer")
+            value = int(value)
+        if kind == "bool":
+            if not (isinstance(value, Literal) and value.datatype == XSD_BOOLEAN and not value.ill_typed):
+                raise bad("not an xsd:boolean")
+            value = str(value) == "true"     # SHACL names `true`: "1"^^xsd:boolean leaves it off (W3C uniqueLang-002)
+        if kind in ("list", "shapes"):
+            value = self._list(value, bad)
+        if kind == "shape":
+            value = self.shape(value)
+        if kind == "shapes":
+            value = [self.shape(v) for v in value]
+        extra: dict = {}
+        if parameter == SH.nodeKind and value not in NODE_KINDS:
+            raise bad("not a node kind")
+        if parameter == SH.pattern:
+            flags = list(g.objects(node, SH.flags))
+            extra["flags"] = str(flags[0]) if flags else ""
+        if parameter == SH.closed:
+            extra["ignored"] = [v for lst in g.objects(node, SH.ignoredProperties) for v in self._list(lst, bad)]
+        if parameter == SH.qualifiedValueShape:
+            for companion, key in ((SH.qualifiedMinCount, "min"), (SH.qualifiedMaxCount, "max")):
+                v = g.value(node, companion)
+                if v is not None:
+                    if not (isinstance(v, Literal) and v.datatype == XSD_INTEGER):
+                        raise bad(f"{companion.n3(g.namespace_manager)} is not an xsd:integer")
+                    extra[key] = int(v)
+            extra["siblings"] = self._siblings(node, value) \
+                if g.value(node, SH.qualifiedValueShapesDisjoint) == Literal(True) else []
+        return Constraint(component, parameter, value, extra)
+
+    def _list(self, head, bad) -> list:
+        items, n, seen = [], head, set()
+        while n != RDF.nil:
+            if n in seen or (n, RDF.first, None) not in self.g:
+                raise bad("not a well-formed RDF list")
+            seen.add(n)
+            items.append(self.g.value(n, RDF.first))
+            n = self.g.value(n, RDF.rest)
+        return items
+
+    def _siblings(self, node, own: Shape) -> list[Shape]:
+        """sh:qualifiedValueShapesDisjoint: the qualified value shapes of the other property shapes of the
+        shapes that have this one as sh:property (SHACL §4.7.3)."""
+        out = []
+        for parent in self.g.subjects(SH.property, node):
+            for sibling in self.g.objects(parent, SH.property):
+                if sibling == node:
+                    continue
+                for q in self.g.objects(sibling, SH.qualifiedValueShape):
+                    shape = self.shape(q)
+                    if shape is not own and shape not in out:
+                        out.append(shape)
+        return out
+
+
+def _components(g: Graph) -> dict:
+    """The constraint components the shapes graph declares (SHACL-SPARQL §6): component -> (the paths of
+    its mandatory parameters, of all its parameters)."""
+    nodes = _instances(g, SH.ConstraintComponent)
+    for p in (SH.parameter, SH.validator, SH.nodeValidator, SH.propertyValidator):
+        nodes |= set(g.subjects(p, None))
+    out = {}
+    for c in nodes:
+        params = [(g.value(p, SH.path), g.value(p, SH.optional) == Literal(True)) for p in g.objects(c, SH.parameter)]
+        out[c] = ({path for path, optional in params if not optional}, {path for path, _ in params})
     return out
+
+
+def _uses_no_component(g: Graph, node, components: dict) -> None:
+    """Refuse a shape that activates a declared constraint component (it has a value for each of its mandatory
+    parameters): running the shape without it would silently skip its check."""
+    predicates = set(g.predicates(node, None))
+    for c, (mandatory, every) in components.items():
+        if every and mandatory <= predicates and every & predicates:
+            raise unsupported(f"the SPARQL-based constraint component {c.n3(g.namespace_manager)} (parameters "
+                              f"{', '.join(sorted(p.n3(g.namespace_manager) for p in every & predicates))})", node,
+                              feature="SPARQL-based constraint components (sh:validator, sh:nodeValidator, "
+                                      "sh:propertyValidator)")
