@@ -171,3 +171,94 @@ def test_written_file_name_is_shown_as_text(store, tmp_path):
     result = runner.invoke(app, ["export", "--policy", "whiteprovider", "-o", str(out), "--store", str(store)])
     _assert_safe(result)
     assert out.is_file() and "a\\x1b[31m[/bold].ttl" in result.stderr
+
+
+# --- issue 19: data as JSON, and piped tables never cut -------------------------------------------------------
+
+def test_list_as_json(store):
+    result = runner.invoke(app, ["list", "--store", str(store), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["policy"], r["version"], r["latest"]) for r in rows] == [
+        ("planethoster", "2015-09-01", True), ("whiteprovider", "2024-05-19", True)]
+    assert rows[1]["graph"] == "https://w3id.org/policykg/policy/whiteprovider/2024-05-19"
+    assert all(isinstance(r[k], int) for r in rows for k in ("statements", "processes", "triples"))
+
+
+@pytest.fixture(scope="module")
+def long_names(tmp_path_factory):
+    """A store of one policy whose slug and title are longer than any terminal: (store, slug, title)."""
+    folder = tmp_path_factory.mktemp("long")
+    shutil.copytree(FIXTURES / "sources", folder / "sources")
+    (folder / "policies").mkdir()
+    slug = "a-company-whose-name-is-much-longer-than-the-width-of-a-terminal-" + "x" * 40
+    title = "Politique de confidentialité " + " ".join(f"mot{i}" for i in range(60))
+    card = (FIXTURES / "policies" / "minimal.yaml").read_text(encoding="utf-8")
+    card = card.replace("slug: example", f"slug: {slug}").replace("title: Politique de confidentialité — Example",
+                                                                  f"title: {title}")
+    (folder / "policies" / "long.yaml").write_text(card, encoding="utf-8")
+    result = runner.invoke(app, ["build", str(folder / "policies"), "--store", str(folder / "store")])
+    assert result.exit_code == 0, result.output
+    return folder / "store", slug, title
+
+
+def test_list_piped_is_tsv_and_never_cut(long_names):
+    """Before: a rich table cut to 80 columns (the slug ended in an ellipsis, the title wrapped)."""
+    store, slug, title = long_names
+    result = runner.invoke(app, ["list", "--store", str(store)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["policy", "version", "latest", "statements", "processes", "triples", "title"]
+    assert lines[1].split("\t")[:3] == [slug, "2024-01-31", "latest"] and lines[1].split("\t")[6] == title
+    assert len(lines) == 2
+    assert runner.invoke(app, ["list", "--store", str(store), "-f", "tsv"]).stdout == result.stdout
+
+
+def test_profiles_as_json_and_piped_tsv():
+    from kg.validate import load_profiles
+    shapes = {(pid, sid) for pid, p in load_profiles().items() for sid in p.shape_ids()}
+    table = runner.invoke(app, ["profiles"])
+    assert table.exit_code == 0, table.output
+    rows = [line.split("\t") for line in table.stdout.splitlines()]
+    assert rows[0] == ["profile", "shape", "severity", "article"] and all(len(r) == 4 for r in rows)
+    assert {(r[0], r[1]) for r in rows[1:]} == shapes            # every shape on its own line, none cut
+    document = json.loads(runner.invoke(app, ["profiles", "--format", "json"]).stdout)
+    got = {(p["id"], s["id"]) for p in document["profiles"] for s in p["shapes"]}
+    assert got == shapes
+    gdpr = next(p for p in document["profiles"] if p["id"] == "gdpr")
+    assert gdpr["in_force_from"] == "2018-05-25" and gdpr["applies_when"][0]["rank"] == 1
+    assert {s["severity"] for p in document["profiles"] for s in p["shapes"]} <= {"violation", "warning", "info"}
+    where = runner.invoke(app, ["profiles", "--where"]).stdout.splitlines()
+    assert where[0] == "profile\tin force from\tapplies when" and any(line.startswith("gdpr\t2018-05-25\t1. ")
+                                                                      for line in where)
+
+
+def test_build_as_json(tmp_path):
+    result = runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(tmp_path / "s"), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    done = json.loads(result.stdout)
+    assert done["built"] is True and done["reloaded"] is None and done["unchanged"] is False
+    assert [p["policy"] for p in done["policies"]] == ["example@2024-01-31"]
+    assert done["counts"]["policies"] == 1 and done["counts"]["policy_triples"] == done["policies"][0]["triples"] > 0
+    assert done["counts"]["vocabulary_triples"] > 10000 and done["seconds"]["total"] > 0
+    again = json.loads(runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(tmp_path / "s"),
+                                           "--format", "json"]).stdout)
+    assert again["unchanged"] is True and again["reloaded"] == 0
+
+
+def test_build_as_json_with_errors(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path / "f")
+    card = tmp_path / "f" / "policies" / "minimal.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("pd:EmailAddress", "pd:EmailAdress"), encoding="utf-8")
+    result = runner.invoke(app, ["build", str(card), "--store", str(tmp_path / "s"), "-f", "json"])
+    assert result.exit_code == 2
+    done = json.loads(result.stdout)
+    assert done["built"] is False and [(e["error"], e["line"]) for e in done["errors"]] == [("unknown-term", 36)]
+    assert "error[PKG-E012 unknown-term]" in result.stderr
+
+
+def test_validate_json_is_one_document_for_several_files():
+    result = runner.invoke(app, ["validate", str(FIXTURES / "policies" / "minimal.yaml"),
+                                 str(DATA / "policies" / "whiteprovider" / "2024-05-19.yaml"), "-f", "json"])
+    document = json.loads(result.stdout)
+    assert [r["policy"] for r in document["reports"]] == ["example@2024-01-31", "whiteprovider@2024-05-19"]

@@ -7,14 +7,14 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
 from ..build import DEFAULT_DATA, build
 from ..sources import input_files
 from ..inventory import latest_versions, list_policies
 from ..stores.oxigraph import DEFAULT_STORE, open_store
-from ..terminal import printable, rich_text
-from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
+from ..errors import KgError
+from ..terminal import printable
+from .common import TABLE_FORMATS, print_json, print_rows, table_format_option
+from .main import (allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
                    report_errors, vocab_dir_option)
 
 out = Console(highlight=False, soft_wrap=True)
@@ -28,6 +28,10 @@ def build_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Where the embedded store is written."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text (a line per policy and a summary, on stderr) or "
+                            "json (one document on stdout: the store, each policy with its statements and "
+                            "triples, the counts, the seconds of each step, how many inputs were loaded again; "
+                            "with the errors, if any)."),
     full: bool = typer.Option(False, "--full", help="Load every input again, even those unchanged since the "
                               "store's last build (by default only changed inputs are)."),
     max_input_size: Optional[str] = max_input_size_option(),
@@ -42,7 +46,9 @@ def build_command(
     fix), then a summary, and the store is left as it was (exit 2).
 
     Example: policykg build data/policies --store .policykg/store
+    Example: policykg build --format json | jq .counts
     """
+    choice(fmt, ("text", "json"), "--format")
     apply_input_options(max_input_size, allow_remote_context)
     paths = paths or [DEFAULT_DATA]
     total = len(input_files(paths))
@@ -56,7 +62,17 @@ def build_command(
             if not label.startswith("store "):
                 progress.update(task, advance=1, description=f"loading {printable(Path(label).name)}")
 
-        result = build(paths, store=store, vocab_dir=vocab_dir, progress=step, incremental=not full)
+        try:
+            result = build(paths, store=store, vocab_dir=vocab_dir, progress=step, incremental=not full)
+        except KgError as exc:
+            if fmt == "json":   # the errors as data too (stderr has them as text), then the usual exit
+                from ..report import error_dict
+                print_json({"store": str(store), "built": False,
+                            "errors": [error_dict(e) for e in getattr(exc, "errors", None) or [exc]]})
+            raise
+    if fmt == "json":
+        print_json(build_dict(result))
+        return
     if quiet:
         return
     if result.unchanged:
@@ -72,25 +88,41 @@ def build_command(
               f"vocabulary triples in {result.seconds['total']:.2f} s{reloaded}")
 
 
+def build_dict(result) -> dict:
+    """What a build did, as data: the store, each policy (key, graph, statements, triples, input), the counts,
+    the seconds of each step, the inputs loaded again (None: a full build) and whether nothing had changed."""
+    policies = [{"policy": pg.key, "graph": pg.graph_iri, "statements": pg.statements, "triples": pg.triple_count,
+                 "path": pg.path} for pg in result.policies]
+    return {"store": str(result.store), "built": True, "unchanged": result.unchanged, "reloaded": result.reloaded,
+            "policies": policies,
+            "counts": {"policies": len(policies), "statements": sum(p["statements"] for p in policies),
+                       "policy_triples": sum(p["triples"] for p in policies),
+                       "vocabulary_triples": result.vocabulary_triples},
+            "seconds": {step: round(value, 4) for step, value in result.seconds.items()}}
+
+
 @app.command("list")
 @report_errors
 def list_command(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The embedded store to read."),
+    fmt: str = table_format_option("json is a list of objects: policy, version, latest, statements, processes, "
+                                   "triples, title, graph."),
 ) -> None:
     """List every policy version in the store (the latest marked), with statement, process and triple counts.
 
     A bare SLUG selects the latest version, SLUG@DATE one version, SLUG@* every version.
 
     Example: policykg list
+    Example: policykg list --format json
     """
+    choice(fmt, TABLE_FORMATS, "--format")
     policies = list_policies(open_store(store))
     latest = latest_versions(policies)
-    table = Table(box=None)
-    for name in ("policy", "version", "latest", "statements", "processes", "triples"):
-        table.add_column(name, no_wrap=True)   # what users type and read never wraps; the title may
-    table.add_column("title")
-    for p in policies:
-        # slug, version and title come from the store: text, never markup or control sequences
-        table.add_row(rich_text(p.slug), rich_text(p.version), "latest" if p.key in latest else "",
-                      str(p.statements), str(p.processes), str(p.triples), rich_text(p.title))
-    out.print(table)
+    if fmt == "json":
+        print_json([{"policy": p.slug, "version": p.version, "latest": p.key in latest, "statements": p.statements,
+                     "processes": p.processes, "triples": p.triples, "title": p.title, "graph": p.graph}
+                    for p in policies])
+        return
+    print_rows(fmt, ["policy", "version", "latest", "statements", "processes", "triples", "title"],
+               [[p.slug, p.version, "latest" if p.key in latest else "", str(p.statements), str(p.processes),
+                 str(p.triples), p.title] for p in policies], out)

@@ -6,15 +6,15 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ..errors import CODES, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KgError, UsageError
 from ..report import FORMATS, render
 from ..stores.oxigraph import DEFAULT_STORE
-from ..terminal import error_text, rich_text
+from ..terminal import error_text
 from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, parse_as_of, validate_paths, validate_store
-from .common import endpoint_option, policy_store, timeout_option, user_option
-from .main import (allow_remote_context_option, app, apply_input_options, err, max_input_size_option,
+from .common import (TABLE_FORMATS, endpoint_option, policy_store, print_json, print_rows, table_format_option,
+                     timeout_option, user_option)
+from .main import (allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
                    profile_ids, report_errors, vocab_dir_option, write_output)
 
 # The errors of the group "cards and RDF inputs" (PKG-E001…E029, docs/errors.md) that exit 2: an input
@@ -137,33 +137,69 @@ def _load_guard(errors: list[KgError], func, *args, **kwargs):
 @report_errors
 def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr."),
                      where: bool = typer.Option(False, "--where", help="Show where and when each profile "
-                                                "applies (its triggers, in force dates) instead of its shapes.")
+                                                "applies (its triggers, in force dates) instead of its shapes."),
+                     fmt: str = table_format_option("json is one document: each profile with its title, "
+                                                    "where and when it applies and its shapes (severity, "
+                                                    "article, name), whatever --where."),
                      ) -> None:
     """List the SHACL profiles, their shapes and severities (or, with --where, where each applies).
 
     Example: policykg profiles --lang fr
     Example: policykg profiles --where
+    Example: policykg profiles --format json
     """
+    choice(fmt, TABLE_FORMATS, "--format")
+    choice(lang, ("en", "fr"), "--lang")
+    profiles = load_profiles()
+    console = Console(highlight=False, soft_wrap=True)
+    if fmt == "json":
+        print_json({"profiles": [_profile_dict(pid, profile, lang) for pid, profile in profiles.items()]})
+        return
+    if where:
+        rows = []
+        for pid, profile in sorted(profiles.items(), key=lambda kv: kv[1].rules.order):
+            since = profile.rules.in_force_from.isoformat() if profile.rules.in_force_from else ""
+            for i, reason in enumerate(_applies_when(profile.rules, lang)):   # one row per trigger
+                rows.append([pid if i == 0 else "", since if i == 0 else "", reason])
+        print_rows(fmt, ["profile", "in force from", "applies when"], rows, console)
+        return
+    rows = [[pid, sid, shape["severity"].capitalize(), shape["article"]] for pid, profile in profiles.items()
+            for sid, shape in _shapes(profile, lang).items()]
+    print_rows(fmt, ["profile", "shape", "severity", "article"], rows, console)
+
+
+def _applies_when(rules, lang: str) -> list[str]:
+    if rules.always:
+        return [rules.always.get(lang) or rules.always.get("en", "")]
+    return [(f"{t.rank}. " + (t.reason.get(lang) or t.reason.get("en", ""))
+             + (f" [{t.in_force_from.isoformat()}]" if t.in_force_from else "")) for t in rules.triggers]
+
+
+def _shapes(profile, lang: str) -> dict[str, dict]:
+    """shape id -> its severity (violation, warning, info), article (the shape's pks:article, in `lang` when
+    it has one) and name."""
     from rdflib.namespace import SH
 
     from .. import namespaces as ns
-    profiles = load_profiles()
-    if where:
-        table = Table("profile", "in force from", "applies when", box=None)
-        for pid, profile in sorted(profiles.items(), key=lambda kv: kv[1].rules.order):
-            rules = profile.rules
-            since = rules.in_force_from.isoformat() if rules.in_force_from else ""
-            reasons = [rules.always.get(lang) or rules.always.get("en", "")] if rules.always else [
-                (f"{t.rank}. " + (t.reason.get(lang) or t.reason.get("en", ""))
-                 + (f" [{t.in_force_from.isoformat()}]" if t.in_force_from else "")) for t in rules.triggers]
-            for i, reason in enumerate(reasons):   # one row per trigger (a newline would be escaped)
-                table.add_row(rich_text(pid) if i == 0 else "", since if i == 0 else "", rich_text(reason))
-        Console(highlight=False, soft_wrap=True).print(table)
-        return
-    table = Table("profile", "shape", "severity", "article", box=None)
-    for pid, profile in profiles.items():
-        for sid in profile.shape_ids():
-            sev = profile.graph.value(ns.PKS[sid], SH.severity)
-            table.add_row(rich_text(pid), rich_text(sid), str(sev).rsplit("#", 1)[-1] if sev else "",
-                          rich_text(profile.graph.value(ns.PKS[sid], ns.PKS.article) or ""))
-    Console(highlight=False, soft_wrap=True).print(table)
+    from ..validate.profiles import lang_texts
+    out = {}
+    for sid in profile.shape_ids():
+        sev = profile.graph.value(ns.PKS[sid], SH.severity)
+        article = lang_texts(profile.graph, ns.PKS[sid], ns.PKS.article)
+        name = lang_texts(profile.graph, ns.PKS[sid], SH.name)
+        out[sid] = {"severity": str(sev).rsplit("#", 1)[-1].lower() if sev else "",
+                    "article": article.get(lang) or article.get("en") or next(iter(article.values()), ""),
+                    "name": name.get(lang) or name.get("en") or next(iter(name.values()), "")}
+    return out
+
+
+def _profile_dict(pid: str, profile, lang: str) -> dict:
+    rules = profile.rules
+    return {"id": pid, "title": profile.title.get(lang) or profile.title.get("en") or pid,
+            "imports": list(profile.imports),
+            "in_force_from": rules.in_force_from.isoformat() if rules.in_force_from else None,
+            "applies_always": (rules.always.get(lang) or rules.always.get("en")) if rules.always else None,
+            "applies_when": [{"rank": t.rank, "reason": t.reason.get(lang) or t.reason.get("en", ""),
+                              "in_force_from": t.in_force_from.isoformat() if t.in_force_from else None}
+                             for t in rules.triggers],
+            "shapes": [{"id": sid, **shape} for sid, shape in _shapes(profile, lang).items()]}
