@@ -262,3 +262,18 @@ def test_validate_json_is_one_document_for_several_files():
                                  str(DATA / "policies" / "whiteprovider" / "2024-05-19.yaml"), "-f", "json"])
     document = json.loads(result.stdout)
     assert [r["policy"] for r in document["reports"]] == ["example@2024-01-31", "whiteprovider@2024-05-19"]
+
+
+def test_shell_completion_can_be_shown_and_completes_commands_and_options():
+    """Before: --install-completion and --show-completion were disabled (add_completion=False)."""
+    script = runner.invoke(app, ["--show-completion", "bash"], prog_name="policykg")
+    assert script.exit_code == 0 and "complete -o default -F _policykg_completion policykg" in script.output
+    assert "--install-completion" in runner.invoke(app, ["--help"]).output
+
+    def complete(words: str, index: int) -> list[str]:
+        done = runner.invoke(app, [], prog_name="policykg",
+                             env={"_POLICYKG_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(index)})
+        assert done.exit_code == 0, done.output
+        return done.output.split()
+    assert complete("policykg bu", 1) == ["build"]
+    assert complete("policykg validate --pro", 2) == ["--profile"]

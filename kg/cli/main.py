@@ -37,7 +37,7 @@ app = typer.Typer(
     name="policykg",
     help="policykg: privacy policies as a DPV 2.3 knowledge graph.\n\n" + EXIT_CODES_HELP + "\n\n" + TERMINAL_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,   # --install-completion, --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
 # What goes to stderr quotes data (terms, paths, titles): never read as markup or :emoji: codes, and every
