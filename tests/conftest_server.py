@@ -229,6 +229,12 @@ class VirtuosoServer:
         raise RuntimeError(f"virtuoso-t did not answer on {self.base} within {self.timeout} s: "
                            f"{self.log.read_text(errors='replace')[-2000:]}")
 
+    def version(self) -> str:
+        """The server's version, as its log says it (e.g. 07.20.3229)."""
+        import re
+        found = re.search(r"Version (\S+)", self.log.read_text(errors="replace"))
+        return found.group(1) if found else "?"
+
     def sql(self, statement: str, password: str | None = None) -> str:
         """Run one SQL statement as dba through isql on the SQL port; its output (an error raises)."""
         run = subprocess.run([self.isql, f"127.0.0.1:{self.sql_port}", "dba", password or self._dba,

@@ -264,7 +264,15 @@ class SparqlEndpoint(PolicyStore):
             raise TypeError("only IRIs, literals and triple terms can be bound in a pattern")
         if not isinstance(graph_name, ox.NamedNode):
             raise TypeError(f"a pattern is read within one named graph, not {graph_name!r}")
-        triples = self._dialect.incoming(graph_name.value, self._construct(self._dialect.graph_construct, graph_name))
+        triples = self._construct(self._dialect.graph_construct, graph_name)
+        held = self.select(self._dialect.graph_count, {"g": graph_name}).rows
+        if not held or not isinstance(held[0][0], ox.Literal) or not held[0][0].value.isdigit():
+            raise self.bad_answer("the count of a graph's triples is not a number")
+        if len(triples) != int(held[0][0].value):
+            raise EndpointError(f"{self.url} gave a partial answer: {len(triples)} of the {held[0][0].value} triples "
+                                f"of {graph_name.value} (Virtuoso cuts a CONSTRUCT at ResultSetMaxRows without "
+                                "saying so)", self.url, CAP_FIX)
+        triples = self._dialect.incoming(graph_name.value, triples)
         return [ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in triples
                 if all(want is None or want == got for want, got in zip(pattern, (t.subject, t.predicate, t.object)))]
 
