@@ -55,31 +55,58 @@ COMPONENT = """
 ex:LangComponent a sh:ConstraintComponent ;
     sh:parameter [ sh:path ex:lang ] ;
     sh:{validator} [ a sh:SPARQL{kind}Validator ; sh:prefixes ex:prefixes ; sh:{form} \"\"\"{query}\"\"\" ] .
-ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:lang "de" .
 ex:a ex:label "hello"@en .
 """
 
 
-@pytest.mark.parametrize("validator,kind,form,query", [
-    ("validator", "Ask", "ask", "ASK { FILTER (langMatches(lang($value), $lang)) }"),
-    ("nodeValidator", "Select", "select", "SELECT $this WHERE { $this ex:label ?l FILTER (!langMatches(lang(?l), $lang)) }"),
-    ("propertyValidator", "Select", "select", "SELECT $this ?value WHERE { $this $PATH ?value }"),
+@pytest.mark.parametrize("validator,kind,form,query,shape,value", [
+    ("validator", "Ask", "ask", "ASK { FILTER (langMatches(lang($value), $lang)) }",
+     'ex:s a sh:PropertyShape ; sh:targetNode ex:a ; sh:path ex:label ; ex:lang "de" .', Literal("hello", lang="en")),
+    ("nodeValidator", "Select", "select",
+     "SELECT $this WHERE { $this ex:label ?l FILTER (!langMatches(lang(?l), $lang)) }",
+     'ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:lang "de" .', URIRef(EX + "a")),
+    ("propertyValidator", "Select", "select",
+     "SELECT $this ?value WHERE { $this $PATH ?value FILTER (!langMatches(lang(?value), $lang)) }",
+     'ex:s a sh:PropertyShape ; sh:targetNode ex:a ; sh:path ex:label ; ex:lang "de" .', Literal("hello", lang="en")),
 ])
-def test_a_custom_constraint_component_is_refused_not_ignored(validator, kind, form, query):
-    err = _refusal(COMPONENT.format(validator=validator, kind=kind, form=form, query=query))
-    assert "ex:LangComponent" in err.what and "ex:lang" in err.what and not err.forbidden
+def test_a_custom_constraint_component_is_checked_not_ignored(validator, kind, form, query, shape, value):
+    """Its parameters are not sh: predicates: the engine ignored it and the data 'conformed'."""
+    conforms, report = _validate(COMPONENT.format(validator=validator, kind=kind, form=form, query=query) + shape)
+    assert not conforms
+    r = next(report.subjects(RDF.type, SH.ValidationResult))
+    assert report.value(r, SH.sourceConstraintComponent) == URIRef(EX + "LangComponent")
+    assert report.value(r, SH.value) == value and report.value(r, SH.focusNode) == URIRef(EX + "a")
+    conforms, _ = _validate(COMPONENT.format(validator=validator, kind=kind, form=form, query=query)
+                            + shape.replace('"de"', '"en"'))
+    assert conforms
 
 
-def test_a_component_is_refused_through_subclasses_and_only_when_its_mandatory_parameters_are_there():
+def test_a_component_without_a_validator_for_the_shape_is_refused():
+    err = _refusal(COMPONENT.format(validator="propertyValidator", kind="Select", form="select",
+                                    query="SELECT $this ?value WHERE { $this $PATH ?value }")
+                   + 'ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:lang "de" .')
+    assert "no validator for node shapes" in err.what and not err.forbidden
+
+
+def test_a_component_is_used_through_subclasses_and_only_when_its_mandatory_parameters_are_there():
     shapes = """
 ex:MyComponent rdfs:subClassOf sh:ConstraintComponent .
 ex:C a ex:MyComponent ; sh:parameter [ sh:path ex:p1 ] , [ sh:path ex:p2 ; sh:optional true ] ;
-    sh:validator [ sh:ask "ASK { FILTER ($value != $p1) }" ] .
+    sh:validator [ sh:ask "ASK { FILTER ($value != $p1 && $value != COALESCE(?p2, <urn:none>)) }" ] .
 """
-    _refusal(shapes + 'ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:p1 "x" .')
+    _, report = _validate(shapes + 'ex:s a sh:NodeShape ; sh:targetNode ex:a, ex:b ; ex:p1 ex:a .')
+    assert _focus_nodes(report) == {URIRef(EX + "a")}
+    _, report = _validate(shapes + 'ex:s a sh:NodeShape ; sh:targetNode ex:a, ex:b ; ex:p1 ex:a ; ex:p2 ex:b .')
+    assert _focus_nodes(report) == {URIRef(EX + "a"), URIRef(EX + "b")}
     # the optional parameter alone does not activate the component: the shape has nothing to check
-    conforms, _ = _validate(shapes + 'ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:p2 "x" .')
+    conforms, _ = _validate(shapes + 'ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:p2 ex:a .')
     assert conforms
+
+
+def test_a_components_parameter_with_several_values_is_refused():
+    err = _refusal(COMPONENT.format(validator="validator", kind="Ask", form="ask", query="ASK { }")
+                   + 'ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:lang "de", "fr" .')
+    assert "several values" in err.what
 
 
 # --- what SHACL forbids with pre-bound variables -----------------------------------------------
@@ -116,7 +143,6 @@ def test_keywords_are_read_on_the_querys_syntax_not_its_text(query):
     "SELECT $this WHERE { $this ?p ?o . GRAPH ?g { ?s ?p ?o } }",
     "SELECT $this FROM <urn:other> WHERE { $this ?p ?o }",
     "SELECT $this WHERE { $this ?p ?o FILTER bound($shapesGraph) }",
-    "SELECT $this WHERE { $this ?p $currentShape }",
     "SELECT $this WHERE { { SELECT * WHERE { $this ex:p ?o } } }",   # allowed by SHACL, not run here
 ])
 def test_what_is_allowed_but_not_run_here_is_refused(query):
@@ -125,11 +151,18 @@ def test_what_is_allowed_but_not_run_here_is_refused(query):
     assert not err.value.forbidden
 
 
-def test_shapes_graph_and_current_shape_are_refused():
+def test_shapes_graph_is_refused_and_current_shape_pre_bound():
+    """SHACL §5.3.1: a processor that does not give $shapesGraph to queries must refuse them (W3C
+    shapesGraph-001); $currentShape is the shape."""
     err = _refusal('ex:s a sh:NodeShape ; sh:targetNode ex:a ; ex:property 42 ; sh:sparql [ sh:select """'
                    'SELECT $this WHERE { FILTER bound($shapesGraph) . GRAPH $shapesGraph { $currentShape '
                    '<http://example.org/property> 42 } }""" ] .')
-    assert "$shapesGraph" in err.what
+    assert "$shapesGraph" in err.what and not err.forbidden
+    shape = ('ex:s a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ sh:prefixes ex:prefixes ; sh:select '
+             '"SELECT $this WHERE { FILTER ($currentShape = ex:s && bound($currentShape)) }" ] .')
+    assert _focus_nodes(_validate(shape)[1]) == {URIRef(EX + "a")}
+    err = _refusal(shape.replace("ex:s a sh:NodeShape", "[] a sh:NodeShape"))
+    assert "$currentShape" in err.what
 
 
 # --- pre-binding on the query's syntax ------------------------------------------------------------
@@ -235,3 +268,31 @@ def test_any_result_makes_the_report_not_conform(severity):
     assert conforms is False and report.value(root, SH.conforms) == Literal(False)
     conforms, report = _validate(shape.replace("WHERE { }", "WHERE { FILTER (false) }"))
     assert conforms is True
+
+
+# --- literals the store keeps in another form ------------------------------------------------------
+
+def test_literals_are_checked_as_written_when_the_caller_gives_them():
+    """The pyoxigraph store keeps numbers, booleans, dates and durations by value ("5"^^xsd:byte is read back
+    as "5"^^xsd:integer, "01"^^xsd:integer as "1"); given the literals as written, the engine checks those
+    (W3C core/property/datatype-ill-formed); without them, sh:datatype of a type derived from xsd:integer is
+    refused rather than answered wrongly. (The report is an rdflib graph: rdflib writes its literals in
+    their canonical form, as pySHACL's.)"""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    shapes = Graph().parse(data=HEAD + """
+ex:s a sh:PropertyShape ; sh:targetNode ex:a ; sh:path ex:p ; sh:datatype xsd:byte .
+ex:t a sh:PropertyShape ; sh:targetNode ex:a ; sh:path ex:q ; sh:maxLength 1 .
+""", format="turtle")
+    byte = ox.Literal("5", datatype=ox.NamedNode(xsd + "byte"))
+    padded = ox.Literal("01", datatype=ox.NamedNode(xsd + "integer"))
+    a = ox.NamedNode(EX + "a")
+    store = ox.Store()
+    store.extend([ox.Quad(a, ox.NamedNode(EX + "p"), byte, G), ox.Quad(a, ox.NamedNode(EX + "q"), padded, G)])
+    assert next(iter(store.quads_for_pattern(a, ox.NamedNode(EX + "p"), None))).object != byte   # the store's form
+    conforms, report = ShapesEngine(shapes).validate(store, [G], written=[byte, padded])
+    # "5"^^xsd:byte has its datatype; "01" is longer than 1 character
+    assert [report.value(r, SH.sourceConstraintComponent) for r in report.subjects(RDF.type, SH.ValidationResult)] \
+        == [SH.MaxLengthConstraintComponent]
+    with pytest.raises(UsageError) as err:
+        ShapesEngine(shapes).validate(store, [G])
+    assert err.value.id == "unsupported-shape" and "xsd:integer" in err.value.what

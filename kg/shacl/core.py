@@ -18,6 +18,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDF, SH
 
 from ..terms import from_ox, to_ox
+from . import components
 from .paths import Path
 from .refusal import unsupported
 from .results import core_result
@@ -218,4 +219,5 @@ _CHECKS = {
     SH["in"]: _per_value(_in, lambda run, c, v: f"Value {v} is not in the list"),
     SH.closed: _closed,
     SH.qualifiedValueShape: _qualified,
+    SH.validator: components.check,      # a SPARQL-based constraint component
 }

@@ -49,7 +49,7 @@ class ShapesEngine:
         so "01"^^xsd:integer is read back as "1", "5"^^xsd:byte as "5"^^xsd:integer, an ill-formed
         "2011-01-01"^^xsd:dateTime as a well-formed one; language tags in lower case): given them, the engine
         checks and reports the literals as written (one form read back for two written ones is refused)."""
-        run = _Run(store, graphs, self.batch, _written_forms(written) if written is not None else {})
+        run = _Run(store, graphs, self.batch, _written_forms(written) if written is not None else None)
         results: list[list] = []
         for shape in self.shapes:
             if only is not None and shape.node not in only:
@@ -227,9 +227,10 @@ def _sparql_rows(run: _Run, c: SparqlConstraint, focus: list, batch: bool = True
                 if not c.prebound.bnode_safe:
                     raise unsupported("$this outside triple patterns and FILTERs when the focus node is a blank "
                                       "node", c.node)
-                rows[from_ox(f)] = _solutions(run.query(c.prebound.render({"this": None}), substitutions={var: f}), run)
+                rows[from_ox(f)] = _solutions(run.query(c.prebound.render({"this": None, **c.fixed}),
+                                                        substitutions={var: f}), run)
                 continue
-            results = run.query(c.prebound.render({"this": str(f)}))
+            results = run.query(c.prebound.render({"this": str(f), **c.fixed}))
             solutions = _solutions(results, run)
             if any(v.value == "this" for v in results.variables):
                 for d in solutions:
@@ -248,17 +249,31 @@ _AMBIGUOUS = object()
 
 def _written_forms(literals) -> dict:
     """A literal as the pyoxigraph store holds it -> as written, for the literals it does not hold as written
-    (read back from a scratch store)."""
-    literals = list(dict.fromkeys(t for t in literals if isinstance(t, ox.Literal)))
-    scratch = ox.Store()
-    p = ox.NamedNode("urn:policykg:literal")
-    scratch.extend([ox.Quad(ox.NamedNode(f"urn:policykg:literal:{i}"), p, t) for i, t in enumerate(literals)])
+    (each literal read back once per process from a scratch store)."""
+    literals = [t for t in dict.fromkeys(literals) if isinstance(t, ox.Literal) and _may_change(t)]
+    new = [t for t in literals if t not in _HELD]
+    if new:
+        if len(_HELD) > 200_000:
+            _HELD.clear()
+        scratch = ox.Store()
+        p = ox.NamedNode("urn:policykg:literal")
+        scratch.extend([ox.Quad(ox.NamedNode(f"urn:policykg:literal:{i}"), p, t) for i, t in enumerate(new)])
+        for s in scratch.query("SELECT ?s ?o WHERE { ?s ?p ?o }"):
+            _HELD[new[int(s["s"].value.rsplit(":", 1)[1])]] = s["o"]
     out: dict = {}
-    held: dict = {}
-    for s in scratch.query("SELECT ?s ?o WHERE { ?s ?p ?o }"):
-        written = literals[int(s["s"].value.rsplit(":", 1)[1])]
-        held.setdefault(s["o"], set()).add(written)
-    for form, originals in held.items():
-        if originals != {form}:
-            out[form] = next(iter(originals)) if len(originals) == 1 else _AMBIGUOUS
+    for t in literals:
+        held = _HELD[t]
+        if held != t:
+            out[held] = t if out.get(held, t) == t else _AMBIGUOUS
     return out
+
+
+_HELD: dict = {}      # a literal as written -> as the pyoxigraph store holds it
+_KEPT = {"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+
+
+def _may_change(t: ox.Literal) -> bool:
+    """Whether the store may hold `t` in another form: not a string, or a language tag not in lower case."""
+    if t.language:
+        return t.language != t.language.lower()
+    return t.datatype.value not in _KEPT

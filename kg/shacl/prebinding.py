@@ -7,7 +7,8 @@ SHACL (https://www.w3.org/TR/shacl/#pre-binding, syntax rule pre-binding-limitat
 pre-bound variables: MINUS, SERVICE (federated queries), VALUES, `AS ?v` for a potentially pre-bound ?v, and
 a sub-query that does not return every potentially pre-bound variable ($shapesGraph and $currentShape
 excepted); these are rejected (`unsupported-shape`, `forbidden`). What SHACL allows but this engine does not
-run ($shapesGraph, $currentShape, GRAPH, FROM, a nested SELECT * that projects $this) is refused, never run.
+run ($shapesGraph, which SHACL lets a processor refuse; GRAPH, FROM, a nested SELECT * that projects $this) is
+refused, never run. $currentShape is pre-bound like $this (to the shape's IRI).
 
 Pre-binding replaces the variable by its value in the query's algebra; written as text, that is the value's
 N-Triples form where the variable is a term (triple patterns, expressions, GRAPH names), `true` for
@@ -158,8 +159,9 @@ def check(query: str, prebound: set[str]) -> list[Token]:
             raise Refusal(f"`AS {t.text}`: a query may not assign the pre-bound variable {t.text} (SHACL forbids it)",
                           True)
     for t in toks:
-        if t.kind == "var" and _name(t) in OPTIONAL_IN_SUBQUERIES:
-            raise Refusal(f"{t.text} (the shapes graph and the current shape are not given to SPARQL queries)", False)
+        if t.kind == "var" and _name(t) == "shapesGraph":
+            # SHACL §5.3.1: a processor that does not give the shapes graph to queries must refuse them
+            raise Refusal(f"{t.text} (the shapes graph is not given to SPARQL queries)", False)
     if "GRAPH" in words:
         raise Refusal("GRAPH in a SPARQL constraint (the data graph is the query's default graph; there are no "
                       "named graphs)", False)

@@ -14,9 +14,14 @@ import re
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, SH
 
+from typing import TYPE_CHECKING
+
 from ..terms import from_ox
 from .paths import Path
-from .shapes import Shape, SparqlConstraint
+from .sparql_constraints import SparqlConstraint
+
+if TYPE_CHECKING:
+    from .shapes import Shape
 
 _SHAPE_PATH = object()
 
@@ -34,22 +39,6 @@ def core_result(shape: Shape, component, focus, value=None, *, path=_SHAPE_PATH,
     messages = shape.messages or ([Literal(message)] if message else [])
     triples += [(SH.resultMessage, m) for m in messages]
     return (shape, triples)
-
-
-def min_count_result(shape: Shape, focus) -> tuple:
-    """A focus node with fewer values of the shape's path than its sh:minCount."""
-    return core_result(shape, SH.MinCountConstraintComponent, focus,
-                       message=f"Less than {shape.min_count} values on {focus}->{_text(shape.path)}")
-
-
-def or_result(shape: Shape, focus, value=None) -> tuple:
-    """A value node (the focus node of a node shape) that conforms to none of the shape's sh:or members."""
-    return core_result(shape, SH.OrConstraintComponent, focus, focus if value is None else value,
-                       message="Node does not conform to any shape of sh:or")
-
-
-def _text(path) -> str:
-    return path.sparql if isinstance(path, Path) else str(path)
 
 
 def sparql_results(shape: Shape, c: SparqlConstraint, focus: list, rows: dict) -> list:

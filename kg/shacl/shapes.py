@@ -17,6 +17,7 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from ..errors import UsageError
 from ..terms import to_ox
+from . import components
 from .paths import Path, PathError, read_path
 from .refusal import unsupported
 from .sparql_constraints import SPARQL_PREDICATES, SparqlConstraint, compile_sparql
@@ -95,10 +96,6 @@ class Shape:
     properties: list["Shape"] = field(default_factory=list)   # sh:property
     deactivated: bool = False
 
-    @property
-    def min_count(self) -> int | None:
-        return next((c.value for c in self.constraints if c.parameter == SH.minCount), None)
-
 
 def compile_shapes(shapes: Graph) -> list[Shape]:
     """The shapes of `shapes` (nodes typed sh:NodeShape or sh:PropertyShape, or carrying a target) that are
@@ -154,7 +151,7 @@ class _Compiler:
         self.g = g
         self.done: dict = {}
         self.doing: list = []
-        self.components = _components(g)
+        self.components = components.components(g)
 
     def shape(self, node) -> Shape:
         if node in self.done:
@@ -171,7 +168,6 @@ class _Compiler:
 
     def _compile(self, node) -> Shape:
         g = self.g
-        _uses_no_component(g, node, self.components)
         allowed = SHAPE_PREDICATES | (SPARQL_PREDICATES if (None, SH.sparql, node) in g else set())
         for p in sorted(set(g.predicates(node, None))):
             if str(p).startswith(str(SH)) and p not in allowed:
@@ -194,10 +190,12 @@ class _Compiler:
         for parameter in sorted(PARAMETERS):
             for value in sorted(g.objects(node, parameter), key=_order):
                 shape.constraints.append(self._constraint(node, parameter, value, shape))
+        for v in components.uses(g, node, self.components, shape.path):
+            shape.constraints.append(Constraint(v.component, SH.validator, v))
         for c in sorted(g.objects(node, SH.sparql), key=_order):
             if g.value(c, SH.deactivated) == Literal(True):
                 continue
-            shape.sparql.append(compile_sparql(g, c, shape.path, frozenset(SHAPE_PREDICATES)))
+            shape.sparql.append(compile_sparql(g, c, shape.path, frozenset(SHAPE_PREDICATES), node))
         for p in sorted(g.objects(node, SH.property), key=_order):
             prop = self.shape(p)
             if prop.path is None:
@@ -276,28 +274,3 @@ class _Compiler:
                     if shape is not own and shape not in out:
                         out.append(shape)
         return out
-
-
-def _components(g: Graph) -> dict:
-    """The constraint components the shapes graph declares (SHACL-SPARQL §6): component -> (the paths of
-    its mandatory parameters, of all its parameters)."""
-    nodes = _instances(g, SH.ConstraintComponent)
-    for p in (SH.parameter, SH.validator, SH.nodeValidator, SH.propertyValidator):
-        nodes |= set(g.subjects(p, None))
-    out = {}
-    for c in nodes:
-        params = [(g.value(p, SH.path), g.value(p, SH.optional) == Literal(True)) for p in g.objects(c, SH.parameter)]
-        out[c] = ({path for path, optional in params if not optional}, {path for path, _ in params})
-    return out
-
-
-def _uses_no_component(g: Graph, node, components: dict) -> None:
-    """Refuse a shape that activates a declared constraint component (it has a value for each of its mandatory
-    parameters): running the shape without it would silently skip its check."""
-    predicates = set(g.predicates(node, None))
-    for c, (mandatory, every) in components.items():
-        if every and mandatory <= predicates and every & predicates:
-            raise unsupported(f"the SPARQL-based constraint component {c.n3(g.namespace_manager)} (parameters "
-                              f"{', '.join(sorted(p.n3(g.namespace_manager) for p in every & predicates))})", node,
-                              feature="SPARQL-based constraint components (sh:validator, sh:nodeValidator, "
-                                      "sh:propertyValidator)")

@@ -7,10 +7,10 @@ query's text and where its prefixes come from.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, SH
 
 from . import prebinding
@@ -28,10 +28,12 @@ class SparqlConstraint:
     batch: tuple[str, str] | None    # the query cut where `VALUES ?this { <focus nodes> }` goes, when equivalent
     messages: list                   # the constraint's own sh:message literals
     triples: list                    # the node's triples, copied into the report as pySHACL does
+    fixed: dict = field(default_factory=dict)   # other pre-bound variables: $currentShape -> the shape
 
 
-def compile_sparql(g: Graph, c, path=None, shape_predicates=frozenset()) -> SparqlConstraint:
-    """The constraint `c` (a value of sh:sparql) of a shape whose path is `path` (None: a node shape)."""
+def compile_sparql(g: Graph, c, path=None, shape_predicates=frozenset(), shape=None) -> SparqlConstraint:
+    """The constraint `c` (a value of sh:sparql) of the shape `shape` whose path is `path` (None: a node
+    shape)."""
     for p in sorted(set(g.predicates(c, None))):
         # a constraint may also be a shape (its shape predicates are checked there)
         if str(p).startswith(str(SH)) and p not in SPARQL_PREDICATES | shape_predicates:
@@ -46,15 +48,25 @@ def compile_sparql(g: Graph, c, path=None, shape_predicates=frozenset()) -> Spar
         prebinding.check(select, {"this"})
     except prebinding.Refusal as r:
         raise unsupported(r.feature, c, forbidden=r.forbidden) from None
+    fixed = current_shape(select, shape, c)
     text = _closure_filters_to_unions(select)
-    body = _batch_body(text)
+    body = None if fixed else _batch_body(text)
     if body:
         body = _exists_split(body)
     query = f"{head}\n{text}"
-    cut = prebinding.template(query, prebinding.tokens(query), {"this"})
-    _parses(cut.render({"this": "<urn:policykg:focus>"}), c, outside)
+    cut = prebinding.template(query, prebinding.tokens(query), {"this", *fixed})
+    _parses(cut.render({"this": "<urn:policykg:focus>", **fixed}), c, outside)
     return SparqlConstraint(c, query, cut, (f"{head}\n{body[0]}", body[1]) if body else None,
-                            list(g.objects(c, SH.message)), _subgraph(g, c))
+                            list(g.objects(c, SH.message)), _subgraph(g, c), fixed)
+
+
+def current_shape(query: str, shape, where) -> dict:
+    """{"currentShape": the shape's N-Triples form} when the query uses $currentShape, else {}."""
+    if not any(t.kind == "var" and t.text[1:] == "currentShape" for t in prebinding.tokens(query)):
+        return {}
+    if not isinstance(shape, URIRef):
+        raise unsupported("$currentShape in the query of a blank-node shape (no constant names it)", where)
+    return {"currentShape": shape.n3()}
 
 
 def prefix_lines(g: Graph, node) -> tuple[list[str], list]:
