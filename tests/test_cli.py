@@ -264,8 +264,10 @@ def test_validate_json_is_one_document_for_several_files():
     assert [r["policy"] for r in document["reports"]] == ["example@2024-01-31", "whiteprovider@2024-05-19"]
 
 
-def test_shell_completion_can_be_shown_and_completes_commands_and_options():
+def test_shell_completion_can_be_shown_and_completes_commands_and_options(monkeypatch):
     """Before: --install-completion and --show-completion were disabled (add_completion=False)."""
+    # the shell named, not detected from the processes above the test (Typer's switch for tests)
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
     script = runner.invoke(app, ["--show-completion", "bash"], prog_name="policykg")
     assert script.exit_code == 0 and "complete -o default -F _policykg_completion policykg" in script.output
     assert "--install-completion" in runner.invoke(app, ["--help"]).output
