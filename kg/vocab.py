@@ -4,17 +4,26 @@
 (`Vocabulary`). Generating the term table and the JSON-LD context from a DPV release, and fetching a
 release, live in kg/dpv_release.py (re-exported here). The library never prints; bad input raises
 `kg.errors.KgError` subclasses.
+
+`Vocabulary.search(words)` finds terms by their labels, the words policies use for them (the draft lexicon's
+curated forms: "billing" is dpv:PaymentManagement) and their definitions (a full DPV copy has them), in
+English and French, ranked (docs/vocabulary.md); `suggest()` adds its best hits to the closest spellings.
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
+import re
+import unicodedata
+from collections import namedtuple
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import rdflib
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from kg import namespaces as ns
 from kg.errors import UsageError
@@ -126,8 +135,22 @@ class Vocabulary:
         iri = _iri(iri)
         return self._labels.get((iri, lang.lower())) or self._labels.get((iri, "en"))
 
-    def suggest(self, iri_or_curie: str, n: int = 3) -> list[str]:
-        """The closest real terms, as CURIEs: same namespace first, then the others."""
+    def suggest(self, iri_or_curie: str, n: int = 3, meaning: int = 2) -> list[str]:
+        """The closest real terms, as CURIEs: by spelling, same namespace first, then the others (up to `n`);
+        then up to `meaning` terms the search finds for the words of the name (dpv:Billing: its words
+        'billing' name dpv:PaymentManagement), when they are good hits (a label or form equal to the words,
+        or holding them all)."""
+        spelled = self._suggest_spelling(iri_or_curie, n)
+        if meaning <= 0:
+            return spelled
+        local = str(_iri(iri_or_curie))
+        local = local[len(_namespace_of(local)):]
+        extra = [h.curie for h in self.search(name_words(local), limit=meaning + len(spelled))
+                 if h.tier <= TIER_ALL_IN_FORM and h.curie not in spelled]
+        return spelled + extra[:meaning]
+
+    def _suggest_spelling(self, iri_or_curie: str, n: int = 3) -> list[str]:
+        """The closest real terms by spelling, as CURIEs: same namespace first, then the others."""
         iri = str(_iri(iri_or_curie))
         namespace = max((v for v in _WRITE_PREFIXES.values() if iri.startswith(v)), key=len, default="")
         local = iri[len(namespace):]
@@ -151,6 +174,61 @@ class Vocabulary:
                 index.setdefault(namespace, []).append(str(term)[len(namespace):])
         return {k: sorted(v) for k, v in index.items()}, None
 
+    def search(self, text: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
+        """The terms that `text` names or describes, best first, at most `limit`; `lang` ('en' or 'fr'): only
+        the labels, forms and definitions in that language."""
+        query = " ".join(fold(text).split())
+        wanted = words(text) or [stem(w) for w in _WORD.findall(query)]
+        if not query or not wanted:
+            return []
+        flat = re.sub(r"[\s_-]+", "", query)
+        index = self._search_index
+        candidates: set[int] = set(index.by_text.get(query, ())) | set(index.by_name.get(flat, ()))
+        for word in set(wanted):
+            candidates.update(index.by_word.get(word, ()))
+            if len(word) >= 4:
+                for key in index.keys_from(word):
+                    candidates.update(index.by_word[key])
+        best: dict[URIRef, tuple] = {}
+        for i in candidates:
+            entry = index.entries[i]
+            if lang and entry.field != "name" and entry.lang != lang:
+                continue
+            rank = _rank(entry, query, flat, wanted)
+            if rank is not None and (entry.term not in best or rank < best[entry.term][0]):
+                best[entry.term] = (rank, entry)
+        ordered = sorted(best.values(), key=lambda x: (x[0], x[1].curie))[:limit]
+        return [SearchHit(e.curie, str(e.term), rank[0], e.field, e.lang, e.text,
+                          round(1 - rank[2] / 200, 2), self.label(e.term, "en"), self.label(e.term, "fr"))
+                for rank, e in ordered]
+
+    @cached_property
+    def _search_index(self) -> _SearchIndex:
+        """What search compares with: each term's name, labels, definitions and the draft lexicon's forms,
+        with the stems of their words."""
+        entries: list[_Entry] = []
+
+        def add(term, field: str, lang: str, text: str, weak: bool = False) -> None:
+            iri = str(term)
+            namespace = _namespace_of(iri)
+            if namespace and len(iri) > len(namespace):
+                entries.append(_Entry(term, _prefix_of(namespace) + iri[len(namespace):], field, lang, text,
+                                      " ".join(fold(text).split()),
+                                      frozenset(words(name_words(text) if field == "name" else text)), weak))
+
+        for term in self._terms:
+            add(term, "name", "", str(term)[len(_namespace_of(str(term))):])
+        for g in self._graphs.values():
+            for p, field in _SEARCHED:
+                for s, o in g.subject_objects(p):
+                    if s in self._terms and isinstance(o, Literal):
+                        add(s, field, (o.language or "en").lower()[:2], str(o))
+        for curie, lang, form, weak in _lexicon_forms():
+            term = URIRef(ns.expand_curie(curie) or curie)
+            if term in self._terms:
+                add(term, "form", lang, form, weak)
+        return _SearchIndex(entries)
+
     def in_territory(self, loc_iri, territory_iri) -> bool:
         """Is this location inside the legal territory (pkx:territory-EU …)? Uses territories.ttl, where the
         political loc: hierarchy is wrong (loc:PF skos:broader loc:FR, yet PF is outside the EU)."""
@@ -169,8 +247,148 @@ class Vocabulary:
         return False
 
 
+# --- search: text folded and lightly stemmed ----------------------------------------------------------------
+
+TIER_LABEL, TIER_FORM, TIER_ALL_IN_LABEL, TIER_ALL_IN_FORM, TIER_ALL_IN_DEFINITION, TIER_SOME = range(6)
+_WORD = re.compile(r"[^\W_]+")
+_STOP = frozenset("a an and are as at be by for from in into is it its of on or that the their this to with "
+                  "au aux avec d de des du en et l la le les ou par pour sur un une vos votre".split())
+# suffixes stripped, longest first, while a stem of 3 letters or more is left (English and French, folded)
+_SUFFIXES = ("ings", "ing", "ies", "es", "ed", "s", "e")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    curie: str
+    iri: str
+    tier: int          # 0 a label equals the words … 5 some of the words (module docstring)
+    field: str         # name, label, form (the draft lexicon's) or definition
+    lang: str
+    text: str          # what matched
+    score: float       # within the tier: 1.0 every word of the text is a word asked for
+    label_en: str | None
+    label_fr: str | None
+
+
+# one thing search compares with: a term's name, label, form or definition, folded, and the stems of its words
+_Entry = namedtuple("_Entry", "term curie field lang text folded words weak")
+
+
+class _SearchIndex:
+    """The entries, and where each word stem, folded text and folded name (or CURIE) occurs."""
+
+    def __init__(self, entries: list[_Entry]):
+        self.entries = entries
+        self.by_word: dict[str, list[int]] = {}
+        self.by_text: dict[str, list[int]] = {}
+        self.by_name: dict[str, list[int]] = {}
+        for i, entry in enumerate(entries):
+            for word in entry.words:
+                self.by_word.setdefault(word, []).append(i)
+            if entry.field == "name":
+                for key in (entry.folded.replace("-", "").replace("_", ""), fold(entry.curie)):
+                    self.by_name.setdefault(key, []).append(i)
+            elif entry.field != "definition":
+                self.by_text.setdefault(entry.folded, []).append(i)
+        self._keys = sorted(self.by_word)
+
+    def keys_from(self, prefix: str) -> list[str]:
+        """The word stems that start with `prefix` (sorted keys: a range)."""
+        start = end = bisect.bisect_left(self._keys, prefix)
+        while end < len(self._keys) and self._keys[end].startswith(prefix):
+            end += 1
+        return self._keys[start:end]
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed (é -> e), ligatures opened (œ -> oe)."""
+    if text.isascii():
+        return text.lower()
+    text = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light stem of a folded word: plural, -ing, -ed and a final e taken off, again while something is
+    taken off ('payments' -> 'payment', 'billing' -> 'bill', 'données' and 'donnée' -> 'donne')."""
+    while True:
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[:-len(suffix)]
+                break
+        else:
+            return word
+
+
+def words(text: str) -> list[str]:
+    """The stems of the words of `text` that are not stop words."""
+    return [stem(w) for w in _WORD.findall(fold(text)) if w not in _STOP]
+
+
+def name_words(local: str) -> str:
+    """A term's local name as words: 'PaymentManagement' -> 'Payment Management', 'A6-1-a' -> 'A6 1 a'."""
+    return re.sub(r"[-_.]+", " ", re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", local)).strip()
+
+
+_SEARCHED = ((SKOS.prefLabel, "label"), (SKOS.altLabel, "label"), (RDFS.label, "label"),
+             (SKOS.definition, "definition"), (DCTERMS.description, "definition"))
+
+
+def _matches(asked: str, have: frozenset) -> bool:
+    return asked in have or (len(asked) >= 4 and any(w.startswith(asked) for w in have))
+
+
+def _rank(entry: _Entry, query: str, flat: str, wanted: list[str]) -> tuple | None:
+    """(tier, weak, a penalty: 100 x the share of the entry's words not asked for + 100 x the share of the
+    words asked for that it lacks, its length), or None when it holds none of them."""
+    if entry.field == "name" and flat in (entry.folded.replace(" ", "").replace("-", "").replace("_", ""),
+                                          fold(entry.curie)):
+        return (TIER_LABEL, False, 0, len(entry.text))
+    if entry.field in ("label", "form") and entry.folded == query:
+        return (TIER_LABEL if entry.field == "label" else TIER_FORM, entry.weak, 0, len(entry.text))
+    found = sum(_matches(w, entry.words) for w in wanted)
+    if not found:
+        return None
+    tier = TIER_SOME if found < len(wanted) else {"label": TIER_ALL_IN_LABEL, "name": TIER_ALL_IN_LABEL,
+                                                  "form": TIER_ALL_IN_FORM}.get(entry.field, TIER_ALL_IN_DEFINITION)
+    extra = max(len(entry.words) - found, 0) * 100 // max(len(entry.words), 1)
+    missing = (len(wanted) - found) * 100 // len(wanted)
+    return (tier, entry.weak, extra + missing, len(entry.text))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_forms() -> tuple[tuple[str, str, str, bool], ...]:
+    """(term CURIE, lang, form, weak) of the draft lexicon's curated files (data read from kg/draft/lexicon/,
+    no code of the draft imported; a file that is missing or does not parse gives none)."""
+    import yaml
+    out = []
+    for path in sorted((Path(__file__).resolve().parent / "draft" / "lexicon").glob("*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if "\nterms:" in text else {}
+        except (OSError, yaml.YAMLError):
+            continue
+        for curie, entry in (data.get("terms") or {}).items():
+            for lang in ("en", "fr") if isinstance(entry, dict) else ():
+                out += [(curie, lang, str(form), False) for form in entry.get(lang) or []]
+                out += [(curie, lang, str(form), True) for form in (entry.get("weak") or {}).get(lang) or []]
+    return tuple(out)
+
+
 def _namespace_of(iri: str) -> str:
-    return max((v for v in _WRITE_PREFIXES.values() if iri.startswith(v)), key=len, default="")
+    """The longest namespace of _WRITE_PREFIXES that starts `iri` ('' for none); each ends with '/' or '#'."""
+    return _namespace_of_stem(iri[:max(iri.rfind("/"), iri.rfind("#")) + 1])
+
+
+@lru_cache(maxsize=4096)
+def _namespace_of_stem(stem: str) -> str:
+    return max((v for v in _WRITE_PREFIXES.values() if stem.startswith(v)), key=len, default="")
+
+
+@lru_cache(maxsize=None)
+def _prefix_of(namespace: str) -> str:
+    return ns.shorten(namespace + "x")[:-1]    # 'dpv:'; the namespace itself when no prefix has it
 
 
 def _close(word: str, candidates: list[str], n: int) -> list[str]:

@@ -1,9 +1,12 @@
-"""`policykg vocab …`: generate the DPV term table and JSON-LD context, fetch a DPV release, look up a term."""
+"""`policykg vocab …`: generate the DPV term table and JSON-LD context, fetch a DPV release, look up a term,
+search terms by words."""
 from __future__ import annotations
 
+import json
+import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -11,7 +14,8 @@ from kg import vocab
 from kg.errors import KgError
 from kg.terminal import error_text, printable
 
-app = typer.Typer(help="The DPV vocabulary: generate the shipped term table, fetch a release, look up terms.",
+app = typer.Typer(help="The DPV vocabulary: generate the shipped term table, fetch a release, look up and search "
+                       "terms.",
                   no_args_is_help=True)
 
 
@@ -106,3 +110,74 @@ def term(curie: str = typer.Argument(..., help="A CURIE or IRI, e.g. dpv:Purpose
     status = " (sunset: avoid it)" if v.is_sunset(curie) else ""
     fields = (curie, v.label(curie, "en") or "", v.label(curie, "fr") or "")
     typer.echo("\t".join(map(printable, fields)) + status)
+
+
+@app.command()
+def search(
+    text: List[str] = typer.Argument(..., help="Words to look for (English or French), e.g. billing, "
+                                               "'données de santé'."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Only labels, forms and definitions in en or fr "
+                                                            "(default: both)."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most N terms."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    vocab_dir: Optional[Path] = typer.Option(None, "--vocab-dir", envvar="POLICYKG_VOCAB_DIR",
+                                             help="A full DPV release folder ('policykg vocab fetch'): its "
+                                                  "definitions are searched too (the shipped table has none)."),
+) -> None:
+    """Find the terms that words name or describe: labels (en, fr), the words policies use for a term
+    (the draft lexicon's forms) and definitions, best first.
+
+    Ranked: a label equal to the words, a policy's word for the term equal to them, every word in
+    a label, in such a form, in a definition, then some of the words; case, accents and plurals
+    folded. Example: policykg vocab search billing (dpv:PaymentManagement: policies say
+    "billing" and "facturation" for it).
+    """
+    try:
+        if lang is not None and lang not in ("en", "fr"):
+            raise KgError(f"--lang {lang} is not one of en, fr", None, "use --lang en or --lang fr (or leave it "
+                          "out for both)", error_id="usage")
+        if fmt not in ("table", "json"):
+            raise KgError(f"--format {fmt} is not one of table, json", None, "use --format table|json",
+                          error_id="usage")
+        words = " ".join(text).strip()
+        if not words:
+            raise KgError("no words to search for", None, "give one or more words, e.g. policykg vocab search "
+                          "billing", error_id="usage")
+        v = vocab.load_vocabulary(vocab_dir)
+        hits = v.search(words, lang, limit)
+    except KgError as err:
+        _fail(err)
+    if fmt == "json":
+        sys.stdout.write(json.dumps([{"term": h.curie, "iri": h.iri, "tier": h.tier, "matched": h.field,
+                                      "lang": h.lang or None, "text": h.text, "score": h.score,
+                                      "label": {"en": h.label_en, "fr": h.label_fr}} for h in hits],
+                                    ensure_ascii=False, indent=2) + "\n")
+        return
+    if not hits:
+        typer.echo(printable(f"no term matches '{words}'" + (f" in {lang}" if lang else "") +
+                             ": try other words (English or French)" +
+                             ("" if vocab_dir else ", or a full DPV copy with --vocab-dir to search definitions")),
+                   err=True)
+        return
+    rows = [(h.curie, (h.label_fr if lang == "fr" else None) or h.label_en or h.label_fr or "",
+             h.field + (f" ({h.lang})" if h.lang else ""), h.text) for h in hits]
+    from rich.console import Console
+    console = Console(highlight=False)
+    if console.is_terminal:
+        from rich.table import Table
+
+        from kg.terminal import rich_text
+        table = Table(title=rich_text(f"{len(hits)} term(s) for '{words}'"), title_justify="left")
+        for column in ("term", "label", "matched", "text"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*(rich_text(c) for c in row))
+        console.print(table)
+        return
+    try:   # a file or a pipe: tab-separated lines, whole
+        sys.stdout.write("term\tlabel\tmatched\ttext\n")
+        sys.stdout.writelines("\t".join(printable(c).replace("\t", "\\t") for c in row) + "\n" for row in rows)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
