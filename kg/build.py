@@ -16,13 +16,14 @@ from pathlib import Path
 
 from . import namespaces as ns
 from .errors import EXIT_USAGE, CardError, InputErrors, KgError
-from .build_manifest import Input, Manifest, StoredPolicy, build_key, plan, read_manifest, sha256_of, write_manifest
+from .build_manifest import (Input, Manifest, StoredPolicy, build_key, keep_locations, locations_bytes, plan,
+                             read_manifest, sha256_of, write_locations, write_manifest)
 from .evidence import unreify
 from .load import load_card
 from .load_rdf import load_rdf_policies
 from .mapping import graph_iri, policy_nquads
 from .parallel import can_fork, closing_batches
-from .sources import input_files
+from .sources import card_locations, input_files
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder, clean_stale_generations, current_generation
 from .terms import ox_quads
 
@@ -92,12 +93,14 @@ def _load_mapped(path: Path, vocabulary) -> tuple | KgError:
 
 def _mapped(policy) -> tuple:
     text, count = policy_nquads(policy)
-    return (policy.key, str(graph_iri(policy)), count, len(policy.statements), text.encode("utf-8"),
-            policy.source.file)
+    iri = str(graph_iri(policy))
+    return (policy.key, iri, count, len(policy.statements), text.encode("utf-8"), policy.source.file,
+            locations_bytes(policy.card_path, card_locations(policy, iri)))
 
 
 def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple[Path, tuple | KgError]]:
-    """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot)) for each card, in order, or (path,
+    """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot, card locations)) for each card, in
+    order, or (path,
     the card's error) for a card that cannot be loaded; an error that is not the card's own is raised."""
     global _worker_vocabulary
     if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and can_fork():
@@ -116,9 +119,10 @@ def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple
 
 def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Callable[[str], None] | None = None,
                        workers: int | None = None, known: dict[str, str] | None = None
-                       ) -> Iterator[tuple[PolicyGraph, bytes | list]]:
-    """Load and map every input, in input order: (policy, N-Quads bytes) for a card, (policy, pyoxigraph
-    quads in the store's form) for a policy of an RDF file. Every input is loaded even when some fail: after
+                       ) -> Iterator[tuple[PolicyGraph, bytes | list, bytes | None]]:
+    """Load and map every input, in input order: (policy, N-Quads bytes, where its statements are written, for
+    kg.build_manifest.write_locations) for a card, (policy, pyoxigraph quads in the store's form, None) for a
+    policy of an RDF file. Every input is loaded even when some fail: after
     the last one, the error of the one that failed is raised (with its file:line), or an `InputErrors` that
     holds the error of each one that failed; once one has failed, no policy is yielded any more. `known`
     (graph IRI -> file) are graphs already in the store, which no input may define again."""
@@ -133,7 +137,8 @@ def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Cal
 
 
 def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple | KgError]], vocabulary,
-              progress: Callable[[str], None] | None, seen: dict[str, str]) -> Iterator[tuple[PolicyGraph, bytes | list]]:
+              progress: Callable[[str], None] | None, seen: dict[str, str]
+              ) -> Iterator[tuple[PolicyGraph, bytes | list, bytes | None]]:
     errors: list[KgError] = []
     for path in files:
         if progress:
@@ -143,26 +148,27 @@ def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple | KgError]]
                 _, result = next(results)
                 if isinstance(result, KgError):
                     raise result
-                key, iri, count, statements, data, snapshot = result
-                loaded = [(PolicyGraph(key, iri, count, str(path), statements, snapshot), data)]
+                key, iri, count, statements, data, snapshot, locations = result
+                loaded = [(PolicyGraph(key, iri, count, str(path), statements, snapshot), data, locations)]
             else:
                 loaded = []
                 for p in load_rdf_policies(path, vocabulary=vocabulary):
                     quads = unreify(ox_quads(p.graph, p.graph_iri))   # the store holds the evidence's compact form
-                    loaded.append((PolicyGraph(p.key, p.graph_iri, len(quads), p.path, p.statement_count), quads))
+                    loaded.append((PolicyGraph(p.key, p.graph_iri, len(quads), p.path, p.statement_count), quads,
+                                   None))
         except KgError as exc:
             if not _is_input_error(exc):
                 raise
             errors.append(exc)
             continue
-        for pg, data in loaded:
+        for pg, data, locations in loaded:
             if pg.graph_iri in seen:
                 errors.append(CardError(f"the policy {pg.key} is defined twice: in {seen[pg.graph_iri]} and in {path}",
                                         str(path), "keep one file per policy version", error_id="duplicate-policy"))
                 continue
             seen[pg.graph_iri] = str(path)
             if not errors:   # a failed run writes nothing more: its store is thrown away
-                yield pg, data
+                yield pg, data, locations
     if len(errors) == 1:
         raise errors[0]
     if errors:
@@ -173,7 +179,7 @@ def load_policy_graphs(paths: Iterable[str | Path], *, vocabulary,
                        progress: Callable[[str], None] | None = None) -> list[PolicyGraph]:
     """Load and map every input (without a store); raises the error of each input that failed (with its
     file:line; an `InputErrors` when several did)."""
-    return [pg for pg, _ in iter_policy_graphs(paths, vocabulary=vocabulary, progress=progress)]
+    return [pg for pg, _, _ in iter_policy_graphs(paths, vocabulary=vocabulary, progress=progress)]
 
 
 def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFAULT_STORE,
@@ -219,7 +225,7 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
         while True:
             t = time.perf_counter()
             try:
-                pg, data = next(inputs)
+                pg, data, locations = next(inputs)
             except StopIteration:
                 return
             except BaseException as exc:  # raised after the bulk load returns (not through the Rust loader)
@@ -228,6 +234,8 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
             finally:
                 waited[0] += time.perf_counter() - t
             loaded.setdefault(str(Path(pg.path).resolve()), []).append(pg)
+            if locations is not None:
+                write_locations(builder.generation, pg.graph_iri, locations)
             if isinstance(data, bytes):
                 if progress:
                     try:
@@ -247,6 +255,7 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
         else:
             vocab_triples = previous.vocabulary_triples
             builder.remove_graphs(todo.dropped)
+            keep_locations(copy_of, builder.generation, (p.graph for entry in todo.kept for p in entry.policies))
         builder.load_nquads(card_nquads())
         if failure:
             raise failure[0]

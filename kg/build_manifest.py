@@ -6,19 +6,29 @@ its bytes, the snapshot a card quotes (with its SHA-256) and the policy graphs i
 the same key reloads only the inputs whose bytes or snapshot changed, drops the graphs of inputs that are
 gone, and copies the rest of the store as it is (kg.stores.oxigraph: a new generation made of hard links,
 swapped in atomically as always). Any other key, a missing or unreadable manifest: a full build.
+
+Beside it, `card-locations/` holds, for each policy graph built from a card, where each of its statements is
+written in the card (kg.sources.card_locations: file, line, column and field of each fact), so that the
+findings of a stored policy point at the card's lines as those of the card itself do (`read_locations`). A
+rebuild links the files of the inputs it keeps from the previous generation.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .errors import Location
 
 from .version import __version__
 
 MANIFEST = "build-manifest.json"
-FORMAT = 1
+LOCATIONS = "card-locations"
+FORMAT = 2   # 2: card locations beside the manifest (a store of format 1 is built again in full)
 # the modules whose code decides what graph an input gives: a change to one of them rebuilds everything
 _MAPPING_MODULES = ("model.py", "card_yaml.py", "card_schema.py", "card.schema.json", "quotes.py", "load.py",
                     "load_rdf.py", "mapping.py", "evidence.py", "namespaces.py", "terms.py")
@@ -128,3 +138,102 @@ def plan(files: list[Path], hashes: dict[Path, str | None], previous: Manifest |
     dropped = {p.graph for absolute, entry in previous.inputs.items() if absolute not in kept_paths
                for p in entry.policies}
     return Plan(changed, kept, dropped)
+
+
+# --- where each statement of a stored card is written ---------------------------------------------------------
+
+def term_key(term) -> str:
+    """An rdflib term as a string that is the same whether the term comes from a card (kg.mapping) or back from
+    the store (a finding's focus, path or value): <iri>, "text"@lang, "text"^^<datatype> ("text" for xsd:string),
+    "" for None. A blank node matches nothing."""
+    from rdflib import Literal, URIRef
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = json.dumps(str(term), ensure_ascii=False)
+        if term.language:
+            return f"{text}@{term.language.lower()}"
+        if term.datatype is not None and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+            return f"{text}^^<{term.datatype}>"
+        return text
+    return f"_:{term}"
+
+
+def locations_bytes(card: str | Path, locations: dict) -> bytes:
+    """A card's locations (kg.sources.card_locations: (s, p, o) -> Location), compressed, for `write_locations`."""
+    entries = [[term_key(s), term_key(p), term_key(o), where.line, where.column, where.field]
+               for (s, p, o), where in locations.items()]
+    data = {"card": str(Path(card).resolve()), "entries": entries}
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+
+
+def _locations_file(generation: Path, graph: str) -> Path:
+    return generation / LOCATIONS / (hashlib.sha256(graph.encode("utf-8")).hexdigest()[:40] + ".json.z")
+
+
+def write_locations(generation: Path, graph: str, data: bytes) -> None:
+    path = _locations_file(generation, graph)
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+
+
+def keep_locations(previous: Path, generation: Path, graphs) -> None:
+    """Carry the location files of kept graphs from the previous generation into the new one (a hard link, or
+    a copy where links cannot be made); a graph without one (an RDF input) has none to carry."""
+    for graph in graphs:
+        source, target = _locations_file(previous, graph), _locations_file(generation, graph)
+        if not source.is_file():
+            continue
+        target.parent.mkdir(exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+
+
+class CardLocations:
+    """Where a stored policy's statements are written in its card, read on first use: `get((s, p, o))` as
+    for the dict of kg.sources.card_locations, with terms of any origin (see `term_key`). The card's path is
+    absolute (`shown_path` makes it relative to the working folder for a report)."""
+
+    def __init__(self, generation: Path, graph: str):
+        self.path = _locations_file(generation, graph)
+        self._index: dict[tuple, Location] | None = None
+
+    def _load(self) -> dict[tuple, Location]:
+        index: dict[tuple, Location] = {}
+        try:
+            data = json.loads(zlib.decompress(self.path.read_bytes()))
+            card = data["card"]
+            for s, p, o, line, column, field_path in data["entries"]:
+                index.setdefault((s, p, o), Location(card, line, column, field_path))
+        except (OSError, ValueError, KeyError, TypeError, zlib.error):
+            pass   # no file (an RDF input, a store built before them) or a damaged one: findings without lines
+        return index
+
+    def get(self, key: tuple, default=None):
+        if self._index is None:
+            self._index = self._load()
+        s, p, o = key
+        return self._index.get((term_key(s), term_key(p), term_key(o)), default)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def read_locations(generation: Path | None, graph: str) -> CardLocations | None:
+    """Where the statements of a stored policy are written in its card (None without a generation)."""
+    return None if generation is None else CardLocations(generation, graph)
+
+
+def shown_path(path: str) -> str:
+    """An absolute path as a report shows it: relative to the working folder when it is inside it."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:   # another drive (Windows)
+        return path
+    return path if relative == ".." or relative.startswith(".." + os.sep) else relative

@@ -134,3 +134,79 @@ def test_cli_says_what_it_did(tmp_path, data):
     assert "is up to date" in out and "nothing changed" in out
     out = runner.invoke(app, ["build", str(data), "--store", store, "--full"]).output
     assert "built" in out and "loaded again" not in out
+
+
+# --- issue 19: the card lines of a stored policy's findings ----------------------------------------------------
+
+def _placed(report) -> set[tuple]:
+    from pathlib import Path
+    return {(f.shape, f.focus, f.value, str(Path(f.where.file).resolve()) if f.where else None,
+             f.where.line if f.where else None) for f in report.findings}
+
+
+def _card(data, slug: str):
+    return next((data / "policies" / slug).glob("*.yaml"))
+
+
+def test_stored_policies_give_the_card_lines_of_their_findings(tmp_path, data, monkeypatch):
+    """Before: a finding on `policykg validate SLUG` had no file:line; now the same as on the card."""
+    from kg.validate import validate_paths, validate_store
+    store = tmp_path / "store"
+    build([data], store=store)
+    for slug in ("whiteprovider", "planethoster"):
+        card = validate_paths([_card(data, slug)], profiles=["gdpr"]).reports[0]
+        stored = validate_store(store, [slug], profiles=["gdpr"], cache=False).reports[0]
+        assert _placed(stored) == _placed(card)
+        assert sum(1 for f in stored.findings if f.where) >= 10
+    monkeypatch.chdir(tmp_path)   # shown relative to the working folder, also when read back from the cache
+    first = validate_store(store, ["whiteprovider"], profiles=["gdpr"]).reports[0]
+    kept = validate_store(store, ["whiteprovider"], profiles=["gdpr"]).reports[0]
+    assert {f.where.file for f in first.findings if f.where} == {"data/policies/whiteprovider/2024-05-19.yaml"}
+    assert _placed(kept) == _placed(first)
+
+
+def test_card_lines_survive_a_rebuild_that_keeps_the_policy(tmp_path, data):
+    from kg.build_manifest import LOCATIONS
+    from kg.validate import validate_store
+    store = tmp_path / "store"
+    build([data], store=store)
+    before = validate_store(store, ["planethoster"], profiles=["gdpr"], cache=False).reports[0]
+    _edit(_card(data, "whiteprovider"), "title: ", "title: Nouveau ")
+    again = build([data], store=store)
+    assert again.reloaded == 1
+    after = validate_store(store, ["planethoster"], profiles=["gdpr"], cache=False).reports[0]
+    assert _placed(after) == _placed(before) and any(f.where for f in after.findings)
+    assert len(list((current_generation(store) / LOCATIONS).iterdir())) == 2
+
+
+def test_card_lines_from_validation_workers(tmp_path, data, monkeypatch):
+    from kg.validate import run as run_module
+    from kg.validate import validate_store
+    store = tmp_path / "store"
+    build([data], store=store)
+    serial = validate_store(store, None, profiles=["gdpr"], cache=False, workers=1).reports
+    monkeypatch.setattr(run_module, "_PARALLEL_MIN_POLICIES", 1)
+    parallel = validate_store(store, None, profiles=["gdpr"], cache=False, workers=2).reports
+    assert [_placed(r) for r in parallel] == [_placed(r) for r in serial]
+    assert all(any(f.where for f in r.findings) for r in parallel)
+
+
+def test_cli_validate_of_a_stored_policy_shows_the_card_line(built_store):
+    from typer.testing import CliRunner
+
+    from kg.cli.main import app
+    result = CliRunner().invoke(app, ["validate", "whiteprovider", "--store", str(built_store[0]), "--profile",
+                                      "gdpr", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    assert "at data/policies/whiteprovider/2024-05-19.yaml:185" in result.stdout
+
+
+def test_term_keys_match_terms_from_a_card_and_from_the_store():
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import XSD
+
+    from kg.build_manifest import term_key
+    assert term_key(Literal("x")) == term_key(Literal("x", datatype=XSD.string)) == '"x"'
+    assert term_key(Literal("P2Y", datatype=XSD.duration)) == '"P2Y"^^<http://www.w3.org/2001/XMLSchema#duration>'
+    assert term_key(Literal("oui", lang="FR")) == '"oui"@fr' and term_key(URIRef("urn:a")) == "<urn:a>"
+    assert term_key(None) == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import BNode, Graph
@@ -240,7 +240,9 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
     (then many policies are validated by `workers` forked processes, default one per core, each reading the
     store on its own) or an endpoint's URL. With `cache`, the reports of an embedded store's policies are kept
     beside it, and a policy validated before with the same graph, shapes, vocabulary, options and date is not
-    validated again (kg.validate.cache)."""
+    validated again (kg.validate.cache). Given by its path, the embedded store also gives each finding the
+    card file:line of its statement, as validating the card does (kept by its build, kg.build_manifest); an
+    endpoint or an open store cannot."""
     from ..inventory import select_policies
     from ..stores import as_store, is_endpoint
     from ..vocab import load_vocabulary
@@ -264,24 +266,43 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
     for _, graph in items:
         if graph in fresh and kept is not None:
             kept.put(graph, fresh[graph])
-        run.reports.append(cached.get(graph) or fresh[graph])
+        run.reports.append(_card_paths_shown(cached.get(graph) or fresh[graph]))
     return run
+
+
+def _card_paths_shown(report: Report) -> Report:
+    """The card lines of a stored policy's findings are kept with the card's absolute path (a report may be
+    kept and shown again from another folder): shown relative to the working folder when inside it."""
+    from ..build_manifest import shown_path
+    for f in report.findings:
+        if f.where is not None and os.path.isabs(f.where.file):
+            f.where = replace(f.where, file=shown_path(f.where.file))
+    return report
+
+
+def _card_lines(store_path: Path | None) -> Path | None:
+    """The store generation whose build wrote where each card statement is (kg.build_manifest), if any."""
+    if store_path is None:
+        return None
+    from ..stores.oxigraph import current_generation
+    return current_generation(store_path)
 
 
 def _validate_items(store, store_path, items, vocabulary, options, workers) -> Iterator[Report]:
     """The reports of the policies `items` (key, graph), in order: in forked workers when there are many."""
+    generation = _card_lines(store_path)
     if store_path is not None and workers > 1 and len(items) >= _PARALLEL_MIN_POLICIES and can_fork():
         global _worker_job
-        _worker_job = (store_path, vocabulary, options)
+        _worker_job = (store_path, vocabulary, options, generation)
         batches = [items[i:i + _POLICY_BATCH] for i in range(0, len(items), _POLICY_BATCH)]
         with closing_batches(_validate_batch, batches, workers, initializer=_WORKSPACES.clear) as validated:
             for batch, reports in zip(batches, validated):
                 for item, report in zip(batch, reports):
                     # a policy that failed in a worker is validated here again, to raise its error as it is
-                    yield report or _validate_stored(store, *item, vocabulary, **options)
+                    yield report or _validate_stored(store, *item, vocabulary, card_lines=generation, **options)
         return
     for key, graph in items:
-        yield _validate_stored(store, key, graph, vocabulary, **options)
+        yield _validate_stored(store, key, graph, vocabulary, card_lines=generation, **options)
 
 
 # Whole-store validation in forked workers: each opens the store read-only itself and validates a batch of
@@ -294,25 +315,27 @@ _worker_store = None
 
 def _validate_batch(items: list[tuple[str, str]]) -> list[Report | None]:
     global _worker_store
-    store_path, vocabulary, options = _worker_job
+    store_path, vocabulary, options, generation = _worker_job
     out: list[Report | None] = []
     for key, graph in items:
         try:
             if _worker_store is None:
                 from ..stores import EmbeddedStore
                 _worker_store = EmbeddedStore(store_path)
-            out.append(_validate_stored(_worker_store, key, graph, vocabulary, **options))
+            out.append(_validate_stored(_worker_store, key, graph, vocabulary, card_lines=generation, **options))
         except BaseException:  # noqa: BLE001 - the parent validates it again and raises the error itself
             out.append(None)
     return out
 
 
 def _validate_stored(store, key: str, graph: str, vocabulary, *, profiles, engine, shapes_dir, as_of,
-                     applicability) -> Report:
+                     applicability, card_lines: Path | None = None) -> Report:
     """One policy graph of a PolicyStore, validated. Both engines read it through the store interface
     (`dump` and `quads_for_pattern` of the graph: pyoxigraph's own calls on the embedded store, SELECTs with
-    the graph bound on an endpoint), in the store's order of the triples."""
-    more = {"as_of": as_of, "applicability": applicability}
+    the graph bound on an endpoint), in the store's order of the triples. `card_lines`: the store generation
+    that says where the card of each policy writes each statement (findings then give file:line)."""
+    from ..build_manifest import read_locations
+    more = {"as_of": as_of, "applicability": applicability, "locations": read_locations(card_lines, graph)}
     if engine == "oxigraph":   # straight from store to store; the rdflib graph only if there are findings
         return validate_graph(None, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir,
                               source=graph, from_store=(store, graph), **more)
