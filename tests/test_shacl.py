@@ -30,6 +30,7 @@ HEAD = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://exampl
     ("ex:s a sh:NodeShape ; sh:targetClass ex:C ; sh:node ex:s .", False),           # recursive
     ("ex:s a sh:NodeShape ; sh:targetClass ex:C ; sh:datatype \"xsd:string\" .", True),
     ("ex:s a sh:NodeShape ; sh:targetClass ex:C ; sh:in ( ex:a ex:b ) ; sh:in ex:c .", True),  # not a list
+    ("ex:s a sh:NodeShape ; sh:targetClass ex:C ; sh:pattern \"(\" .", True),        # not a regular expression
 ])
 def test_unsupported_features_are_refused(shape, forbidden):
     with pytest.raises(UsageError) as err:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
@@ -129,6 +130,15 @@ def compile_shapes(shapes: Graph) -> list[Shape]:
     return out
 
 
+def _regex_ok(pattern: str, flags: str) -> bool:
+    """Whether SPARQL's REGEX accepts the pattern and flags (an error would make every value fail)."""
+    q = f"SELECT (regex(\"\", {ox.Literal(pattern)}, {ox.Literal(flags)}) AS ?ok) WHERE {{}}"
+    return next(iter(_EMPTY.query(q)))["ok"] is not None
+
+
+_EMPTY = ox.Store()
+
+
 def _order(term) -> tuple:
     return type(term).__name__, str(term)
 
@@ -238,6 +248,8 @@ class _Compiler:
         if parameter == SH.pattern:
             flags = list(g.objects(node, SH.flags))
             extra["flags"] = str(flags[0]) if flags else ""
+            if not _regex_ok(str(value), extra["flags"]):
+                raise bad(f"not a valid regular expression with the flags \"{extra['flags']}\"")
         if parameter == SH.closed:
             extra["ignored"] = [v for lst in g.objects(node, SH.ignoredProperties) for v in self._list(lst, bad)]
         if parameter == SH.qualifiedValueShape:
