@@ -14,19 +14,14 @@ import re
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, SH
 
-from typing import TYPE_CHECKING
-
 from ..terms import from_ox
 from .paths import Path
 from .sparql_constraints import SparqlConstraint
 
-if TYPE_CHECKING:
-    from .shapes import Shape
-
 _SHAPE_PATH = object()
 
 
-def core_result(shape: Shape, component, focus, value=None, *, path=_SHAPE_PATH, message: str = "") -> tuple:
+def core_result(shape, component, focus, value=None, *, path=_SHAPE_PATH, message: str = "") -> tuple:
     """A result of a SHACL Core constraint, as pySHACL writes it: focus node, the shape's path (or `path`),
     the value node when there is one, the component, and the shape's sh:message (else `message`)."""
     triples = [(SH.focusNode, from_ox(focus))]
@@ -41,7 +36,7 @@ def core_result(shape: Shape, component, focus, value=None, *, path=_SHAPE_PATH,
     return (shape, triples)
 
 
-def sparql_results(shape: Shape, c: SparqlConstraint, focus: list, rows: dict) -> list:
+def sparql_results(shape, c: SparqlConstraint, focus: list, rows: dict) -> list:
     """pySHACL's results of one SPARQL constraint (sparql_based_constraints.py): one per distinct
     (this, path, value, other bindings) row of each focus node. `rows`: focus node (rdflib) -> its
     solutions, as `engine` gives them."""
@@ -70,7 +65,7 @@ def sparql_results(shape: Shape, c: SparqlConstraint, focus: list, rows: dict) -
     return out
 
 
-def _result(shape: Shape, c: SparqlConstraint, focus, value, path, bound) -> list:
+def _result(shape, c: SparqlConstraint, focus, value, path, bound) -> list:
     """pySHACL's make_v_result: the constraint's own messages not also on the shape, then the shape's;
     each with {?var} substituted (a plain literal) when there are bindings."""
     triples = [(SH.focusNode, focus), (SH.sourceConstraintComponent, SH.SPARQLConstraintComponent),
