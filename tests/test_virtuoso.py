@@ -145,6 +145,18 @@ def test_cli_query_on_virtuoso_prints_the_same_csv(both):
         assert a.stdout == b.stdout and a.stdout.count("\n") > 1, name
 
 
+def test_a_duration_value_matches_the_stored_duration(both):
+    """Virtuoso keeps a duration as a number (P2Y as 24) and fails on one in VALUES: policykg pushes durations
+    with a wrapped datatype and binds them the same way, so a duration value finds what was pushed."""
+    local, remote = both[:2]
+    text = ("SELECT ?g ?s ?d WHERE { GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#value> ?d } } "
+            "ORDER BY ?s")
+    bound = {"g": ox.NamedNode(ns.policy_graph_iri("whiteprovider", "2024-05-19")),
+             "d": ox.Literal("P2Y", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#duration"))}
+    rows = local.select(text, bound).rows
+    assert rows and remote.select(text, bound).rows == rows
+
+
 def test_a_path_without_closure_is_an_error_not_a_wrong_answer(both, tmp_path):
     remote = both[1]
     path = tmp_path / "own.rq"

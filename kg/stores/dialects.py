@@ -142,29 +142,28 @@ def dialect_for(server: str | None) -> Dialect:
     return VIRTUOSO if server and server.strip().lower().startswith("virtuoso/") else STANDARD
 
 
-_SCRATCH: dict = {}   # pid -> (TemporaryDirectory, pyoxigraph Store): one per process (forked workers too)
+_SCRATCH: dict = {}   # pid -> [TemporaryDirectory, pyoxigraph Store, quads written]: one per process
+_SCRATCH_QUADS = 2_000_000   # a scratch store that holds more is dropped and a new one made
 
 
 def embedded_order(graph: str, triples: list) -> list:
     """The triples in the order the embedded store gives them (an on-disk pyoxigraph store orders one graph's
     triples by its index, whatever the order they came in; the in-memory store does not): they are written
-    to a scratch store of this process, read back and removed. Where policykg takes the first of equals (a
-    finding's quote, the order of a diff's quotes), a server's own order would pick otherwise."""
+    to a scratch store of this process, under a graph name of their own, and read back. Where policykg takes
+    the first of equals (a finding's quote, the order of a diff's quotes), a server's own order would pick
+    otherwise."""
     if len(triples) < 2:
         return triples
     import os
     import tempfile
     scratch = _SCRATCH.get(os.getpid())
-    if scratch is None:
+    if scratch is None or scratch[2] > _SCRATCH_QUADS:
         folder = tempfile.TemporaryDirectory(prefix="policykg-order-")
-        scratch = _SCRATCH[os.getpid()] = (folder, ox.Store(folder.name))
-    store = scratch[1]
-    name = ox.NamedNode(graph)
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
-    try:
-        return [q.triple for q in store.quads_for_pattern(None, None, None, name)]
-    finally:
-        store.remove_graph(name)
+        scratch = _SCRATCH[os.getpid()] = [folder, ox.Store(folder.name), 0]
+    name = ox.NamedNode(f"urn:policykg:order:{scratch[2]}")   # within one graph the order does not depend on its name
+    scratch[2] += len(triples)
+    scratch[1].extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+    return [q.triple for q in scratch[1].quads_for_pattern(None, None, None, name)]
 
 
 def _has_triple_term(t) -> bool:

@@ -325,6 +325,7 @@ class SparqlEndpoint(PolicyStore):
         url = f"{store}{sep}graph={urllib.parse.quote(graph, safe='')}"
         if not self._knocked:
             self._knock(store)
+        self._closures = None   # what the server holds changes: asked again before the next query that needs it
         for attempt in (1, 2):
             request = urllib.request.Request(url, data=ntriples, method="PUT",
                                              headers={"Content-Type": PUSH_MEDIA_TYPE, "User-Agent": USER_AGENT})
