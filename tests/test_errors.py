@@ -662,7 +662,9 @@ def _store_digest(store: Path) -> dict[str, str]:
 
 def _slow_build(store: Path, ready: Path, hold: float) -> subprocess.Popen:
     """A real `policykg build` (the CLI's main) that signals `ready` once it writes the new store
-    generation, then takes `hold` seconds there: the window for a signal or a second build."""
+    generation, then takes `hold` seconds there: the window for a signal or a second build. `--full`: a
+    rebuild of a store of the same code copies its generation and writes no vocabulary graph (issue 18),
+    so the hook on add_triples would never run."""
     script = textwrap.dedent(f"""
         import pathlib, sys, time
         from kg.stores import oxigraph
@@ -673,7 +675,7 @@ def _slow_build(store: Path, ready: Path, hold: float) -> subprocess.Popen:
             return add(self, triples, name)
         oxigraph.StoreBuilder.add_triples = slow
         from kg.cli.main import main
-        sys.argv = ["policykg", "build", {str(DATA)!r}, "--store", {str(store)!r}]
+        sys.argv = ["policykg", "build", {str(DATA)!r}, "--store", {str(store)!r}, "--full"]
         main()
     """)
     # SIGINT must reach the child as Ctrl-C does, even where this test runs with SIGINT ignored (a
@@ -722,7 +724,8 @@ def test_two_builds_at_once_second_refuses(tmp_path):
     proc = _slow_build(store, tmp_path / "ready", hold=0.5)
     try:
         _wait_for(tmp_path / "ready", proc)
-        result = runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(store)])
+        # --full: a build with nothing to load leaves the store as it is and needs no lock (issue 18)
+        result = runner.invoke(app, ["build", str(FIXTURES / "policies"), "--store", str(store), "--full"])
         assert result.exit_code == 3, result.output
         assert result.output.startswith(f"error[PKG-E033 store-busy]: another build is writing the store {store}")
         _, errs = proc.communicate(timeout=120)
