@@ -356,9 +356,11 @@ def _seconds_out(text: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "ttl"])
-def test_cli_validate_on_endpoint_prints_the_same_report(both, fmt):
+def test_cli_validate_on_endpoint_prints_the_same_report(both, fmt, monkeypatch):
     _, _, local, remote = both
-    args = ["validate", "whiteprovider@*", "planethoster", "-f", fmt]
+    # an endpoint has no card lines (the build keeps them beside the embedded store): like with like
+    monkeypatch.setattr("kg.build_manifest.read_locations", lambda *args: None)
+    args = ["validate", "whiteprovider@*", "planethoster", "-f", fmt, "--no-cache"]
     a, b = runner.invoke(app, [*args, *local]), runner.invoke(app, [*args, *remote])
     assert a.exit_code == b.exit_code and a.exit_code in (0, 1), b.output
     if fmt == "ttl":   # blank-node labels of the report graph differ from run to run, on either store

@@ -202,8 +202,10 @@ def test_validate_same_findings_on_embedded_and_virtuoso(both):
     assert _reports(b) == _reports(a)   # findings with their quotes, messages, focus labels
 
 
-def test_cli_validate_on_virtuoso_prints_the_same_report(both):
+def test_cli_validate_on_virtuoso_prints_the_same_report(both, monkeypatch):
     _, _, local, remote = both
+    # an endpoint has no card lines (the build keeps them beside the embedded store): like with like
+    monkeypatch.setattr("kg.build_manifest.read_locations", lambda *args: None)
     args = ["validate", "whiteprovider@*", "planethoster", "-f", "json", "--no-cache"]
     a, b = runner.invoke(app, [*args, *local]), runner.invoke(app, [*args, *remote])
     assert a.exit_code == b.exit_code and a.exit_code in (0, 1), b.output
