@@ -40,8 +40,6 @@ KNOWN_GAPS = {
                             "refuses it (SQ074)",
     "recipients-and-third-parties": "EXISTS inside a larger expression (BIND(… || EXISTS … || EXISTS …)): "
                                     "Virtuoso refuses it (SQ074)",
-    "legal-bases-by-process": "an OPTIONAL holding a UNION whose branch joins ?notice from outside: Virtuoso "
-                              "leaves the OPTIONAL unbound for the parent process",
     "policy-summary": "COUNT(DISTINCT ?quoted) over oa:hasBody: in the RDF 1.1 form each annotation has its own "
                       "rdf:Statement node, so a triple quoted twice counts twice",
 }
