@@ -201,6 +201,10 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     previous_generation = current_generation(store) if incremental else None
     previous = read_manifest(previous_generation)
     todo = plan(files, hashes, previous, key)
+    if previous is not None and previous.key == key:
+        # a build leaves exactly the inputs' graphs: the graphs no input gave (`policykg reason`'s /inferred
+        # ones, written into the store since its build) go, as a full build would not write them
+        todo.dropped |= _unaccounted_graphs(previous_generation, previous)
     timings["plan"] = time.perf_counter() - t0 - timings["vocabulary"]
     kept = {entry.path: entry for entry in todo.kept}
     if previous is not None and previous.key == key and todo.nothing_to_do:
@@ -285,6 +289,17 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     timings["total"] = time.perf_counter() - t0
     return BuildResult(Path(store), policies, vocab_triples, timings,
                        reloaded=None if copy_of is None else len(todo.changed))
+
+
+def _unaccounted_graphs(generation: Path, manifest) -> set[str]:
+    """The named graphs of a generation that are neither the vocabulary's nor one an input of its build gave."""
+    import pyoxigraph as ox
+    known = {p.graph for entry in manifest.inputs.values() for p in entry.policies} | {ns.VOCAB_GRAPH}
+    store = ox.Store.read_only(str(generation))
+    try:
+        return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in known}
+    finally:
+        del store
 
 
 def _in_input_order(files: list[Path], kept: dict, loaded: dict) -> list[PolicyGraph]:
