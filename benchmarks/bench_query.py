@@ -2,6 +2,16 @@
 seeds + N synthetic policies (run by hand; prints a table).
 
     python benchmarks/bench_query.py --sizes 1000,10000 [--repeat 7] [--timeout 120] [--out FILE.md]
+    python benchmarks/bench_query.py --paging --store /tmp/policykg-bench/store-10000/store [--limit 100]
+        [--forms] [--dump-forms data-subjects,…] [--only a,b] [--timeout 120] [--out FILE.md]
+
+--paging (issue 18, docs/queries-engine.md "Paging") measures, for every library query on one store, each
+in fresh processes as the command line runs it: the first page (`--limit 100`: its time, the form that
+reached it, the SELECTs sent), the whole answer (time and rows, one run), a full CSV dump (µs a row: the
+whole query plus writing its rows as CSV to /dev/null, and the CSV writing alone), and the query bound to
+one policy (whiteprovider: median of 7). --forms adds the first page in each form a pageable query can
+take (policy, batch, whole); --dump-forms times full dumps of the named queries in the policy and batch
+forms (every policy of the store, batch by batch), to compare with the whole query.
 
 A query with a `policy` parameter is timed twice: on the whole corpus (parameter unbound) and on one
 policy (whiteprovider, the single-policy case); other parameters are those of the tests
@@ -130,10 +140,167 @@ def targets(results: dict) -> str:
     return "\n".join(lines)
 
 
+# --- paging (--paging) ----------------------------------------------------------------------------------------
+
+def _library_case(name: str):
+    from kg.queries import find_queries
+    params = {k: v for k, v in library_params(name).items() if k != "policy"}
+    return find_queries()[name], params
+
+
+def child_paging(args: list[str]) -> dict:
+    """One measurement in this fresh process: page FORM LIMIT | whole | dump FORM | single."""
+    import io
+    import os
+
+    from kg.queries import run_query, stream_query
+    from kg.render import to_csv
+    from kg.stores import EmbeddedStore
+    kind, name, store_path = args[0], args[1], args[2]
+    embedded = EmbeddedStore(Path(store_path))
+    query, params = _library_case(name)
+    if kind == "page":
+        form, limit = (None if args[3] == "default" else args[3]), int(args[4])
+        times = []
+        for _ in range(2):   # the first as the command line pays it (cold caches), then warm
+            start = time.perf_counter()
+            stream = stream_query(embedded, query, params, limit=limit, form=form)
+            rows = sum(1 for _ in stream.rows)
+            times.append((time.perf_counter() - start) * 1000)
+        return {"ms": times[0], "warm_ms": times[1], "rows": rows, "form": stream.form, "calls": stream.calls}
+    if kind == "whole":
+        start = time.perf_counter()
+        result = run_query(embedded, query, params)
+        query_s = time.perf_counter() - start
+        start = time.perf_counter()
+        to_csv(result, stream=io.StringIO())
+        csv_s = time.perf_counter() - start
+        rows = len(result.rows)
+        return {"ms": query_s * 1000, "rows": rows, "csv_us_row": csv_s / max(rows, 1) * 1e6,
+                "dump_us_row": (query_s + csv_s) / max(rows, 1) * 1e6}
+    if kind == "dump":
+        form = args[3]
+        start = time.perf_counter()
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            stream = stream_query(embedded, query, params, form=form)
+            to_csv(stream, stream=sink)
+        seconds = time.perf_counter() - start
+        return {"ms": seconds * 1000, "rows": stream.count, "us_row": seconds / max(stream.count, 1) * 1e6,
+                "calls": stream.calls}
+    if kind == "single":   # the graph's IRI, as the earlier benchmark (--policy SLUG adds the inventory's time)
+        if query.param("policy") is None:
+            return {"ms": None}
+        one = {**params, "policy": SINGLE_POLICY}
+        run_query(embedded, query, one)
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            run_query(embedded, query, one)
+            times.append((time.perf_counter() - start) * 1000)
+        return {"ms": statistics.median(times)}
+    if kind == "graphs":   # listed by SPARQL, then read back from the generation's list (kg.queries.policy_graphs)
+        from kg.queries import POLICY_GRAPHS, policy_graphs
+        start = time.perf_counter()
+        listed = len(embedded.select(POLICY_GRAPHS).rows)
+        listed_ms = (time.perf_counter() - start) * 1000
+        policy_graphs(embedded)   # keeps the list, if it was not kept yet
+        start = time.perf_counter()
+        graphs = policy_graphs(embedded)
+        return {"ms": listed_ms, "kept_ms": (time.perf_counter() - start) * 1000, "graphs": len(graphs),
+                "listed": listed}
+    raise SystemExit(f"unknown measurement {kind}")
+
+
+def _measure(args: list[str], timeout: float) -> dict | None:
+    try:
+        return run_child(SCRIPT, ["--paging", *args], timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def paging(store_path: Path, limit: int, timeout: float, forms: bool, dump_forms: list[str],
+           only: list[str]) -> tuple[dict, str]:
+    from kg.queries import default_paging, find_queries
+    library = find_queries()
+    names = [n for n in library if not only or n in only]
+    results: dict = {"graphs": _measure(["graphs", names[0], str(store_path)], timeout)}
+    print(f"policy graphs listed in {results['graphs']['ms']:.0f} ms ({results['graphs']['graphs']} graphs), "
+          f"read back from the generation in {results['graphs']['kept_ms']:.1f} ms", flush=True)
+
+    def ms(r, key="ms", digits=0):
+        return f"> {timeout:.0f} s" if r is None else ("—" if r.get(key) is None else f"{r[key]:.{digits}f}")
+
+    rows, form_rows, dump_rows = [], [], []
+    for name in names:
+        r = {"page": _measure(["page", name, str(store_path), "default", str(limit)], timeout),
+             "whole": _measure(["whole", name, str(store_path)], timeout),
+             "single": _measure(["single", name, str(store_path)], timeout)}
+        results[name] = r
+        page, whole = r["page"], r["whole"]
+        rows.append([f"`{name}`", default_paging(library[name]), ms(page), ms(page, "warm_ms"),
+                     "—" if page is None else page["calls"], ms(whole),
+                     "—" if whole is None else whole["rows"], ms(whole, "dump_us_row", 1),
+                     ms(whole, "csv_us_row", 1), ms(r["single"], "ms", 1)])
+        print(" | ".join(map(str, rows[-1])), flush=True)
+        if forms and default_paging(library[name]) != "whole" or forms and library[name].paging == "whole":
+            r["forms"] = {f: _measure(["page", name, str(store_path), f, str(limit)], timeout)
+                          for f in ("policy", "batch", "whole")}
+            form_rows.append([f"`{name}`"] + [ms(r["forms"][f]) + ("" if r["forms"][f] is None else
+                                                                  f" ({r['forms'][f]['calls']})")
+                                              for f in ("policy", "batch", "whole")])
+            print("  forms: " + " | ".join(form_rows[-1][1:]), flush=True)
+        if name in dump_forms:
+            r["dumps"] = {f: _measure(["dump", name, str(store_path), f], timeout) for f in ("policy", "batch")}
+            dump_rows.append([f"`{name}`", ms(whole, "dump_us_row", 1)] +
+                             [ms(r["dumps"][f], "us_row", 1) + ("" if r["dumps"][f] is None else
+                                                               f" ({r['dumps'][f]['ms'] / 1000:.1f} s)")
+                              for f in ("policy", "batch")])
+            print("  dumps: " + " | ".join(dump_rows[-1][1:]), flush=True)
+    text = table(["query", "form", f"first page (--limit {limit}) ms", "warm ms", "SELECTs", "whole answer ms",
+                  "rows", "dump µs/row", "CSV alone µs/row", "one policy ms"], rows)
+    if form_rows:
+        text += ("\n\nFirst page in each form (ms, SELECTs sent; the form a query takes is the one of the table "
+                 "above):\n\n" + table(["query", "policy", "batch", "whole"], form_rows))
+    if dump_rows:
+        text += ("\n\nFull dumps (CSV to /dev/null), µs a row (and the time): the whole query against every policy "
+                 "in turn (policy) or batch by batch (batch):\n\n" + table(["query", "whole", "policy", "batch"],
+                                                                             dump_rows))
+    return results, text
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["--child", "--paging"]:
+        print(json.dumps(child_paging(argv[2:])))
+        return
     if argv and argv[0] == "--child":
         print(json.dumps(child(argv[1:])))
+        return
+    if "--paging" in argv:
+        parser = argparse.ArgumentParser(description="first pages, whole answers and dumps of the library")
+        parser.add_argument("--paging", action="store_true")
+        parser.add_argument("--store", type=Path, required=True)
+        parser.add_argument("--limit", type=int, default=100)
+        parser.add_argument("--timeout", type=float, default=120.0)
+        parser.add_argument("--forms", action="store_true")
+        parser.add_argument("--dump-forms", default="")
+        parser.add_argument("--only", default="")
+        parser.add_argument("--out", type=Path)
+        args = parser.parse_args(argv)
+        facts = machine()
+        results, text = paging(args.store, args.limit, args.timeout, args.forms,
+                               [x for x in args.dump_forms.split(",") if x], [x for x in args.only.split(",") if x])
+        graphs = results["graphs"]
+        section = (f"## 3b. Query: pages, whole answers and dumps\n\n{machine_line(facts)}\n\nStore: {args.store} "
+                   f"({graphs['graphs']} policy graphs, listed by SPARQL in {graphs['ms']:.0f} ms, read back from the list the "
+                   f"generation keeps in {graphs['kept_ms']:.1f} ms). Each figure in a fresh "
+                   "process, as `policykg query` runs: the first page as the command line pays it (cold caches; "
+                   "the warm figure is a second call in the same process), the whole answer once, a dump is the "
+                   "whole query plus its CSV, one policy the median of 7 runs bound to whiteprovider.\n\n"
+                   f"{text}\n")
+        write_fragment(args.out, section)
+        if args.out:
+            args.out.with_suffix(".json").write_text(json.dumps({"machine": facts, "results": results}, indent=1))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")

@@ -6,8 +6,11 @@ the full IRI when no prefix matches), a literal its lexical form (no language ta
 unbound cell the empty string. Tables show vocabulary labels in the chosen language (fr falls back to en).
 
 Tables are for people: every cell and title is a rich Text of `kg.terminal.printable` (control characters
-shown, never markup). CSV and TSV files are for spreadsheets: a cell that a spreadsheet would run as a
-formula gets a leading single quote (see `spreadsheet_cell`), unless raw values are asked for.
+shown, never markup). A table that goes to a file or a pipe rather than a terminal is written as plain
+tab-separated lines of the same cells (`plain_lines`), never cut to a terminal's width. CSV and TSV files
+are for spreadsheets: a cell that a spreadsheet would run as a formula gets a leading single quote (see
+`spreadsheet_cell`), unless raw values are asked for. CSV and TSV are written row by row as the rows come
+(a QueryStream of kg.queries, or a QueryResult).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import pyoxigraph as ox
 from rich.table import Table
 
 from . import namespaces as ns
-from .terminal import rich_text
+from .terminal import printable, rich_text
 
 FORMATS = ("table", "csv", "tsv", "json")
 LANGS = ("en", "fr")
@@ -31,12 +34,34 @@ def cell(term) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        return ns.shorten(term.value)
+        return shorten(term.value)
     if isinstance(term, ox.Literal):
         return term.value
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return str(term)
+
+
+_STEMS: dict[str, tuple[str, int] | None] = {}
+
+
+def shorten(iri: str) -> str:
+    """kg.namespaces.shorten, remembered by the IRI's namespace part (up to its last '/' or '#'): every
+    namespace of kg.namespaces.PREFIXES ends with one of them, so the namespaces that start an IRI are those
+    that start that part. A row dump shortens millions of IRIs of a few thousand namespaces."""
+    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+    stem = iri[:cut]
+    known = _STEMS.get(stem, False)
+    if known is False:
+        short = ns.shorten(stem + "x")
+        known = None if short == stem + "x" else (short[:-1], len(stem))
+        if len(_STEMS) > 100_000:
+            _STEMS.clear()
+        _STEMS[stem] = known
+    if known is None:
+        return iri
+    curie_head, length = known   # 'dpv:' + the part of the stem after the namespace
+    return curie_head + iri[length:]
 
 
 def csv_rows(result) -> list[list[str]]:
@@ -77,16 +102,41 @@ def write_csv(rows, delimiter: str = ",", stream=None) -> str | None:
     minimal = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     quoted = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
     for row in rows:
-        (quoted if any("\r" in value for value in row) else minimal).writerow(row)
+        (quoted if "\r" in "".join(row) else minimal).writerow(row)
     return out.getvalue() if stream is None else None
 
 
 def csv_lines(result, raw: bool = False):
-    """The header, then each solution's cells (made spreadsheet-safe unless `raw`), one row at a time."""
+    """The header, then each solution's cells (made spreadsheet-safe unless `raw`), one row at a time: the
+    cells of csv_rows(), computed for speed (a dump writes millions): an IRI's cell is remembered, and only
+    literals (and other terms) can start like a formula (an IRI starts with its scheme's letter, a CURIE
+    with its prefix's)."""
     yield list(result.columns)
+    named, literal = ox.NamedNode, ox.Literal
+    iris: dict[str, str] = {}
     for terms in result.rows:
-        values = [cell(t) for t in terms]
-        yield values if raw else [spreadsheet_cell(v, t) for v, t in zip(values, terms)]
+        values = []
+        for term in terms:
+            kind = type(term)
+            if kind is named:
+                iri = term.value
+                text = iris.get(iri)
+                if text is None:
+                    text = shorten(iri)
+                    if len(iris) < 200_000:
+                        iris[iri] = text
+            elif term is None:
+                text = ""
+            elif kind is literal:
+                text = term.value
+                if not raw and text.startswith(FORMULA_STARTS):
+                    text = spreadsheet_cell(text, term)
+            else:
+                text = cell(term)
+                if not raw:
+                    text = spreadsheet_cell(text, term)
+            values.append(text)
+        yield values
 
 
 def to_csv(result, delimiter: str = ",", raw: bool = False, stream=None) -> str | None:
@@ -132,6 +182,18 @@ def display(term, lang: str = "en", vocabulary=None) -> str:
     return cell(term)
 
 
+class Labels:
+    """Labels looked up in a {(IRI, language): label} table (kg.queries.store_labels), with the vocabulary's
+    rule: French falls back to English."""
+
+    def __init__(self, table: dict[tuple[str, str], str]):
+        self.table = table
+
+    def label(self, iri, lang: str = "en") -> str | None:
+        iri = str(iri)
+        return self.table.get((iri, lang.lower())) or self.table.get((iri, "en"))
+
+
 def to_table(result, lang: str = "en", vocabulary=None) -> Table:
     count = f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
     table = Table(title=rich_text(f"{result.query.title} ({count})"), title_justify="left",
@@ -141,6 +203,19 @@ def to_table(result, lang: str = "en", vocabulary=None) -> Table:
     for row in result.rows:
         table.add_row(*[rich_text(display(t, lang, vocabulary)) for t in row])
     return table
+
+
+def plain_cell(text: str) -> str:
+    """A cell of a plain (tab-separated) table: printable, its tabs shown as \\t so that columns stay."""
+    return printable(text).replace("\t", "\\t")
+
+
+def plain_lines(result, lang: str = "en", vocabulary=None):
+    """The table's cells (as `to_table` shows them) as tab-separated lines, header first, each ending in a
+    newline: what `--format table` writes to a file or a pipe, whole, whatever its width."""
+    yield "\t".join(plain_cell(c) for c in result.columns) + "\n"
+    for row in result.rows:
+        yield "\t".join(plain_cell(display(t, lang, vocabulary)) for t in row) + "\n"
 
 
 def render(result, fmt: str, lang: str = "en", vocabulary=None, raw_csv: bool = False):
@@ -167,9 +242,26 @@ def queries_table(queries) -> Table:
     return table
 
 
+def queries_plain(queries):
+    """The library as tab-separated lines (name, title, params), header first: the list for a file or pipe."""
+    yield "name\ttitle\tparams\n"
+    for name, query in sorted(queries.items()):
+        params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
+        yield "\t".join(plain_cell(x) for x in (name, query.title, params)) + "\n"
+
+
 def queries_json(queries) -> str:
+    from .queries import default_paging
     return json.dumps([{"name": name, "title": q.title, "description": q.description, "legal": q.legal,
-                        "columns": q.columns,
+                        "columns": q.columns, "paging": default_paging(q),
                         "params": [{"name": p.name, "type": p.type, "required": p.required, "help": p.help}
                                    for p in q.params]}
                        for name, q in sorted(queries.items())], ensure_ascii=False, indent=2) + "\n"
+
+
+def pushed_json(pushed, endpoint: str, graph_store: str) -> str:
+    """What `push --format json` writes: the server, each graph replaced (IRI, triples, seconds), the totals."""
+    graphs = [{"graph": p.graph, "triples": p.triples, "seconds": round(p.seconds, 3)} for p in pushed]
+    return json.dumps({"endpoint": endpoint, "graphStore": graph_store, "graphs": graphs,
+                       "triples": sum(p.triples for p in pushed),
+                       "seconds": round(sum(p.seconds for p in pushed), 3)}, ensure_ascii=False, indent=2) + "\n"
