@@ -37,7 +37,7 @@ CODES = {
     # validation
     "unknown-profile": "PKG-E040", "bad-profile": "PKG-E041", "unknown-engine": "PKG-E042",
     "missing-engine": "PKG-E043", "environment": "PKG-E044", "unsupported-shape": "PKG-E045",
-    "bad-date": "PKG-E046",
+    "bad-date": "PKG-E046", "profile-clash": "PKG-E047",
     # vocabulary
     "vocab-error": "PKG-E050", "dpv-file-missing": "PKG-E051", "dpv-fetch-failed": "PKG-E052",
     "dpv-hash-mismatch": "PKG-E053",
@@ -55,6 +55,8 @@ CODES = {
     "draft-format": "PKG-E110", "draft-language": "PKG-E111", "draft-no-text": "PKG-E112",
     "draft-exists": "PKG-E113", "draft-slug": "PKG-E114", "draft-version": "PKG-E115", "draft-url": "PKG-E116",
     "draft-lexicon": "PKG-E117",
+    # preferences (policykg match: a person's or a company's preferences -> met / not met / unknown)
+    "bad-preferences": "PKG-E120",
     # other
     "usage": "PKG-E090", "worker-failed": "PKG-E093", "bug": "PKG-E099",
     # warnings (printed, the command goes on)

@@ -663,7 +663,8 @@ def _orders_as_embedded(store) -> bool:
 def _whole(store, stream: QueryStream, text: str, bindings: dict, skip: int, limit: int | None):
     stream.calls += 1
     answer = store.select(text, bindings)
-    stream.text, rows = answer.text, answer.rows   # as sent: with an endpoint's VALUES block
+    # the text as sent (with an endpoint's VALUES block), the columns as answered (a server orders them)
+    stream.text, stream.columns, rows = answer.text, answer.columns, answer.rows
     end = None if limit is None else skip + limit
     yield from rows[skip:end] if skip or end is not None else rows
 
@@ -753,6 +754,17 @@ def store_labels(store, terms) -> dict[tuple[str, str], str]:
     return found
 
 
+def _aligned(store, answer, columns: list[str]) -> list[tuple]:
+    """An answer's rows with their cells in the order of `columns` (a server may answer the variables in
+    another order); other columns are the store's bad answer."""
+    if answer.columns == columns:
+        return answer.rows
+    if sorted(answer.columns) != sorted(columns):
+        raise store.bad_answer(f"the columns are {', '.join(answer.columns) or 'none'}, not {', '.join(columns)}")
+    at = [answer.columns.index(c) for c in columns]
+    return [tuple(row[i] for i in at) for row in answer.rows]
+
+
 def _paged(store, stream: QueryStream, query: Query, bindings: dict, form: str, limit: int | None, offset: int):
     """Rows from `offset` on, at most `limit`, policy by policy (or batch by batch) in graph order."""
     if limit == 0:
@@ -766,10 +778,10 @@ def _paged(store, stream: QueryStream, query: Query, bindings: dict, form: str, 
     while start < len(graphs):
         if form == "policy":
             batch = graphs[start:start + 1]
-            rows = store.select(query.text, {**bindings, POLICY: batch[0]}).rows
+            rows = _aligned(store, store.select(query.text, {**bindings, POLICY: batch[0]}), stream.columns)
         else:
             batch = graphs[start:start + size]
-            rows = store.select(with_graphs(query.text, batch), bindings).rows
+            rows = _aligned(store, store.select(with_graphs(query.text, batch), bindings), stream.columns)
         stream.calls += 1
         start += len(batch)
         seen_rows += len(rows)

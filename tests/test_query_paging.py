@@ -261,3 +261,30 @@ def test_pages_on_a_server_are_the_embedded_pages(corpus_store):
             for form in PAGING_FORMS:
                 page = list(stream_query(remote, query, params, limit=6, offset=3, form=form).rows)
                 assert [tuple(map(str, r)) for r in page] == [tuple(map(str, r)) for r in whole[3:9]], (name, form)
+
+
+def test_a_server_may_answer_the_columns_in_another_order(corpus_store):
+    """Each policy's answer is read by column name; other columns are the store's bad answer."""
+    from kg.errors import KgError
+    from kg.stores.base import Solutions
+
+    class Reordering(EmbeddedStore):
+        columns = None
+
+        def select(self, text, bindings=None):
+            answer = super().select(text, bindings)
+            if answer.columns != ["policy"] and self.columns is None:
+                order = list(reversed(range(len(answer.columns))))
+                return Solutions([answer.columns[i] for i in order], [tuple(r[i] for i in order) for r in answer.rows],
+                                 answer.text)
+            if answer.columns != ["policy"]:
+                return Solutions(self.columns, answer.rows, answer.text)
+            return answer
+
+    store = Reordering(corpus_store.path)
+    query = load_query("data-subjects")
+    whole = run_query(corpus_store, query).rows
+    assert run_query(store, query, limit=8, offset=4).rows == whole[4:12]
+    store.columns = ["a", "b", "c", "d"]
+    with pytest.raises(KgError, match="the columns are a, b, c, d, not policy, process, dataSubject, inherited"):
+        run_query(store, query, limit=8)
