@@ -259,9 +259,12 @@ def queries_json(queries) -> str:
                        for name, q in sorted(queries.items())], ensure_ascii=False, indent=2) + "\n"
 
 
-def pushed_json(pushed, endpoint: str, graph_store: str) -> str:
-    """What `push --format json` writes: the server, each graph replaced (IRI, triples, seconds), the totals."""
+def pushed_json(pushed, endpoint: str, graph_store: str, removed: list[str] | None = None) -> str:
+    """What `push --format json` writes: the server, each graph replaced (IRI, triples, seconds), the totals,
+    and with --prune the graphs removed."""
     graphs = [{"graph": p.graph, "triples": p.triples, "seconds": round(p.seconds, 3)} for p in pushed]
-    return json.dumps({"endpoint": endpoint, "graphStore": graph_store, "graphs": graphs,
-                       "triples": sum(p.triples for p in pushed),
-                       "seconds": round(sum(p.seconds for p in pushed), 3)}, ensure_ascii=False, indent=2) + "\n"
+    out = {"endpoint": endpoint, "graphStore": graph_store, "graphs": graphs,
+           "triples": sum(p.triples for p in pushed), "seconds": round(sum(p.seconds for p in pushed), 3)}
+    if removed is not None:
+        out["removed"] = removed
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"

@@ -648,6 +648,62 @@ def test_push_failing_halfway_reports_the_graphs_and_rerun_is_safe(built_store):
         assert rows == {r[0].value: int(r[1].value) for r in EmbeddedStore(built_store[0]).select(counts).rows}
 
 
+class _DeleteFailAfter(_FailAfter):
+    """Forwards every PUT and `deletes` DELETEs to the real server, then answers 500 to DELETEs."""
+    allowed = 1000
+    deletes = 1
+    deleted: list = []
+
+    def do_DELETE(self):  # noqa: N802
+        cls = type(self)
+        if len(cls.deleted) >= cls.deletes:
+            body = b"read-only mode"
+            self.send_response(500)
+        else:
+            cls.deleted.append(self.path)
+            request = urllib.request.Request(cls.upstream + self.path, method="DELETE")
+            with urllib.request.urlopen(request, timeout=30) as response:
+                self.send_response(response.status)
+                body = response.read()
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.slow   # a real server
+def test_push_prune_failing_halfway_says_what_was_removed_and_rerun_is_safe(built_store):
+    if not oxigraph_binary():
+        pytest.skip("the `oxigraph` server binary is absent (pip install -e '.[test]')")
+    from kg import namespaces as ns
+    from kg.stores import SparqlEndpoint
+    stale = sorted(ns.policy_graph_iri("gone", d) for d in ("2020-01-01", "2021-01-01", "2022-01-01"))
+    with OxigraphServer() as server:
+        remote = SparqlEndpoint(server.query_url, graph_store=server.store_url)
+        for graph in stale:
+            remote.put_graph(graph, b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n")
+        handler = type("H", (_DeleteFailAfter,), {"upstream": server.base, "puts": [], "deleted": []})
+        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        proxy.handle_error = lambda *a: None
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        try:
+            graph_store = f"http://127.0.0.1:{proxy.server_address[1]}/store"
+            result = runner.invoke(app, ["push", "--endpoint", server.query_url, "--graph-store", graph_store,
+                                         "--store", str(built_store[0]), "--prune"])
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+        assert result.exit_code == 3, result.output
+        first = next(line for line in result.output.splitlines() if line.startswith("error["))
+        assert first.startswith(f"error[PKG-E069 push-incomplete]: the prune stopped at graph 2 of 3 ({stale[1]})")
+        assert f"removed from the server: {stale[0]}; not removed: {stale[1]}, {stale[2]}" in result.output
+        graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        assert set(stale[1:]) <= {r[0].value for r in remote.select(graphs).rows}
+        again = runner.invoke(app, ["push", "--endpoint", server.query_url, "--store", str(built_store[0]), "--prune"])
+        assert again.exit_code == 0, again.output
+        assert "pruned 2 graph(s)" in again.output
+        assert not set(stale) & {r[0].value for r in remote.select(graphs).rows}
+
+
 # --- builds: signals, concurrency -----------------------------------------------------------------------
 
 def _store_digest(store: Path) -> dict[str, str]:

@@ -91,6 +91,31 @@ def test_push_again_replaces_not_duplicates(pushed, embedded, built_store, serve
     assert counts(pushed) == before == counts(embedded)
 
 
+def test_push_prune_removes_the_policykg_graphs_the_store_no_longer_holds(pushed, embedded, built_store, server):
+    """A policy and a vocabulary graph the store does not hold are removed; a graph outside policykg's IRIs
+    stays; the store's graphs are untouched; a second prune removes nothing."""
+    stale = [ns.policy_graph_iri("gone", "2020-01-01"), ns.policy_graph_iri("gone", "2020-01-01") + "/inferred",
+             ns.VOCAB_GRAPH_BASE + "retired"]
+    other = "http://example.org/not-policykg"
+    triple = b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+    for graph in stale + [other]:
+        pushed.put_graph(graph, triple)
+    before = counts(embedded)
+    assert set(stale) | {other} <= set(counts(pushed))
+    args = ["push", "--endpoint", server.query_url, "--store", str(built_store[0]), "--policy", "planethoster",
+            "--prune"]
+    result = runner.invoke(app, args + ["--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["removed"] == sorted(stale)
+    remote = counts(pushed)
+    assert other in remote and not set(stale) & set(remote)
+    assert {g: n for g, n in remote.items() if g != other} == before
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "pruned nothing" in again.output, again.output
+    assert pushed.delete_graph(other) in (200, 204) and other not in counts(pushed)
+    assert pushed.delete_graph(other) == 404   # already gone: what was asked
+
+
 # --- every query: embedded == remote -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", LIBRARY)

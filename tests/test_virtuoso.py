@@ -7,6 +7,7 @@ fails the test, to be taken off the list). Slow: 1,000 synthetic policies pushed
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
@@ -106,6 +107,21 @@ def test_push_again_replaces_not_duplicates(both, virtuoso, versions_store):
     assert result.exit_code == 0, result.output and "pushed 2 graph(s)" in result.output
     after = remote.select(count, {"g": ox.NamedNode(ns.policy_graph_iri("whiteprovider", "2024-05-19"))}).rows
     assert before == after
+
+
+def test_push_prune_removes_only_the_policykg_graphs_the_store_dropped(both, virtuoso, versions_store):
+    """Virtuoso lists its named graphs for `GRAPH ?g { }` (its own virtrdf: graphs among them, never pruned)."""
+    local, remote = both[:2]
+    writer = SparqlEndpoint(virtuoso.query_url, user=virtuoso.user, password=virtuoso.password)
+    stale = ns.policy_graph_iri("gone", "2020-01-01")
+    writer.put_graph(stale, b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n")
+    result = push(virtuoso, versions_store, "--policy", "planethoster", "--prune", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["removed"] == [stale]
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    held = {row[0].value for row in remote.select(graphs).rows}
+    assert stale not in held and set(local.graph_names()) - {g for g in local.graph_names() if "/inferred" in g} <= held
+    assert any(g.startswith("http://www.openlinksw.com/") for g in held)   # Virtuoso's own graphs stay
 
 
 def test_push_with_a_wrong_password_or_none_is_refused(both, virtuoso, versions_store):

@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..queries import QueryResult
 from ..stores import EmbeddedStore
 from ..stores.oxigraph import DEFAULT_STORE
-from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, push_graphs
+from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, prune_graphs, push_graphs
 from ..terminal import printable, rich_text
 from .common import endpoint as _endpoint
 from .main import app, choice, err, report_errors
@@ -190,10 +190,16 @@ def push_command(
     timeout: float = typer.Option(TIMEOUT_S, "--timeout", help="Seconds to wait for each answer of the server."),
     fmt: str = typer.Option("text", "--format", "-f", help="text (a line a graph, on stderr) or json (on stdout: "
                                                            "the server, each graph replaced, the totals)."),
+    prune: bool = typer.Option(False, "--prune", help="Then remove the server's policykg graphs (policy and "
+                                                      "vocabulary graph IRIs) that the store no longer holds, so "
+                                                      "the server mirrors the store; other graphs are never "
+                                                      "touched."),
 ) -> None:
     """Upload the vocabulary graph and the policy graphs to a SPARQL server, replacing each named graph (PUT).
 
-    Example: policykg push --endpoint http://127.0.0.1:7878/query --policy whiteprovider
+    With --prune, the server's policykg graphs that the store no longer holds are then removed (DELETE).
+
+    Example: policykg push --endpoint http://127.0.0.1:7878/query --policy whiteprovider --prune
     """
     choice(fmt, ("text", "json"), "--format")
     source = EmbeddedStore(store)
@@ -208,9 +214,11 @@ def push_command(
         task = progress.add_task(escape(printable(f"push to {remote.graph_store}")), total=len(graphs))
         pushed = push_graphs(remote, ((g, source.graph_triples(g)) for g in graphs),
                              lambda g, n: progress.advance(task), names=graphs)
+        # after the push, so that the server never lacks a graph the store has
+        removed = prune_graphs(remote, source.graph_names()) if prune else None
     if fmt == "json":
         with _output():
-            sys.stdout.write(pushed_json(pushed, remote.url, remote.graph_store))
+            sys.stdout.write(pushed_json(pushed, remote.url, remote.graph_store, removed))
             sys.stdout.flush()
         return
     total = sum(p.triples for p in pushed)
@@ -218,3 +226,8 @@ def push_command(
         err.print(rich_text(f"  {p.graph}  {p.triples} triples  {p.seconds:.2f} s"))
     err.print(rich_text(f"pushed {len(pushed)} graph(s), {total} triples to {remote.graph_store} "
                         "(each graph replaced)"))
+    if removed is not None:
+        for graph in removed:
+            err.print(rich_text(f"  removed {graph}"))
+        err.print(rich_text(f"pruned {len(removed)} graph(s) the store no longer holds" if removed else
+                            "pruned nothing: the server holds no policykg graph the store does not"))

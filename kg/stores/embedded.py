@@ -60,6 +60,10 @@ class EmbeddedStore(PolicyStore):
 
     # the reads of the interface, by pyoxigraph itself
 
+    def graph_names(self) -> list[str]:
+        """Every named graph of the store (policy, inferred and vocabulary graphs), sorted."""
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
     def graph_triples(self, graph: str) -> list:
         """The triples of one named graph (for `push`)."""
         return [q.triple for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]

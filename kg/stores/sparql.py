@@ -37,7 +37,7 @@ from .sparql_http import (PASSWORD_ENV, TIMEOUT_S, USER_AGENT, CrossOriginRedire
                           EndpointAuthError, EndpointError, EndpointRedirectError, EndpointTimeoutError,
                           EndpointUnreachableError, SameOriginRedirects, check_url, cut_short, endpoint_error,
                           opener, origin, time_left)
-from .sparql_push import PushedGraph, PushIncompleteError, push_graphs
+from .sparql_push import PushedGraph, PushIncompleteError, prune_graphs, push_graphs, stale_graphs
 from .sparql_text import might_rewrite
 from .sparql_results import (MAX_VALUE_CHARS, READ_CHUNK, TERM_TYPES, JsonReader, MalformedResults,
                              ResultsReader, read_solutions, term_from_json)
@@ -342,6 +342,26 @@ class SparqlEndpoint(PolicyStore):
                 raise self._error(exc, "graph store", url=store) from None
         raise AssertionError("unreachable")
 
+    def delete_graph(self, graph: str) -> int:
+        """Remove the named graph `graph` (Graph Store Protocol DELETE); the HTTP status. A graph the server
+        no longer has (404) is already what was asked."""
+        store = self.require_graph_store()
+        sep = "&" if "?" in store else "?"
+        url = f"{store}{sep}graph={urllib.parse.quote(graph, safe='')}"
+        if not self._knocked:
+            self._knock(store)
+        self._closures = None
+        request = urllib.request.Request(url, method="DELETE", headers={"User-Agent": USER_AGENT})
+        try:
+            with self._open(request) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return 404
+            raise self._error(exc, "graph store", url=store) from None
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, "graph store", url=store) from None
+
     def _knock(self, store: str) -> None:
         """A bodiless HEAD to the graph store before the first upload: its answer says the server's dialect,
         and with a user its Digest challenge is answered before an upload's body is sent
@@ -396,6 +416,6 @@ __all__ = [
     "USER_AGENT", "CrossOriginRedirect", "DeadlineHandler", "EndpointAuthError", "EndpointError",
     "EndpointRedirectError", "EndpointTimeoutError", "EndpointUnreachableError", "GraphStoreUnknownError",
     "JsonReader", "MalformedResults", "PushIncompleteError", "PushedGraph", "ResultsReader", "SameOriginRedirects",
-    "SparqlEndpoint", "graph_store_for", "origin", "push_graphs", "read_solutions", "serialize_term",
+    "SparqlEndpoint", "graph_store_for", "origin", "prune_graphs", "push_graphs", "stale_graphs", "read_solutions", "serialize_term",
     "term_from_json", "time_left", "values_block", "where_brace", "with_values",
 ]
