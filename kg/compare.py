@@ -80,9 +80,11 @@ def _memory_store(sides, vocabulary):
     return EmbeddedStore("(memory)", store=store)
 
 
-def compare_targets(targets: list[str], *, store_path=None, vocabulary=None, profiles="auto", engine=None,
-                    validate: bool = True) -> Comparison:
-    """Compare policies given as store selectors, cards or RDF files."""
+def compare_targets(targets: list[str], *, store_path=None, store=None, vocabulary=None, profiles="auto",
+                    engine=None, validate: bool = True) -> Comparison:
+    """Compare policies given as store selectors, cards or RDF files. SLUG targets are read from `store` (a
+    PolicyStore: the embedded store or a SPARQL endpoint) when given, else from the embedded store at
+    `store_path` (default .policykg/store)."""
     from .diff import load_side
     from .sources import is_file_target
     from .queries import load_query, run_query
@@ -94,15 +96,19 @@ def compare_targets(targets: list[str], *, store_path=None, vocabulary=None, pro
     if not targets:
         raise UsageError("compare needs at least one policy", None, "give SLUG, SLUG@DATE, cards or RDF files",
                          error_id="diff-input")
-    store = None if all(map(is_file_target, targets)) else open_store(store_path or DEFAULT_STORE)
+    if store is None and not all(map(is_file_target, targets)):
+        store = EmbeddedStore(store_path or DEFAULT_STORE, store=open_store(store_path or DEFAULT_STORE))
     sides = [load_side(t, store=store, vocabulary=vocabulary) for t in targets]
     graphs = [s.graph_iri for s in sides]
     if len(set(graphs)) != len(graphs):
         twice = next(s for s in sides if graphs.count(s.graph_iri) > 1)
         raise UsageError(f"{twice.key} is given twice", None, "name each policy version once",
                          error_id="diff-input")
-    backend = EmbeddedStore(store_path or DEFAULT_STORE, store=store) \
-        if store is not None and not any(map(is_file_target, targets)) else _memory_store(sides, vocabulary)
+    # every target in the embedded store: the queries run there; otherwise on the sides' graphs, read once
+    # for the findings anyway (from a server too: the answers are then the embedded store's by construction,
+    # whatever the server's SPARQL dialect refuses, e.g. Virtuoso's EXISTS inside an expression)
+    backend = store if isinstance(store, EmbeddedStore) and not any(map(is_file_target, targets)) \
+        else _memory_store(sides, vocabulary)
     result = Comparison([s.key for s in sides])
     for aspect, (name, column, *_names) in ASPECTS.items():
         query = load_query(name)

@@ -415,12 +415,23 @@ def test_cli_diff_on_endpoint_prints_the_same_diff(both, args, fmt):
     assert a.stdout and b.stdout == a.stdout
 
 
+@pytest.mark.parametrize("args", [["planethoster", "whiteprovider"], [*VERSION_KEYS, "planethoster"]])
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_cli_compare_on_endpoint_prints_the_same_comparison(both, args, fmt):
+    _, _, local, remote = both
+    a = runner.invoke(app, ["compare", *args, "-f", fmt, *local])
+    b = runner.invoke(app, ["compare", *args, "-f", fmt, *remote])
+    assert a.exit_code == b.exit_code == 0, b.output
+    assert a.stdout and b.stdout == a.stdout
+
+
 def test_cli_diff_on_endpoint_with_one_version_says_so(both):
     result = runner.invoke(app, ["diff", "planethoster", *both[3]])
     assert result.exit_code == 2 and result.output.startswith("error[PKG-E075 diff-input]")
 
 
-@pytest.mark.parametrize("command", [["export", "-f", "nq", "-p"], ["validate"], ["diff", "whiteprovider"]])
+@pytest.mark.parametrize("command", [["export", "-f", "nq", "-p"], ["validate"], ["diff", "whiteprovider"],
+                                     ["compare", "planethoster"]])
 def test_unknown_policy_on_endpoint_names_the_endpoint(both, command):
     result = runner.invoke(app, [*command, "nobody@2020-01-01", *both[3]])
     assert result.exit_code == 2, result.output

@@ -244,6 +244,14 @@ def test_cli_diff_on_virtuoso_prints_the_same_diff(both):
     assert a.stdout and b.stdout == a.stdout
 
 
+def test_cli_compare_on_virtuoso_prints_the_same_comparison(both):
+    _, _, local, remote = both
+    args = ["compare", "planethoster", *VERSION_KEYS, "-f", "json"]
+    a, b = runner.invoke(app, [*args, *local]), runner.invoke(app, [*args, *remote])
+    assert a.exit_code == b.exit_code == 0, b.output
+    assert a.stdout and b.stdout == a.stdout
+
+
 # --- limits ------------------------------------------------------------------------------------------------
 
 @pytest.mark.slow

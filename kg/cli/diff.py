@@ -81,6 +81,10 @@ def compare_command(
                                                 "(default auto)."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="The store, for SLUG targets."),
+    endpoint: Optional[str] = endpoint_option("Read SLUG targets from this SPARQL 1.1 query endpoint (see "
+                                              "'policykg push') instead of the embedded store."),
+    user: Optional[str] = user_option(),
+    timeout: float = timeout_option(),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     raw_csv: bool = typer.Option(False, "--raw-csv", help="csv: write items and labels as they are, without "
                                                           "the quote that keeps spreadsheets from running formulas."),
@@ -95,14 +99,19 @@ def compare_command(
     read it as text (see 'policykg query --help'); --raw-csv writes the values as they are.
 
     Example: policykg compare planethoster whiteprovider --format csv
+    Example: policykg compare planethoster whiteprovider --endpoint http://127.0.0.1:7878/query
     """
     from ..compare import FORMATS, compare_targets, render
+    from ..sources import is_file_target
     from ..vocab import load_vocabulary
     choice(fmt, FORMATS, "--format")
     choice(lang, ("en", "fr"), "--lang")
     vocabulary = load_vocabulary(vocab_dir)
-    result = compare_targets(policies, store_path=store, vocabulary=vocabulary, profiles=profile_ids(profile),
-                             engine=engine)
+    backend = None   # opened only when a target names a policy of the store
+    if not all(map(is_file_target, policies)):
+        backend = policy_store(endpoint, user, timeout, store)
+    result = compare_targets(policies, store_path=store, store=backend, vocabulary=vocabulary,
+                             profiles=profile_ids(profile), engine=engine)
     shown = render(result, fmt, lang, vocabulary, raw_csv=raw_csv)
     if fmt == "table" and not out_path:
         out.print(shown)
