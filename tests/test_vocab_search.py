@@ -122,3 +122,19 @@ def test_cli_search_without_hits_says_so():
 def test_cli_term_suggests_by_meaning():
     result = runner.invoke(app, ["vocab", "term", "dpv:Billing"])
     assert result.exit_code == 2 and "'dpv:PaymentManagement'" in result.output
+
+
+def test_cli_term_json():
+    """`vocab term --format json`: the term, its IRI, labels, status and broader DPV terms (not rdfs:Class…)."""
+    out = runner.invoke(app, ["vocab", "term", "dpv:Marketing", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    term = json.loads(out.stdout)
+    assert term["term"] == "dpv:Marketing" and term["iri"] == "https://w3id.org/dpv#Marketing"
+    assert term["label"] == {"en": "Marketing", "fr": "Marketing"} and term["sunset"] is False
+    assert term["broader"] == ["dpv:Purpose"] and term["property"] is False
+    prop = json.loads(runner.invoke(app, ["vocab", "term", "dpv:hasPurpose", "-f", "json"]).stdout)
+    assert prop["property"] is True
+    bad = runner.invoke(app, ["vocab", "term", "dpv:Marketing", "-f", "xml"])
+    assert bad.exit_code == 2 and bad.output.startswith("error[PKG-E090 usage]: --format xml is not one of text, json")
+    unknown = runner.invoke(app, ["vocab", "term", "dpv:Marketting", "-f", "json"])
+    assert unknown.exit_code == 2 and not unknown.stdout.strip().startswith("{") and "dpv:Marketing" in unknown.output

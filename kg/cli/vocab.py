@@ -93,12 +93,18 @@ def fetch(
 
 
 @app.command()
-def term(curie: str = typer.Argument(..., help="A CURIE or IRI, e.g. dpv:Purpose.")) -> None:
+def term(curie: str = typer.Argument(..., help="A CURIE or IRI, e.g. dpv:Purpose."),
+         fmt: str = typer.Option("text", "--format", "-f", help="text (term, English and French labels, "
+                                                                "tab-separated) or json.")) -> None:
     """Say whether a term exists, its labels and status, or suggest the closest terms.
 
     Example: policykg vocab term dpv:ServiceProvison
+    Example: policykg vocab term dpv:Marketing --format json
     """
     try:
+        if fmt not in ("text", "json"):
+            raise KgError(f"--format {fmt} is not one of text, json", None, "use --format text|json",
+                          error_id="usage")
         v = vocab.load_vocabulary()
         if not v.exists(curie):
             raise vocab.VocabError(f"'{curie}' is not a term of DPV {v.version} or of the extension",
@@ -107,6 +113,16 @@ def term(curie: str = typer.Argument(..., help="A CURIE or IRI, e.g. dpv:Purpose
                                    error_id="unknown-term")
     except KgError as err:
         _fail(err)
+    if fmt == "json":
+        from kg import namespaces as ns
+        iri = str(vocab._iri(curie))
+        meta = (str(ns.RDFS), str(ns.SKOS), str(ns.OWL), str(ns.RDF))   # rdfs:Class, skos:Concept…: not broader terms
+        broader = sorted(ns.shorten(str(a)) for a in v.ancestors(iri) if str(a) != iri and not str(a).startswith(meta))
+        sys.stdout.write(json.dumps({"term": ns.shorten(iri), "iri": iri,
+                                     "label": {lang: v.label(curie, lang) for lang in ("en", "fr")},
+                                     "sunset": v.is_sunset(curie), "property": v.is_property(curie),
+                                     "broader": broader}, ensure_ascii=False, indent=2) + "\n")
+        return
     status = " (sunset: avoid it)" if v.is_sunset(curie) else ""
     fields = (curie, v.label(curie, "en") or "", v.label(curie, "fr") or "")
     typer.echo("\t".join(map(printable, fields)) + status)
