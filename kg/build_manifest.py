@@ -22,6 +22,8 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rdflib import Literal, URIRef
+
 from .errors import Location
 
 from .version import __version__
@@ -146,7 +148,6 @@ def term_key(term) -> str:
     """An rdflib term as a string that is the same whether the term comes from a card (kg.mapping) or back from
     the store (a finding's focus, path or value): <iri>, "text"@lang, "text"^^<datatype> ("text" for xsd:string),
     "" for None. A blank node matches nothing."""
-    from rdflib import Literal, URIRef
     if term is None:
         return ""
     if isinstance(term, URIRef):
@@ -163,7 +164,14 @@ def term_key(term) -> str:
 
 def locations_bytes(card: str | Path, locations: dict) -> bytes:
     """A card's locations (kg.sources.card_locations: (s, p, o) -> Location), compressed, for `write_locations`."""
-    entries = [[term_key(s), term_key(p), term_key(o), where.line, where.column, where.field]
+    keys: dict = {}   # a card names the same nodes and properties many times
+
+    def key(term) -> str:
+        found = keys.get(term)
+        if found is None:
+            found = keys[term] = term_key(term)
+        return found
+    entries = [[key(s), key(p), key(o), where.line, where.column, where.field]
                for (s, p, o), where in locations.items()]
     data = {"card": str(Path(card).resolve()), "entries": entries}
     return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)

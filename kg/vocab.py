@@ -101,7 +101,13 @@ class Vocabulary:
         return frozenset(str(t) for t in self._terms)
 
     def is_sunset(self, iri) -> bool:
+        if type(iri) is str and "://" in iri:   # the loader's question too, once per term: no URIRef
+            return iri in self._sunset_strings
         return self._status.get(_iri(iri)) in SUNSET
+
+    @cached_property
+    def _sunset_strings(self) -> frozenset[str]:
+        return frozenset(str(t) for t, status in self._status.items() if status in SUNSET)
 
     def is_property(self, iri) -> bool:
         if type(iri) is str and "://" in iri:
