@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal
-from rdflib.namespace import DCTERMS, RDF, SH
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 
 from . import namespaces as ns
 from .errors import Location, anchor
@@ -223,13 +223,16 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
 
     # the rules of the shapes actually run: each report's own profiles folder (another one than the
     # shipped shapes/ when the library is given shapes_dir), one rule per shape id
-    folders = {r.shapes_dir for r in reports}
-    profiles_of = {folder: load_profiles(folder) for folder in folders}
-    used = sorted({(pid, r.shapes_dir or "") for r in reports for pid, _ in r.profiles})
+    # and the users' profile folders it was given (--profile PATH, the user profiles folder)
+    sources = {(r.shapes_dir, tuple(getattr(r, "profile_folders", ()))) for r in reports}
+    profiles_of = {src: load_profiles(src[0], src[1], user_folder=True) for src in sources}
+    used = sorted({(pid, (r.shapes_dir, tuple(getattr(r, "profile_folders", ())))) for r in reports
+                   for pid, _ in r.profiles}, key=lambda x: (x[0], x[1][0] or "", x[1][1]))
     rules, index = [], {}
-    for pid, folder in used:
-        g = profiles_of[folder or None][pid].graph
-        for sid in profiles_of[folder or None][pid].shape_ids():
+    for pid, src in used:
+        profile = profiles_of[src][pid]
+        g = profile.graph
+        for sid in profile.shape_ids():
             if sid in index:
                 continue
             s = ns.PKS[sid]
@@ -241,7 +244,7 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
                 "name": "".join(w.capitalize() for w in sid.split("-")),
                 "shortDescription": {"text": name.get(lang) or name.get("en") or sid},
                 "fullDescription": {"text": desc.get(lang) or desc.get("en") or msg.get(lang) or msg.get("en") or sid},
-                "helpUri": f"https://w3id.org/policykg/docs/profiles#{sid}",
+                "helpUri": _help_uri(profile, s, sid),
                 "help": {"text": (lang_texts(g, s, ns.PKS.article).get(lang) or lang_texts(g, s, ns.PKS.article).get("en", ""))},
                 "defaultConfiguration": {"level": _level(severity)},
                 "properties": {"profile": pid, "references": sorted(ns.shorten(str(o)) for o in g.objects(s, DCTERMS.references))},
@@ -294,6 +297,20 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
         run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
     sarif = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     return json.dumps(sarif, ensure_ascii=False, indent=2) + "\n"
+
+
+def _help_uri(profile, shape, sid: str) -> str:
+    """Where a rule is explained: the built-in profiles' reference page; a user's profile's own document (the
+    shape's dct:source or rdfs:seeAlso, else its header's dct:source), else the profile's folder."""
+    if profile.origin == "built-in":
+        return f"https://w3id.org/policykg/docs/profiles#{sid}"
+    g = profile.graph
+    for node in (shape, profile.iri):
+        for p in (DCTERMS.source, RDFS.seeAlso):
+            value = g.value(node, p)
+            if value is not None:
+                return str(value)
+    return Path(profile.folder).resolve().as_uri()
 
 
 def _error_notifications(errors, root: Path | None) -> tuple[list[dict], list[dict]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DATA = ROOT / "data"
 SHARED = ROOT.parent / "shared"
 SEED_CARDS = sorted((DATA / "policies").rglob("*.yaml"))
+
+# Tests never read the developer's own profiles (~/.config/policykg/profiles, issue 20): an empty user profiles
+# folder for the whole session (subprocesses inherit it); tests of user profiles set their own.
+os.environ["POLICYKG_PROFILES"] = tempfile.mkdtemp(prefix="policykg-no-user-profiles-")
 
 
 def needs_shared(*parts: str) -> Path:

@@ -220,7 +220,8 @@ def test_profiles_as_json_and_piped_tsv():
     table = runner.invoke(app, ["profiles"])
     assert table.exit_code == 0, table.output
     rows = [line.split("\t") for line in table.stdout.splitlines()]
-    assert rows[0] == ["profile", "shape", "severity", "article"] and all(len(r) == 4 for r in rows)
+    assert rows[0] == ["profile", "shape", "severity", "article", "origin"] and all(len(r) == 5 for r in rows)
+    assert {r[4] for r in rows[1:]} == {"built-in"}
     assert {(r[0], r[1]) for r in rows[1:]} == shapes            # every shape on its own line, none cut
     document = json.loads(runner.invoke(app, ["profiles", "--format", "json"]).stdout)
     got = {(p["id"], s["id"]) for p in document["profiles"] for s in p["shapes"]}
@@ -229,7 +230,7 @@ def test_profiles_as_json_and_piped_tsv():
     assert gdpr["in_force_from"] == "2018-05-25" and gdpr["applies_when"][0]["rank"] == 1
     assert {s["severity"] for p in document["profiles"] for s in p["shapes"]} <= {"violation", "warning", "info"}
     where = runner.invoke(app, ["profiles", "--where"]).stdout.splitlines()
-    assert where[0] == "profile\tin force from\tapplies when" and any(line.startswith("gdpr\t2018-05-25\t1. ")
+    assert where[0] == "profile\tin force from\tapplies when\torigin" and any(line.startswith("gdpr\t2018-05-25\t1. ")
                                                                       for line in where)
 
 

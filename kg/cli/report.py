@@ -27,7 +27,8 @@ def report_command(
                                                 "(SLUG[@DATE],…; default: the chosen policies' latest versions "
                                                 "when there are 2 to 8)."),
     profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="Profiles for the findings "
-                                                "(default auto, as validate picks them)."),
+                                                "(default auto, as validate picks them): ids, or PATH, a folder of "
+                                                "your own profile, as for validate."),
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that write the pages of many "
                                           "policies in parallel (default: one per core)."),
@@ -47,6 +48,10 @@ def report_command(
     """
     from ..site import write_report
     choice(lang, ("en", "fr"), "--lang")
+    if engine in ENGINES:   # the problems of the users' profile folders first, all at once (exit 2)
+        from ..validate import load_profiles
+        from ..validate.user_profiles import split_profiles
+        load_profiles(None, split_profiles(profile_ids(profile))[1], user_folder=True, engine=engine)
     result = write_report(out, list(policies or []), store=store, lang=lang, sources_dir=sources, compare=compare,
                           profiles=profile_ids(profile), engine=engine, workers=workers, vocab_dir=vocab_dir)
     if not quiet:

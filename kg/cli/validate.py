@@ -12,6 +12,7 @@ from ..report import FORMATS, render
 from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import error_text
 from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, parse_as_of, validate_paths, validate_store
+from ..validate.user_profiles import split_profiles
 from .common import (TABLE_FORMATS, endpoint_option, policy_store, print_json, print_rows, table_format_option,
                      timeout_option, user_option)
 from .main import (allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
@@ -30,8 +31,10 @@ def validate_command(
                                                   "or policies in the store: SLUG (its latest version), "
                                                   "SLUG@DATE (one version), SLUG@* (every version)."),
     profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="core, gdpr, law25, pipeda, pci-dss, "
-                                                "consistency (comma-separated or repeated), or auto (default: the "
-                                                "profiles the graph calls for, with the reason)."),
+                                                "consistency, the id of a profile of your user profiles folder, or "
+                                                "PATH: a folder of your own profile (a value with a / or naming a "
+                                                "folder); comma-separated or repeated; or auto (default: the "
+                                                "profiles the graph calls for, with the reason, yours included)."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json (one document: a report per policy), "
                                                            "jsonl (one line per finding), ttl "
                                                            "(sh:ValidationReport) or sarif (SARIF 2.1.0)."),
@@ -76,9 +79,15 @@ def validate_command(
     Where and when a profile applies is data in its profile.ttl (docs/applicability.md): with
     --profile auto the reason is shown; a requested profile that does not apply is reported once.
 
+    Your own profiles (docs/profiles.md, "Your own profile"): --profile PATH, or the folders of
+    $POLICYKG_PROFILES (else $XDG_CONFIG_HOME/policykg/profiles, ~/.config/policykg/profiles).
+    Every problem of such a folder is reported at once, with its file:line, before any policy
+    is validated (exit 2).
+
     Example: policykg validate data/policies/whiteprovider/2024-05-19.yaml --profile gdpr --lang fr
     Example: policykg validate data/policies/planethoster/2015-09-01.yaml --as-of 2015-09-01
     Example: policykg validate whiteprovider@* --endpoint http://127.0.0.1:7878/query
+    Example: policykg validate supplier.ttl --profile examples/profiles/house-rules
     """
     apply_input_options(max_input_size, allow_remote_context)
     if fmt not in FORMATS:
@@ -87,6 +96,8 @@ def validate_command(
         raise UsageError(f"unknown language '{lang}'", None, "use --lang en or --lang fr", error_id="usage")
     profiles = profile_ids(profile)
     day = parse_as_of(as_of)
+    if engine in ENGINES:   # the problems of the users' profile folders first, all at once (exit 2)
+        load_profiles(None, split_profiles(profiles)[1], user_folder=True, engine=engine)
     paths = [t for t in targets if Path(t).exists() or Path(t).suffix.lower() in (".yaml", ".yml", ".ttl", ".trig",
                                                                                  ".nq", ".nt", ".jsonld", ".json")]
     slugs = [t for t in targets if t not in paths]
@@ -138,19 +149,28 @@ def _load_guard(errors: list[KgError], func, *args, **kwargs):
 def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr."),
                      where: bool = typer.Option(False, "--where", help="Show where and when each profile "
                                                 "applies (its triggers, in force dates) instead of its shapes."),
-                     fmt: str = table_format_option("json is one document: each profile with its title, "
+                     profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="PATH: list this "
+                                                                 "folder of your own profile too (repeatable), "
+                                                                 "after checking it as validate does."),
+                     fmt: str = table_format_option("json is one document: each profile with its title, origin, "
                                                     "where and when it applies and its shapes (severity, "
                                                     "article, name), whatever --where."),
                      ) -> None:
     """List the SHACL profiles, their shapes and severities (or, with --where, where each applies).
 
+    The built-in profiles, those of your user profiles folder ($POLICYKG_PROFILES, else
+    $XDG_CONFIG_HOME/policykg/profiles or ~/.config/policykg/profiles) and those given with
+    --profile PATH; the last column says where each comes from: built-in, or its folder.
+
     Example: policykg profiles --lang fr
     Example: policykg profiles --where
     Example: policykg profiles --format json
+    Example: policykg profiles --profile examples/profiles/house-rules
     """
     choice(fmt, TABLE_FORMATS, "--format")
     choice(lang, ("en", "fr"), "--lang")
-    profiles = load_profiles()
+    folders = [p.strip() for v in (profile or []) for p in v.split(",") if p.strip()]
+    profiles = load_profiles(None, split_profiles(folders)[1] if folders else (), user_folder=True)
     console = Console(highlight=False, soft_wrap=True)
     if fmt == "json":
         print_json({"profiles": [_profile_dict(pid, profile, lang) for pid, profile in profiles.items()]})
@@ -160,12 +180,20 @@ def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr."),
         for pid, profile in sorted(profiles.items(), key=lambda kv: kv[1].rules.order):
             since = profile.rules.in_force_from.isoformat() if profile.rules.in_force_from else ""
             for i, reason in enumerate(_applies_when(profile.rules, lang)):   # one row per trigger
-                rows.append([pid if i == 0 else "", since if i == 0 else "", reason])
-        print_rows(fmt, ["profile", "in force from", "applies when"], rows, console)
+                rows.append([pid if i == 0 else "", since if i == 0 else "", reason, _origin(profile) if i == 0 else ""])
+        print_rows(fmt, ["profile", "in force from", "applies when", "origin"], rows, console)
         return
-    rows = [[pid, sid, shape["severity"].capitalize(), shape["article"]] for pid, profile in profiles.items()
-            for sid, shape in _shapes(profile, lang).items()]
-    print_rows(fmt, ["profile", "shape", "severity", "article"], rows, console)
+    rows = [[pid, sid, shape["severity"].capitalize(), shape["article"], _origin(profile)]
+            for pid, profile in profiles.items() for sid, shape in _shapes(profile, lang).items()]
+    print_rows(fmt, ["profile", "shape", "severity", "article", "origin"], rows, console)
+
+
+def _origin(profile) -> str:
+    """built-in, or the folder of a user's profile (shown from the working folder when inside it)."""
+    if profile.origin == "built-in":
+        return "built-in"
+    from ..build_manifest import shown_path
+    return shown_path(profile.origin)
 
 
 def _applies_when(rules, lang: str) -> list[str]:
@@ -195,7 +223,7 @@ def _shapes(profile, lang: str) -> dict[str, dict]:
 
 def _profile_dict(pid: str, profile, lang: str) -> dict:
     rules = profile.rules
-    return {"id": pid, "title": profile.title.get(lang) or profile.title.get("en") or pid,
+    return {"id": pid, "title": profile.title.get(lang) or profile.title.get("en") or pid, "origin": profile.origin,
             "imports": list(profile.imports),
             "in_force_from": rules.in_force_from.isoformat() if rules.in_force_from else None,
             "applies_always": (rules.always.get(lang) or rules.always.get("en")) if rules.always else None,

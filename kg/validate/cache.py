@@ -6,7 +6,9 @@ A report is stored under `<store>.reports/<run key>/<graph key>.pickle`, beside 
   its snapshot's SHA-256 and the graph IRI determine the graph, so no graph is read to know it unchanged;
 - the run key is the SHA-256 of policykg's version, the code of the validation and of the SHACL engine, every
   file of the shapes folder, the vocabulary's files, the engine, the profiles asked for, the date of the run
-  (`--as-of`: rules come into force on dates) and whether applicability is decided.
+  (`--as-of`: rules come into force on dates) and whether applicability is decided; and the SHA-256 of
+  every users' profile folder of the run (`--profile PATH` and the user profiles folder), so that a run after
+  an edit of a user's profile validates again.
 A store without a manifest (built before it, or a SPARQL endpoint) is validated without the cache. Files are
 written atomically; an unreadable one is a miss. Folders of run keys unused for a week are removed.
 """
@@ -42,6 +44,9 @@ def run_key(*, vocabulary, shapes_dir: str | None, engine: str, profiles, as_of,
         for path in files:
             name = str(path.relative_to(root)) if root is not None else path.name
             digest.update(name.encode() + b"\0" + (sha256_of(path) or "-").encode() + b"\n")
+    from .user_profiles import content_hash, profile_folders, split_profiles
+    for folder in profile_folders(split_profiles(profiles)[1]):
+        digest.update(f"profile folder {folder}\0{content_hash(folder)}\n".encode())
     return digest.hexdigest()
 
 

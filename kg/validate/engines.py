@@ -41,10 +41,18 @@ def _engine(name: str):
     raise UsageError(f"unknown engine '{name}'", None, "use one of " + ", ".join(ENGINES), error_id="unknown-engine")
 
 
+def _profile_shapes(shapes_dir: str | None, pids: tuple[str, ...], folders: tuple[str, ...] = ()
+                    ) -> tuple[Graph, dict[str, str]]:
+    """The shapes graph of a set of profiles and the profile of each shape (built once per set). `folders`:
+    the users' profile folders of the run (kg/validate/user_profiles.py); the user profiles folder is read too."""
+    from .user_profiles import profile_folders, signature
+    extra = profile_folders(tuple(folders))
+    return _profile_shapes_of(shapes_dir, tuple(pids), extra, signature(extra))
+
+
 @lru_cache(maxsize=32)
-def _profile_shapes(shapes_dir: str | None, pids: tuple[str, ...]) -> tuple[Graph, dict[str, str]]:
-    """The shapes graph of a set of profiles and the profile of each shape (built once per set)."""
-    available = load_profiles(shapes_dir)
+def _profile_shapes_of(shapes_dir, pids, folders, _signature) -> tuple[Graph, dict[str, str]]:
+    available = load_profiles(shapes_dir, folders)
     shapes = Graph()
     profile_of: dict[str, str] = {}
     for pid in pids:
@@ -54,11 +62,18 @@ def _profile_shapes(shapes_dir: str | None, pids: tuple[str, ...]) -> tuple[Grap
     return shapes, profile_of
 
 
+def _shapes_engine(shapes_dir: str | None, pids: tuple[str, ...], folders: tuple[str, ...] = ()):
+    """The oxigraph engine's compiled shapes of a set of profiles (queries prepared once per process, and again
+    when a user's profile folder changes)."""
+    from .user_profiles import profile_folders, signature
+    extra = profile_folders(tuple(folders))
+    return _shapes_engine_of(shapes_dir, tuple(pids), extra, signature(extra))
+
+
 @lru_cache(maxsize=32)
-def _shapes_engine(shapes_dir: str | None, pids: tuple[str, ...]):
-    """The oxigraph engine's compiled shapes of a set of profiles (queries prepared once per process)."""
+def _shapes_engine_of(shapes_dir, pids, folders, _signature):
     from ..shacl import ShapesEngine
-    return ShapesEngine(_profile_shapes(shapes_dir, pids)[0])
+    return ShapesEngine(_profile_shapes_of(shapes_dir, pids, folders, _signature)[0])
 
 
 class Workspace:

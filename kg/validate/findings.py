@@ -77,6 +77,7 @@ class Report:
     seconds: float
     source: str | None = None        # the file validated
     shapes_dir: str | None = None    # the profiles' folder the shapes came from (None: the shipped ones)
+    profile_folders: tuple[str, ...] = ()   # the users' profile folders given to the run (--profile PATH)
 
     def __post_init__(self) -> None:
         # a finding cites only the laws that apply: the citations of the profiles this run applied

@@ -28,6 +28,8 @@ class Profile:
     graph: Graph                # every shape file of the folder
     folder: Path
     rules: Applicability = field(default_factory=Applicability)   # where and when it applies
+    origin: str = "built-in"    # "built-in", or the folder of a user's profile (kg/validate/user_profiles.py)
+    refusals: list = field(default_factory=list)   # what the oxigraph engine refuses in a user's profile
 
     def shape_ids(self) -> list[str]:
         return sorted(shape_id(s) for s in _named_shapes(self.graph))
@@ -43,8 +45,35 @@ def shape_id(iri) -> str:
     return text[len(str(PKS)):] if text.startswith(str(PKS)) else text
 
 
+def load_profiles(shapes_dir: str | None = None, folders=(), *, user_folder: bool = False,
+                  engine: str | None = None) -> dict[str, Profile]:
+    """Every profile by id: the folders of shapes/ (or `shapes_dir`), each with a profile.ttl header, then the
+    users' own: the profile folders `folders` and, with `user_folder`, those of the user profiles folder
+    ($POLICYKG_PROFILES, else $XDG_CONFIG_HOME/policykg/profiles or ~/.config/policykg/profiles). A problem of
+    a user's folder (Turtle syntax, header, messages in en and fr, imports, an id or a shape already used) is a
+    KgError with its file:line, all of them at once; with `engine` "oxigraph", so are the shapes that engine
+    refuses (`unsupported-shape`)."""
+    from .user_profiles import profile_folders, raise_problems, signature
+    extra = profile_folders(tuple(folders), user_folder)
+    if not extra:
+        return _builtin_profiles(shapes_dir)
+    profiles, problems = _with_user_profiles(shapes_dir, extra, signature(extra))
+    if engine == "oxigraph":
+        problems = problems + [e for p in profiles.values() for e in p.refusals]
+    raise_problems(problems, extra)
+    return profiles
+
+
+def _read_profile(folder: Path, graph: Graph, header, origin: str = "built-in") -> Profile:
+    pid = str(graph.value(header, DCTERMS.identifier) or folder.name)
+    imports = sorted(str(o).rsplit("profile-", 1)[-1] for o in graph.objects(header, OWL.imports))
+    return Profile(pid, header, lang_texts(graph, header, DCTERMS.title),
+                   lang_texts(graph, header, DCTERMS.description), imports, graph, folder,
+                   read_applicability(graph, header), origin)
+
+
 @lru_cache(maxsize=4)
-def load_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
+def _builtin_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
     """Every profile folder of shapes/ (each with a profile.ttl header), by id."""
     from ..resources import shapes_dir as default_dir
 
@@ -60,12 +89,47 @@ def load_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
         if header is None:
             raise UsageError(f"{folder / 'profile.ttl'} declares no pks:Profile", str(folder),
                              "add `pks:profile-<id> a pks:Profile ; dct:identifier \"<id>\"`", error_id="bad-profile")
-        pid = str(graph.value(header, DCTERMS.identifier) or folder.name)
-        imports = sorted(str(o).rsplit("profile-", 1)[-1] for o in graph.objects(header, OWL.imports))
-        profiles[pid] = Profile(pid, header, lang_texts(graph, header, DCTERMS.title),
-                                lang_texts(graph, header, DCTERMS.description), imports, graph, folder,
-                                read_applicability(graph, header))
+        profile = _read_profile(folder, graph, header)
+        profiles[profile.id] = profile
     return profiles
+
+
+@lru_cache(maxsize=8)
+def _with_user_profiles(shapes_dir: str | None, folders: tuple[str, ...], _signature: tuple
+                        ) -> tuple[dict[str, Profile], list]:
+    """The built-in profiles and the users' (`folders`, keyed by their files' signature so that an edited
+    profile is read again), with the problems found in the users' folders and, on each profile, the shapes
+    the oxigraph engine refuses."""
+    from ..errors import KgError
+    from . import user_profiles as up
+
+    profiles = dict(_builtin_profiles(shapes_dir))
+    problems: list = []
+    read: list[tuple[Profile, bool]] = []   # each user profile read, and whether it is free of problems
+    for name in folders:
+        folder = Path(name)
+        graph, found = up.read_folder(folder)
+        if graph is not None and not found:
+            header, found = up.check_folder(folder, graph)
+            if header is not None:
+                try:
+                    profile = _read_profile(folder, graph, header, origin=str(folder))
+                except KgError as exc:   # an ill-typed order or date the checks named already
+                    found = found or [exc]
+                    profile = None
+                if profile is not None:
+                    clashes = up.check_clashes(profile, profiles)
+                    found += clashes
+                    if not clashes:
+                        profiles[profile.id] = profile
+                    read.append((profile, not found))
+        problems += found
+    for profile, sound in read:   # imports, then what the engine refuses, once every profile is known
+        unknown = up.check_imports(profile, profiles)
+        problems += unknown
+        if not unknown:
+            profile.refusals = up.engine_refusals(profile, {**profiles, profile.id: profile})
+    return profiles, problems
 
 
 def resolve_profiles(requested: list[str], profiles: dict[str, Profile]) -> list[str]:

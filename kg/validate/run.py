@@ -13,6 +13,7 @@ from rdflib import BNode, Graph
 from rdflib.namespace import DCTERMS, RDF, SH
 
 from .. import namespaces as ns
+from ..errors import UsageError
 from ..parallel import can_fork, closing_batches
 
 
@@ -21,6 +22,7 @@ from .data_graph import drop_inferred, validation_graph
 from .engines import DEFAULT_ENGINE, ENGINES, _WORKSPACES, _engine, _profile_shapes, _shapes_engine, workspace
 from .findings import Finding, Report, _findings
 from .profiles import REASONS, _profile_rank, graph_select, load_profiles, resolve_profiles
+from .user_profiles import split_profiles
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 
@@ -33,7 +35,11 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     """Validate one policy graph on the date `as_of` (a date or "YYYY-MM-DD"; default today).
 
     `profiles` is 'auto' (the profiles whose profile.ttl says they apply) or a list of profile ids (their
-    imports added); a requested profile that does not apply to the policy, or was not in force on `as_of`,
+    imports added) and of users' profile folders (a Path, or a str with a path separator or naming an existing
+    folder: kg/validate/user_profiles.py), 'auto' among them choosing the others as it does alone; the profiles of
+    the user profiles folder ($POLICYKG_PROFILES, else $XDG_CONFIG_HOME/policykg/profiles) are available by id
+    and to 'auto' too. A problem of a user's profile folder raises a KgError naming its file:line (all of them
+    at once), as does a shape the oxigraph engine refuses (`unsupported-shape`: no fallback). A requested profile that does not apply to the policy, or was not in force on `as_of`,
     is reported once (an info finding) instead of being run, unless `applicability` is False. Shapes whose
     rule came into force after `as_of` are not run (one info finding per profile says so). Facts the card
     only infers are not counted. `only_shapes` (shape ids) restricts the run to those shapes.
@@ -41,7 +47,9 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     skips the conversion), or `from_store` = (store, graph IRI) where it is; `policy` may then be None: the
     rdflib graph of what the findings describe is built only when there are findings."""
     day = parse_as_of(as_of)
-    available = load_profiles(shapes_dir)
+    requested, folders = split_profiles(profiles)
+    available = load_profiles(shapes_dir, folders, user_folder=True, engine=engine)
+    requested = _with_folder_ids(requested, folders, available)
     ws = data = None
     if engine == "oxigraph":
         ws = workspace(vocabulary)
@@ -57,27 +65,36 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
         select = graph_select(data)
     else:
         _engine(engine)
-    chosen, notices = _choose(profiles, available, select, term_label(vocabulary), day, applicability)
+    chosen, notices = _choose(requested, available, select, term_label(vocabulary), day, applicability)
     pids = tuple(pid for pid, _ in chosen)
     later = {sid: when for pid in pids for sid, when in shapes_not_in_force(available[pid].rules, day)}
     run_only = set(only_shapes) if only_shapes else None
     if later:
         in_force = {sid for pid in pids for sid in available[pid].shape_ids()} - set(later)
         run_only = in_force if run_only is None else run_only & in_force
-    shapes, profile_of = _profile_shapes(shapes_dir, pids)
+    shapes, profile_of = _profile_shapes(shapes_dir, pids, folders)
     started = time.perf_counter()
     if run_only is not None and not run_only:
         results = Graph()
         results.add((BNode(), RDF.type, SH.ValidationReport))
     elif ws is not None:
         only = {PKS[sid] for sid in run_only} if run_only is not None else None
-        _conforms, results = _shapes_engine(shapes_dir, pids).validate(ws.store, [ws.graph], only)
+        _conforms, results = _shapes_engine(shapes_dir, pids, folders).validate(ws.store, [ws.graph], only)
     else:
         extra = {"use_shapes": [str(PKS[sid]) for sid in sorted(run_only)]} if run_only is not None else {}
-        _conforms, results, _text = _engine(engine)(
-            # sh:conforms as SHACL says (any result makes it false), as the oxigraph engine writes it too
-            data, shacl_graph=shapes, inference="none", advanced=True,
-            **extra)
+        run_engine = _engine(engine)
+        try:
+            _conforms, results, _text = run_engine(
+                # sh:conforms as SHACL says (any result makes it false), as the oxigraph engine writes it too
+                data, shacl_graph=shapes, inference="none", advanced=True,
+                **extra)
+        except Exception as exc:  # noqa: BLE001 - pySHACL's refusal of a user's shapes graph is theirs to fix
+            users = sorted({str(available[pid].folder) for pid in pids if available[pid].origin != "built-in"})
+            if not users:
+                raise
+            raise UsageError(f"{engine} cannot run the shapes of {', '.join(users)}: {type(exc).__name__}: {exc}",
+                             ", ".join(users), "correct the shape the message names (https://www.w3.org/TR/shacl/ "
+                             "says what a shape may contain)", error_id="unsupported-shape") from None
     seconds = time.perf_counter() - started
     if policy is None:   # given as pyoxigraph triples or in a store only
         policy = ws.described_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
@@ -94,12 +111,31 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
              "fr": "Si le texte l'énonce, citez le passage qui le dit et retirez `inferred: true`."},
             {"en": "policykg: inferred statements", "fr": "policykg : énoncés déduits"}))
     _about_the_notice(notices, select, policy_key)
-    return Report(policy_key, chosen, notices + findings, results, engine, seconds, source, shapes_dir)
+    return Report(policy_key, chosen, notices + findings, results, engine, seconds, source, shapes_dir, folders)
+
+
+def _with_folder_ids(requested, folders: tuple[str, ...], available: dict):
+    """The requested ids (or 'auto') with the id of each profile folder given."""
+    if not folders:
+        return requested
+    by_folder = {str(p.folder): pid for pid, p in available.items() if p.origin != "built-in"}
+    ids = [by_folder[f] for f in folders if f in by_folder]
+    return (["auto"] if requested == "auto" else list(requested)) + ids
 
 
 def _choose(requested, available: dict, select, label, day, applicability: bool):
     """The (profile id, reasons) to run and the notices of requested profiles that were not run."""
     notices: list[Finding] = []
+    if requested != "auto" and "auto" in requested and len(set(requested)) > 1:
+        # auto and named profiles (a user's folder): what auto chooses, and the named ones as requested
+        auto, auto_notices = _choose("auto", available, select, label, day, applicability)
+        named, named_notices = _choose([r for r in requested if r != "auto"], available, select, label, day,
+                                       applicability)
+        picked = dict(auto)
+        picked.update((pid, why) for pid, why in named if pid not in picked or pid in requested)
+        run = set(picked)
+        notices = [n for n in auto_notices + named_notices if n.profile not in run]
+        return sorted(picked.items(), key=lambda kv: _profile_rank(kv[0], available)), notices
     if requested == "auto" or requested == ["auto"]:
         chosen = []
         for pid in sorted(available, key=lambda p: _profile_rank(p, available)):
@@ -221,6 +257,7 @@ def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto
     from ..sources import file_sources, input_files
     from ..vocab import load_vocabulary
 
+    load_profiles(shapes_dir, split_profiles(profiles)[1], user_folder=True, engine=engine)   # its problems first
     vocabulary = load_vocabulary(vocab_dir)
     run = ValidationRun()
     for path in input_files(paths):
@@ -248,6 +285,7 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
     from ..stores import as_store, is_endpoint
     from ..vocab import load_vocabulary
 
+    load_profiles(shapes_dir, split_profiles(profiles)[1], user_folder=True, engine=engine)   # its problems first
     store_path = Path(store) if isinstance(store, (str, Path)) and not is_endpoint(store) else None
     store = as_store(store)
     vocabulary = load_vocabulary(vocab_dir)
