@@ -275,6 +275,20 @@ def test_turtle_syntax_error_at_its_line(tmp_path):
     assert result.exit_code == 2
     assert "error[PKG-E019 rdf-syntax]: Turtle syntax error" in result.stderr
     assert f"where: {folder / 'broken.ttl'}:3" in result.stderr
+    # the other files are still checked: a message missing in French is reported with it
+    (folder / "rules.ttl").write_text((folder / "rules.ttl").read_text()
+                                      + shape("mine-a", "sh:path dpv:hasPurpose ; sh:maxCount 0", fr=False))
+    result = run_cli(folder)
+    assert "error[PKG-E019 rdf-syntax]" in result.stderr and "the shape mine-a has no sh:message in fr" in result.stderr
+    assert "2 problems in the profile folder(s)" in result.stderr
+
+
+def test_a_clash_and_a_refused_shape_are_reported_together(tmp_path):
+    folder = write_profile(tmp_path / "mine", "law25", shape("mine-target", TARGET).replace(
+        "    sh:targetClass dpv:Process ;\n", "") + PURPOSE)
+    result = run_cli(folder)
+    codes = re.findall(r"^error\[(PKG-E\d+) ", result.stderr, re.M)
+    assert result.exit_code == 2 and codes == ["PKG-E047", "PKG-E045", "PKG-E041"], result.stderr
 
 
 def test_no_header_is_bad_profile(tmp_path):

@@ -57,9 +57,9 @@ def load_profiles(shapes_dir: str | None = None, folders=(), *, user_folder: boo
     extra = profile_folders(tuple(folders), user_folder)
     if not extra:
         return _builtin_profiles(shapes_dir)
-    profiles, problems = _with_user_profiles(shapes_dir, extra, signature(extra))
+    profiles, problems, refused = _with_user_profiles(shapes_dir, extra, signature(extra))
     if engine == "oxigraph":
-        problems = problems + [e for p in profiles.values() for e in p.refusals]
+        problems = problems + refused
     raise_problems(problems, extra)
     return profiles
 
@@ -96,21 +96,22 @@ def _builtin_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
 
 @lru_cache(maxsize=8)
 def _with_user_profiles(shapes_dir: str | None, folders: tuple[str, ...], _signature: tuple
-                        ) -> tuple[dict[str, Profile], list]:
+                        ) -> tuple[dict[str, Profile], list, list]:
     """The built-in profiles and the users' (`folders`, keyed by their files' signature so that an edited
-    profile is read again), with the problems found in the users' folders and, on each profile, the shapes
-    the oxigraph engine refuses."""
+    profile is read again), the problems found in the users' folders, and the shapes the oxigraph engine
+    refuses in them (also on each profile, as its `refusals`)."""
     from ..errors import KgError
     from . import user_profiles as up
 
     profiles = dict(_builtin_profiles(shapes_dir))
     problems: list = []
-    read: list[tuple[Profile, bool]] = []   # each user profile read, and whether it is free of problems
+    read: list[Profile] = []   # each user profile read
     for name in folders:
         folder = Path(name)
         graph, found = up.read_folder(folder)
-        if graph is not None and not found:
-            header, found = up.check_folder(folder, graph)
+        if graph is not None and not up.header_unread(found):   # the other files' problems too
+            header, more = up.check_folder(folder, graph)
+            found += more
             if header is not None:
                 try:
                     profile = _read_profile(folder, graph, header, origin=str(folder))
@@ -122,14 +123,14 @@ def _with_user_profiles(shapes_dir: str | None, folders: tuple[str, ...], _signa
                     found += clashes
                     if not clashes:
                         profiles[profile.id] = profile
-                    read.append((profile, not found))
+                    read.append(profile)
         problems += found
-    for profile, sound in read:   # imports, then what the engine refuses, once every profile is known
+    for profile in read:   # imports, then what the engine refuses, once every profile is known
         unknown = up.check_imports(profile, profiles)
         problems += unknown
         if not unknown:
             profile.refusals = up.engine_refusals(profile, {**profiles, profile.id: profile})
-    return profiles, problems
+    return profiles, problems, [e for profile in read for e in profile.refusals]
 
 
 def resolve_profiles(requested: list[str], profiles: dict[str, Profile]) -> list[str]:

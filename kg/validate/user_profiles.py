@@ -85,6 +85,12 @@ def profile_folders(folders=(), user_folder: bool = True) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def shown(path) -> str:
+    """A path as errors show it: relative to the working folder when inside it."""
+    from ..build_manifest import shown_path
+    return shown_path(str(path))
+
+
 def folder_files(folder) -> list[Path]:
     return sorted(p for p in Path(folder).glob("*.ttl") if p.is_file())
 
@@ -121,11 +127,11 @@ def read_folder(folder: Path) -> tuple[Graph | None, list[KgError]]:
     import pyoxigraph as ox
 
     if not folder.is_dir():
-        return None, [UsageError(f"the profile folder {folder} does not exist", str(folder),
+        return None, [UsageError(f"the profile folder {shown(folder)} does not exist", shown(folder),
                                  "give a folder that holds a profile.ttl and the profile's shapes (docs/profiles.md, "
                                  "\"Your own profile\")", error_id="bad-profile")]
     if not (folder / "profile.ttl").is_file():
-        return None, [UsageError(f"the profile folder {folder} has no profile.ttl", str(folder),
+        return None, [UsageError(f"the profile folder {shown(folder)} has no profile.ttl", shown(folder),
                                  "add a profile.ttl with the profile's header: `pks:profile-<id> a pks:Profile ; "
                                  "dct:identifier \"<id>\"` (docs/profiles.md, \"Your own profile\")",
                                  error_id="bad-profile")]
@@ -140,18 +146,24 @@ def read_folder(folder: Path) -> tuple[Graph | None, list[KgError]]:
             graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
         except UnicodeDecodeError as exc:
             problems.append(RdfSyntaxError(f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                           str(path), "save the file as UTF-8"))
+                                           shown(path), "save the file as UTF-8"))
         except SyntaxError as exc:
             line, col = (exc.lineno, exc.offset) if getattr(exc, "lineno", None) else (None, None)
             problems.append(RdfSyntaxError(f"Turtle syntax error: {getattr(exc, 'msg', None) or exc}",
-                                           Location(str(path), line, col), "fix the syntax at that line"))
+                                           Location(shown(path), line, col), "fix the syntax at that line"))
         except OSError as exc:
-            problems.append(UsageError(f"cannot read {path}: {exc.strerror}", str(path), "check the file's "
+            problems.append(UsageError(f"cannot read {shown(path)}: {exc.strerror}", shown(path), "check the file's "
                                        "permissions", error_id="bad-profile"))
         except Exception as exc:  # noqa: BLE001 - rdflib's own refusals of what pyoxigraph read
-            problems.append(RdfSyntaxError(f"Turtle that rdflib cannot read: {exc}", str(path),
+            problems.append(RdfSyntaxError(f"Turtle that rdflib cannot read: {exc}", shown(path),
                                            "fix the syntax of this file"))
     return graph, problems
+
+
+def header_unread(problems: list[KgError]) -> bool:
+    """Whether one of a folder's reading problems is in its profile.ttl (then nothing else is checked)."""
+    return any((p.where.file if isinstance(p.where, Location) else str(p.where or "")).endswith("profile.ttl")
+               or p.what.endswith("does not exist") or p.what.endswith("has no profile.ttl") for p in problems)
 
 
 def locate(folder: Path, node) -> Location:
@@ -170,8 +182,8 @@ def locate(folder: Path, node) -> Location:
             pattern = re.compile(r"^\s*(" + "|".join(re.escape(n) for n in names) + r")(\s|$)")
             for number, line in enumerate(text.splitlines(), 1):
                 if pattern.match(line):
-                    return Location(str(path), number)
-    return Location(str(folder / "profile.ttl"))
+                    return Location(shown(path), number)
+    return Location(shown(folder / "profile.ttl"))
 
 
 def _named(graph: Graph) -> set:
@@ -194,13 +206,13 @@ def check_folder(folder: Path, graph: Graph) -> tuple[URIRef | None, list[KgErro
     """The header node of a user profile's graph and the problems of its description and shapes."""
     problems: list[KgError] = []
     headers = sorted(graph.subjects(RDF.type, PKS.Profile))
-    header_where = Location(str(folder / "profile.ttl"))
+    header_where = Location(shown(folder / "profile.ttl"))
 
     def bad(what: str, where, fix: str) -> None:
         problems.append(UsageError(what, where, fix, error_id="bad-profile"))
 
     if not headers:
-        bad(f"{folder / 'profile.ttl'} declares no pks:Profile", header_where,
+        bad(f"{shown(folder / 'profile.ttl')} declares no pks:Profile", header_where,
             "add `pks:profile-<id> a pks:Profile ; dct:identifier \"<id>\"` with its titles and descriptions in en "
             "and fr (docs/profiles.md, \"Your own profile\")")
         header = None
@@ -293,9 +305,9 @@ def check_clashes(profile, others: dict) -> list[KgError]:
     where = locate(profile.folder, profile.iri)
     other = others.get(profile.id)
     if other is not None:
-        what = f"the built-in profile '{other.id}' ({other.folder})" if other.origin == BUILT_IN else \
-            f"the profile of {other.folder}"
-        problems.append(UsageError(f"the profile id '{profile.id}' of {profile.folder / 'profile.ttl'} is already "
+        what = f"the built-in profile '{other.id}' ({shown(other.folder)})" if other.origin == BUILT_IN else \
+            f"the profile of {shown(other.folder)}"
+        problems.append(UsageError(f"the profile id '{profile.id}' of {shown(profile.folder / 'profile.ttl')} is already "
                                    f"the id of {what}", where,
                                    "give your profile an id of its own (dct:identifier \"<id>\"), and its header and "
                                    "shapes IRIs to match", error_id="profile-clash"))
@@ -304,8 +316,8 @@ def check_clashes(profile, others: dict) -> list[KgError]:
         if sid in shapes:
             owner = shapes[sid]
             problems.append(UsageError(
-                f"the shape {sid} of {profile.folder} is already a shape of the "
-                + (f"built-in profile '{owner.id}'" if owner.origin == BUILT_IN else f"profile of {owner.folder}"),
+                f"the shape {sid} of {shown(profile.folder)} is already a shape of the "
+                + (f"built-in profile '{owner.id}'" if owner.origin == BUILT_IN else f"profile of {shown(owner.folder)}"),
                 locate(profile.folder, PKS[sid]), f"rename it pks:{profile.id}-…: each shape has one IRI",
                 error_id="profile-clash"))
     return problems
@@ -346,7 +358,13 @@ def engine_refusals(profile, available: dict) -> list[KgError]:
 
 
 def raise_problems(problems: list[KgError], folders) -> None:
+    """The one problem, or a ProfileProblems holding each, naming the folders they are in."""
     if len(problems) == 1:
         raise problems[0]
     if problems:
-        raise ProfileProblems(problems, sorted({str(f) for f in folders}))
+        places = set()
+        for problem in problems:
+            where = problem.where.file if isinstance(problem.where, Location) else str(problem.where or "")
+            places.add(str(Path(where).parent) if where.endswith(".ttl") else where)
+        named = sorted(f for f in (shown(f) for f in folders) if f in places) or sorted(places)
+        raise ProfileProblems(problems, named)
