@@ -344,3 +344,28 @@ def test_library_errors_name_the_file_and_line(tmp_path):
     with pytest.raises(KgError) as caught:
         load_profiles(None, [str(folder)])
     assert caught.value.id == "bad-profile" and str(caught.value.where) == f"{folder / 'rules.ttl'}:6"
+
+
+# --- the worked example of docs/profiles.md is the example as it is, and its output a real run's ----------------
+
+def doc_section() -> str:
+    doc = (ROOT / "docs" / "profiles.md").read_text(encoding="utf-8")
+    return doc.split("## Your own profile", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_docs_show_each_file_of_the_example():
+    section = doc_section()
+    for path in sorted(HOUSE_RULES.glob("*.ttl")):
+        shown = re.search(rf"`examples/profiles/house-rules/{re.escape(path.name)}`:\n\n```turtle\n(.*?)\n```",
+                          section, re.S)
+        assert shown is not None, path.name
+        assert shown.group(1) == path.read_text(encoding="utf-8").rstrip(), f"docs/profiles.md shows an old {path.name}"
+
+
+def test_the_docs_show_the_output_of_a_real_run(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    section = doc_section()
+    command = "policykg validate tests/fixtures/profiles/house-rules-violates.ttl --profile examples/profiles/house-rules"
+    shown = re.search(rf"\$ {re.escape(command)}\n(.*?)\n```", section, re.S).group(1)
+    result = runner.invoke(app, command.split()[1:])
+    assert result.exit_code == 1 and result.stdout.rstrip() == shown

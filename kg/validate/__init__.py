@@ -7,7 +7,8 @@ DPV types its concepts inconsistently, so shapes walk `(rdf:type|skos:broader|rd
 The result is a `Report` per policy: its findings (with message and fix in fr and en, the article, the
 quote and the card line) and the standard `sh:ValidationReport` graph the engine produced.
 
-The package, by job: `profiles` (the profile folders), `applicability` (where and when each applies, from
+The package, by job: `profiles` (the profile folders), `user_profiles` (users' own profile folders: --profile
+PATH, the user profiles folder, their checks), `applicability` (where and when each applies, from
 its profile.ttl; the validation date), `data_graph` (what the engine
 sees), `engines` (pySHACL, pyshacl-turbo, the oxigraph engine), `findings` (the report model), `run` (the
 entry points).
@@ -20,9 +21,10 @@ from .findings import SEVERITIES, SEVERITY_RANK, Finding, Report
 from .profiles import (PROFILE_CLASS, REASONS, Profile, applicable_profiles, lang_texts, load_profiles,
                        resolve_profiles, shape_id)
 from .run import ValidationRun, validate_graph, validate_paths, validate_store
+from .user_profiles import ProfileProblems, user_profiles_dir
 
 __all__ = ["Applicability", "DEFAULT_ENGINE", "ENGINES", "CARRIED_FACTS", "PROFILE_CLASS", "REASONS", "REFERENCE_ENGINE", "SEVERITIES",
-           "SEVERITY_RANK", "WALK", "Finding", "Profile", "Report", "ValidationRun", "Workspace", "_profile_shapes",
-           "_shapes_engine", "applicable_profiles", "drop_inferred", "lang_texts", "load_profiles", "parse_as_of", "resolve_profiles", "shape_id",
+           "SEVERITY_RANK", "WALK", "Finding", "Profile", "ProfileProblems", "Report", "ValidationRun", "Workspace", "_profile_shapes",
+           "_shapes_engine", "applicable_profiles", "drop_inferred", "lang_texts", "load_profiles", "parse_as_of", "resolve_profiles", "shape_id", "user_profiles_dir",
            "validate_graph", "validate_paths", "validate_store", "validation_graph", "vocabulary_closure",
            "workspace"]

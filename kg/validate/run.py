@@ -253,7 +253,9 @@ class ValidationRun:
 def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto", engine: str = DEFAULT_ENGINE,
                    vocab_dir: Path | None = None, shapes_dir: str | None = None, as_of=None,
                    applicability: bool = True) -> ValidationRun:
-    """Validate cards and RDF files (each policy on its own), without touching the store."""
+    """Validate cards and RDF files (each policy on its own), without touching the store. `profiles` as for
+    validate_graph: 'auto', ids, and folders of the user's own profiles (whose problems are raised, all at
+    once with their file:line, before any file is read)."""
     from ..sources import file_sources, input_files
     from ..vocab import load_vocabulary
 
@@ -280,7 +282,8 @@ def validate_store(store, selectors: list[str] | None, *, profiles: list[str] | 
     beside it, and a policy validated before with the same graph, shapes, vocabulary, options and date is not
     validated again (kg.validate.cache). Given by its path, the embedded store also gives each finding the
     card file:line of its statement, as validating the card does (kept by its build, kg.build_manifest); an
-    endpoint or an open store cannot."""
+    endpoint or an open store cannot. `profiles` as for validate_graph ('auto', ids, folders of the user's own
+    profiles); the cache's key has the content of each user's profile folder, so an edited one runs again."""
     from ..inventory import select_policies
     from ..stores import as_store, is_endpoint
     from ..vocab import load_vocabulary
