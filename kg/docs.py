@@ -24,7 +24,7 @@ def profiles_md() -> str:
              "requires it, do not publish; **Warning** probably wrong, needs a human look; **Info** good practice. "
              "`policykg validate --profile auto` (the default) picks the profiles the policy graph calls for and "
              "says why; `--profile` names them. Profiles of your own (a company's house rules): "
-             "[Your own profile](#your-own-profile), at the end of this page.\n"]
+             "[Your own profile](#your-own-profile), after the profiles' shapes.\n"]
     for pid, profile in load_profiles().items():
         g = profile.graph
         lines.append(f"## {pid}\n")

@@ -369,3 +369,12 @@ def test_the_docs_show_the_output_of_a_real_run(monkeypatch):
     shown = re.search(rf"\$ {re.escape(command)}\n(.*?)\n```", section, re.S).group(1)
     result = runner.invoke(app, command.split()[1:])
     assert result.exit_code == 1 and result.stdout.rstrip() == shown
+
+
+def test_auto_with_a_profile_folder_runs_both():
+    """--profile auto --profile PATH: the profiles auto chooses (the laws that apply) and the folder's, requested."""
+    run = validate_paths([VIOLATES], profiles=["auto", str(HOUSE_RULES)])
+    chosen = dict(run.reports[0].profiles)
+    assert {"core", "gdpr", "consistency", "house-rules"} <= set(chosen)
+    assert chosen["house-rules"]["en"].startswith("requested: ")
+    assert house_findings(run) == expected(VIOLATES)
