@@ -378,3 +378,18 @@ def test_auto_with_a_profile_folder_runs_both():
     assert {"core", "gdpr", "consistency", "house-rules"} <= set(chosen)
     assert chosen["house-rules"]["en"].startswith("requested: ")
     assert house_findings(run) == expected(VIOLATES)
+
+
+@pytest.mark.parametrize("header, said", [
+    ('pks:order "ten" ;', "pks:order ten is not an integer"),
+    ('pks:inForceFrom "2025-13-01"^^<http://www.w3.org/2001/XMLSchema#date> ;', "pks:inForceFrom 2025-13-01 is not an xsd:date"),
+    ('pks:notApplicable "no"@en, "non"@fr ; pks:appliesWhen [ pks:rank "one" ; pks:reason "r"@en, "r"@fr ; '
+     'pks:select "SELECT ?x WHERE { ?x a dpv:Process }" ] ;', "pks:rank one of trigger 1 is not an integer"),
+    ('pks:notApplicable "no"@en, "non"@fr ; pks:appliesWhen [ pks:rank 1 ; pks:reason "r"@en, "r"@fr ; '
+     'pks:select "SELECT ?x WHERE { ?x a dpv:Process" ] ;', "the pks:select of trigger 1 is not SPARQL"),
+])
+def test_header_values_that_cannot_be_read(tmp_path, header, said):
+    folder = write_profile(tmp_path / "mine", "mine", header_extra=header)
+    result = run_cli(folder)
+    assert result.exit_code == 2 and said in result.stderr and "Traceback" not in result.output, result.output
+    assert f"{folder / 'profile.ttl'}:5" in result.stderr

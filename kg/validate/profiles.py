@@ -115,8 +115,8 @@ def _with_user_profiles(shapes_dir: str | None, folders: tuple[str, ...], _signa
             if header is not None:
                 try:
                     profile = _read_profile(folder, graph, header, origin=str(folder))
-                except KgError as exc:   # an ill-typed order or date the checks named already
-                    found = found or [exc]
+                except (KgError, ValueError, TypeError) as exc:   # an ill-typed order, rank or date
+                    found = found or [exc if isinstance(exc, KgError) else up.bad_value(folder, header, exc)]
                     profile = None
                 if profile is not None:
                     clashes = up.check_clashes(profile, profiles)

@@ -14,6 +14,7 @@ raised at once (one `bad-profile` error holding each, or the one problem itself)
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from pathlib import Path
@@ -124,8 +125,10 @@ def content_hash(folder) -> str:
 def read_folder(folder: Path) -> tuple[Graph | None, list[KgError]]:
     """The graph of a user profile folder's Turtle files, or the problems that prevent reading it (a missing
     folder or profile.ttl; each file's Turtle syntax error at its line)."""
-    import pyoxigraph as ox
-
+    if folder.exists() and not folder.is_dir():
+        return None, [UsageError(f"the profile folder {shown(folder)} is a file, not a folder", shown(folder),
+                                 "give the folder that holds profile.ttl (--profile PATH names the folder)",
+                                 error_id="bad-profile")]
     if not folder.is_dir():
         return None, [UsageError(f"the profile folder {shown(folder)} does not exist", shown(folder),
                                  "give a folder that holds a profile.ttl and the profile's shapes (docs/profiles.md, "
@@ -138,6 +141,20 @@ def read_folder(folder: Path) -> tuple[Graph | None, list[KgError]]:
     graph, problems = Graph(), []
     for prefix, iri in ns.PREFIXES.items():
         graph.bind(prefix, iri)
+    # rdflib logs a traceback for an ill-formed typed literal ("2025-13-01"^^xsd:date); the checks below
+    # report it as a problem of the profile instead
+    quiet = logging.getLogger("rdflib.term")
+    was, quiet.disabled = quiet.disabled, True
+    try:
+        _parse_files(folder, graph, problems)
+    finally:
+        quiet.disabled = was
+    return graph, problems
+
+
+def _parse_files(folder: Path, graph: Graph, problems: list[KgError]) -> None:
+    import pyoxigraph as ox
+
     for path in folder_files(folder):
         try:
             data = path.read_bytes()
@@ -157,13 +174,19 @@ def read_folder(folder: Path) -> tuple[Graph | None, list[KgError]]:
         except Exception as exc:  # noqa: BLE001 - rdflib's own refusals of what pyoxigraph read
             problems.append(RdfSyntaxError(f"Turtle that rdflib cannot read: {exc}", shown(path),
                                            "fix the syntax of this file"))
-    return graph, problems
 
 
 def header_unread(problems: list[KgError]) -> bool:
     """Whether one of a folder's reading problems is in its profile.ttl (then nothing else is checked)."""
     return any((p.where.file if isinstance(p.where, Location) else str(p.where or "")).endswith("profile.ttl")
-               or p.what.endswith("does not exist") or p.what.endswith("has no profile.ttl") for p in problems)
+               or p.what.endswith(("does not exist", "has no profile.ttl", "not a folder")) for p in problems)
+
+
+def bad_value(folder: Path, header, exc: Exception) -> KgError:
+    """A value of the header that cannot be read as what it must be (a rank that is no integer...)."""
+    return UsageError(f"a value of the profile's header cannot be read: {exc}", locate(folder, header),
+                      "pks:order and pks:rank are integers, pks:inForceFrom an xsd:date (docs/applicability.md)",
+                      error_id="bad-profile")
 
 
 def locate(folder: Path, node) -> Location:
@@ -279,6 +302,9 @@ def _check_applicability(graph: Graph, header, where, bad) -> None:
             where, "say, in English and French, what is reported when it is requested for a policy it does not apply to")
     store = ox.Store()
     for i, node in enumerate(triggers, 1):
+        rank = graph.value(node, PKS.rank)
+        if rank is not None and not re.fullmatch(r"-?\d+", str(rank)):
+            bad(f"pks:rank {rank} of trigger {i} is not an integer", where, "rank the triggers 1, 2, 3…")
         query = graph.value(node, PKS.select)
         if query is None:
             bad(f"trigger {i} (pks:appliesWhen) has no pks:select", where, "give it a SPARQL SELECT in pks:select")
