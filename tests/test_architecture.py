@@ -20,7 +20,7 @@ LAYERS = [
     ("store", ["kg.stores", "kg.inventory"]),
     ("sources", ["kg.sources"]),
     ("stages", ["kg.build", "kg.build_manifest", "kg.validate", "kg.shacl", "kg.report", "kg.queries", "kg.render", "kg.export",
-                "kg.diff", "kg.compare", "kg.owl_view", "kg.reason", "kg.site"]),
+                "kg.diff", "kg.compare", "kg.owl_view", "kg.reason", "kg.site", "kg.preferences"]),
     ("interface", ["kg.cli", "kg.docs", "kg.__main__", "kg"]),
 ]
 MAX_LINES = 450

@@ -204,6 +204,7 @@ from . import build as _build  # noqa: E402,F401
 from . import diff as _diff  # noqa: E402,F401
 from . import draft as _draft  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
+from . import match as _match  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import reason as _reason  # noqa: E402,F401
 from . import report as _report  # noqa: E402,F401
