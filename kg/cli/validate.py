@@ -87,7 +87,7 @@ def validate_command(
     Example: policykg validate data/policies/whiteprovider/2024-05-19.yaml --profile gdpr --lang fr
     Example: policykg validate data/policies/planethoster/2015-09-01.yaml --as-of 2015-09-01
     Example: policykg validate whiteprovider@* --endpoint http://127.0.0.1:7878/query
-    Example: policykg validate supplier.ttl --profile examples/profiles/house-rules
+    Example: policykg validate tests/fixtures/profiles/house-rules-violates.ttl --profile examples/profiles/house-rules
     """
     apply_input_options(max_input_size, allow_remote_context)
     if fmt not in FORMATS:
