@@ -33,7 +33,7 @@ GOLDEN = {
             "data-stay-in-europe": ("unknown", set()),                 # where data are kept is not said
             "kept-at-most-three-years": ("unknown", {"W37"}),          # two years minimum, no maximum
             "no-third-parties": ("unknown", {"W36"}),                  # "sauf … loi ou … consentement"
-            "my-rights-by-email": ("unknown", {"channel", "complaint", "objection"}),
+            "my-rights-by-email": ("unknown", {"channel:email", "complaint", "objection"}),
             "no-tracking-without-consent": ("unknown", set()),         # Matomo, no tracker stated
         },
     },
@@ -51,7 +51,7 @@ GOLDEN = {
             "financial-data-one-year": ("not-met", {"W37"}),           # at least two years, payment data too
             "processors-only": ("unknown", {"W36"}),
             "no-marketing-of-our-staff": ("unknown", {"W21"}),
-            "gdpr-rights-and-contact": ("unknown", {"channel", "complaint", "objection", "restriction"}),
+            "gdpr-rights-and-contact": ("unknown", {"channel:email", "complaint", "objection", "restriction"}),
         },
     },
 }

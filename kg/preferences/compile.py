@@ -313,9 +313,9 @@ def _rights(pref: Preference) -> list[tuple]:
             bind = None
         met = (f"SELECT DISTINCT $this ?path ?value WHERE {{\n    {contact}\n"
                + (f"    BIND ({bind} AS ?path)\n" if bind else "") + "}")
-        out.append(("met", NOTICE, met, "channel"))
+        out.append(("met", NOTICE, met, f"channel:{pref.channel}"))
         out.append(("open", NOTICE, f"SELECT DISTINCT $this WHERE {{\n    FILTER NOT EXISTS {{ {contact} }}\n}}",
-                    "channel"))
+                    f"channel:{pref.channel}"))
     return out
 
 

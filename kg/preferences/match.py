@@ -38,7 +38,7 @@ class Evidence:
     quote: str | None = None
     statement: str | None = None      # the card's statement id
     where: Location | None = None     # the card's file:line
-    detail: str | None = None         # rights: the right asked for, or "channel"
+    detail: str | None = None         # rights: the right asked for, or "channel:<the channel>"
 
 
 @dataclass

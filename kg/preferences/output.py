@@ -14,11 +14,11 @@ WORDS = {
     "en": {"preferences": "preferences", "policies": "policy(ies)", "absent": "(not stated)", "more": "more",
            "inferred": "fact(s) the card marks as inferred were not counted", "at": "at",
            "summary": "{met} met, {not_met} not met, {unknown} unknown", "none": "no policy matched",
-           "right": "right", "channel": "channel"},
+           "right": "right", "channel": "channel", "colon": ": "},
     "fr": {"preferences": "préférences", "policies": "politique(s)", "absent": "(non indiqué)", "more": "de plus",
            "inferred": "fait(s) que la fiche marque comme déduits n'ont pas été pris en compte", "at": "à",
            "summary": "{met} respectée(s), {not_met} non respectée(s), {unknown} inconnue(s)",
-           "none": "aucune politique", "right": "droit", "channel": "moyen"},
+           "none": "aucune politique", "right": "droit", "channel": "moyen", "colon": " : "},
 }
 
 
@@ -59,10 +59,10 @@ def _evidence_lines(e: Evidence, lang: str) -> list[str]:
     pad = " " * 17
     label = e.focus_label.get(lang) or e.focus_label.get("en", "")
     value = e.value_label.get(lang) or e.value_label.get("en") or e.value or ""
-    if e.detail == "channel":
-        what = f"{w['channel']}: {value}" if value else w["channel"]
+    if e.detail and e.detail.startswith("channel:"):
+        what = f"{w['channel']} ({e.detail.split(':', 1)[1]})" + (f"{w['colon']}{value}" if value else "")
     elif e.detail:
-        what = f"{w['right']}: {e.detail}" + (f"  ({value})" if e.role == "met" else "")
+        what = f"{w['right']}{w['colon']}{e.detail}" + (f"  ({value})" if e.role == "met" else "")
     else:
         what = f"{e.path or ''}  {value}".strip()
     out = [f"{pad[:-2]}{MARKS[e.role]} {printable(label)}  {printable(what)}"]
