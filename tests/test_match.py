@@ -136,3 +136,29 @@ def test_a_stored_policy_matches_as_its_card(built_store):
 def test_cli_bad_options():
     result = runner.invoke(app, ["match", str(EXAMPLES / "cautious-person.yaml"), SEEDS[1], "--format", "xml"])
     assert result.exit_code == 2 and "--format xml is not one of text, json" in result.stderr
+
+
+def test_readme_match_section_runs_as_shown(built_store, tmp_path, monkeypatch):
+    """README.md's 'Matching privacy preferences': each `$ policykg match …` line runs (stored targets on a
+    store of the test's own), and each output line it shows, but `…`, is in what it printed."""
+    import re
+    import shlex
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Matching privacy preferences", 1)[1]
+    block = re.search(r"```console\n(.*?)```", readme, flags=re.S).group(1)
+    commands: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        else:
+            commands[-1][1].append(line)
+    assert [c.split()[:2] for c, _ in commands] == [["policykg", "match"]] * 2
+    monkeypatch.chdir(ROOT)
+    store, _ = built_store
+    for command, shown in commands:
+        args = shlex.split(command)[1:]
+        args = [str(tmp_path / a) if a == "verdicts.json" else a for a in args] + ["--store", str(store)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (command, result.output)
+        printed = result.stdout.splitlines()
+        assert [line for line in shown if line != "…" and line not in printed] == []
+    assert json.loads((tmp_path / "verdicts.json").read_text(encoding="utf-8"))["outcome"] == "not-met"
