@@ -14,7 +14,7 @@ KG = ROOT / "kg"
 LAYERS = [
     ("foundation", ["kg.version", "kg.errors", "kg.namespaces", "kg.terms", "kg.files", "kg.resources",
                     "kg.parallel", "kg.terminal", "kg.messages", "kg.evidence"]),
-    ("vocabulary", ["kg.dpv_release", "kg.vocab"]),
+    ("vocabulary", ["kg.dpv_release", "kg.vocab_search", "kg.vocab"]),
     ("inputs", ["kg.model", "kg.card_yaml", "kg.card_schema", "kg.quotes", "kg.load", "kg.load_rdf", "kg.draft"]),
     ("mapping", ["kg.mapping"]),
     ("store", ["kg.stores", "kg.inventory"]),

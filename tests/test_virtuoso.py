@@ -35,6 +35,8 @@ from .test_queries import LIBRARY, library_params
 runner = CliRunner()
 VERSION_KEYS = ("whiteprovider@2024-05-19", "whiteprovider@2025-03-01")
 
+pytestmark = pytest.mark.slow   # a real Virtuoso server: run by CI (--slow), not by the default loop
+
 # Queries Virtuoso 7.2 cannot answer as the embedded store does, with why (docs/servers.md, "Known gaps")
 KNOWN_GAPS = {
     "cookies-and-trackers": "EXISTS inside a larger expression (BIND(EXISTS … && NOT EXISTS …)): Virtuoso "
@@ -254,7 +256,6 @@ def test_cli_compare_on_virtuoso_prints_the_same_comparison(both):
 
 # --- limits ------------------------------------------------------------------------------------------------
 
-@pytest.mark.slow
 def test_an_answer_cut_at_the_row_cap_is_an_error(built_store, tmp_path):
     """Virtuoso gives at most ResultSetMaxRows rows to a SELECT (10,000 by default) and says so only in a
     header: such an answer is refused, never taken as whole. It cuts a CONSTRUCT (a graph read) without saying
@@ -297,7 +298,6 @@ def _corpus_params(name: str, graphs: list[str], embedded: EmbeddedStore) -> dic
     return out
 
 
-@pytest.mark.slow
 def test_a_thousand_policies_answer_the_library_as_the_embedded_store(tmp_path_factory):
     """1,000 synthetic policies (benchmarks/generate.py) built, pushed to a fresh Virtuoso, and every library
     query (but the known gaps) compared with the embedded store's answer."""
