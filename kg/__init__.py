@@ -19,6 +19,7 @@ _API = {
     "find_queries": "queries", "run_query": "queries", "validate_graph": "validate",
     "validate_paths": "validate", "validate_store": "validate", "reason_store": "reason",
     "drop_store_inferences": "reason", "draft": "draft", "PolicyStore": "stores", "as_store": "stores", "parse_as_of": "validate", "load_profiles": "validate",
+    "load_preferences": "preferences", "match_targets": "preferences",
 }
 
 
@@ -43,7 +44,8 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = ["BuildResult", "KgError", "PolicyStore", "as_store", "build", "compare_targets", "diff_targets", "draft", "drop_store_inferences",
-           "export_store", "find_queries", "load_card", "load_profiles", "load_rdf_policies", "parse_as_of",
+           "export_store", "find_queries", "load_card", "load_preferences", "load_profiles", "load_rdf_policies",
+           "match_targets", "parse_as_of",
            "policy_graph", "reason_store", "run_query", "serialize", "to_dataset", "validate_graph",
            "validate_paths", "validate_store"]
 from .version import __version__  # noqa: E402,F401
