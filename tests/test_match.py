@@ -162,3 +162,33 @@ def test_readme_match_section_runs_as_shown(built_store, tmp_path, monkeypatch):
         printed = result.stdout.splitlines()
         assert [line for line in shown if line != "…" and line not in printed] == []
     assert json.loads((tmp_path / "verdicts.json").read_text(encoding="utf-8"))["outcome"] == "not-met"
+
+
+def test_report_preferences_page(built_store, tmp_path, monkeypatch):
+    """policykg report --preferences: a page of the verdicts (the same as match's), linked from the index, each
+    quote linked to its statement on the policy's text page; a bad preferences file stops it before any page."""
+    import re
+    monkeypatch.chdir(ROOT)
+    store, _ = built_store
+    out = tmp_path / "site"
+    prefs = EXAMPLES / "procurement-rules.yaml"
+    result = runner.invoke(app, ["report", "-o", str(out), "--store", str(store), "--lang", "fr",
+                                 "--preferences", str(prefs), "-q"])
+    assert result.exit_code == 0, result.output
+    page = (out / "preferences.html").read_text(encoding="utf-8")
+    assert '<a href="preferences.html">Préférences de confidentialité : les verdicts de Règles d&#x27;achat pour ' \
+           'les hébergeurs</a>' in (out / "index.html").read_text(encoding="utf-8")
+    run = match_targets(prefs, ["planethoster", "whiteprovider"], store_path=store)
+    cells = re.findall(r'<td><span class="sev (\w+)">', page)
+    expected = [{"met": "info", "not-met": "violation", "unknown": "warning"}[p.verdicts[i].verdict]
+                for i in range(len(run.preferences.items)) for p in run.policies]
+    assert cells == expected
+    for href, ident in re.findall(r'href="(policies/[^"#]+)#(s-[^"]+)"', page):
+        assert f'id="{ident}"' in (out / href).read_text(encoding="utf-8"), (href, ident)
+    assert 'href="policies/whiteprovider/2024-05-19/text.html#s-W37"' in page
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("policykg-preferences: 1\npreferences:\n  - kind: retention\n    max: forever\n", encoding="utf-8")
+    again = runner.invoke(app, ["report", "-o", str(tmp_path / "other"), "--store", str(store),
+                                "--preferences", str(bad)])
+    assert again.exit_code == 2 and f"{bad}:4: 'max' is not a duration" in again.stderr
+    assert not (tmp_path / "other").exists()

@@ -32,6 +32,8 @@ def report_command(
     engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="SHACL engine: " + " or ".join(ENGINES) + "."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that write the pages of many "
                                           "policies in parallel (default: one per core)."),
+    preferences: Optional[Path] = typer.Option(None, "--preferences", help="A preferences file (docs/preferences.md): "
+                                               "a page of its verdicts on the report's policies, as 'policykg match'."),
     vocab_dir: Optional[Path] = vocab_dir_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
@@ -52,8 +54,13 @@ def report_command(
         from ..validate import load_profiles
         from ..validate.user_profiles import split_profiles
         load_profiles(None, split_profiles(profile_ids(profile))[1], user_folder=True, engine=engine)
+    if preferences is not None:   # a bad preferences file is reported before any page is written (exit 2)
+        from ..preferences import load_preferences
+        from ..vocab import load_vocabulary
+        load_preferences(preferences, load_vocabulary(vocab_dir))
     result = write_report(out, list(policies or []), store=store, lang=lang, sources_dir=sources, compare=compare,
-                          profiles=profile_ids(profile), engine=engine, workers=workers, vocab_dir=vocab_dir)
+                          profiles=profile_ids(profile), engine=engine, workers=workers, vocab_dir=vocab_dir,
+                          preferences=preferences)
     if not quiet:
         missing = sum(1 for p in result.policies if p.snapshot_problem)
         err.print(f"wrote {result.pages} page(s) for {len(result.policies)} policy version(s) to {printable(out)} "

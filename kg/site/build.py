@@ -51,7 +51,7 @@ def static_files() -> list[Path]:
 def write_report(out: str | Path, selectors: list[str] | None = None, *, store=None, lang: str = "en",
                  sources_dir: str | Path | None = "data/sources", compare: list[str] | None = None,
                  profiles: list[str] | str = "auto", engine: str | None = None, workers: int | None = None,
-                 vocab_dir=None) -> SiteResult:
+                 vocab_dir=None, preferences: str | Path | None = None) -> SiteResult:
     """The static site of the store's policies (the selectors' versions; every version when None) in
     `out`, in `lang` (en, fr). `store` is the embedded store's path (default .policykg/store). The old
     content of `out` is replaced only if it is a report written before (or an empty folder)."""
@@ -96,8 +96,12 @@ def write_report(out: str | Path, selectors: list[str] | None = None, *, store=N
         from .extra import index_page
         (tmp / "index.html").write_text(index_page(infos, latest, reported, lang, result.compare, diffs, COMPARE_MAX),
                                         encoding="utf-8")
+        if preferences is not None:   # policykg report --preferences: the verdicts' page (kg/site/match.py)
+            from .match import add_match_page
+            add_match_page(tmp, preferences, items, store_path, lang)
         (tmp / MARKER).write_text("policykg report\n", encoding="utf-8")
-        result.pages = 4 * len(result.policies) + len(result.diffs) + (1 if result.compare else 0) + 1
+        result.pages = 4 * len(result.policies) + len(result.diffs) + (1 if result.compare else 0) + 1 + \
+            (1 if preferences is not None else 0)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
