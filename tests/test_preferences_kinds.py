@@ -106,3 +106,36 @@ def test_retention_per_data_category(vocabulary, tmp_path):
     run = match_targets(path, [str(FIXTURES / "policies" / "breached.yaml")])
     by_id = {v.preference: v.verdict for v in run.policies[0].verdicts}
     assert by_id == {"retention": "unknown", "all": "not-met"}
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "pyshacl"])
+def test_adequacy_counts_for_its_country(engine, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("policykg-preferences: 1\npreferences:\n  - kind: territories\n    within: [EU]\n"
+                    "    unless: [adequacy]\n  - id: canada-too\n    kind: territories\n    within: [EU, CA]\n",
+                    encoding="utf-8")
+    run = match_targets(path, [str(FIXTURES / "adequacy.ttl")], engine=engine)
+    first, second = run.policies[0].verdicts
+    assert (first.verdict, {(e.role, e.focus.rsplit("#", 1)[1], e.value) for e in first.evidence}) == (
+        "not-met", {("breach", "where", "loc:US"), ("met", "host", "loc:CA-QC"),
+                    ("met", "host", "legal-eu:Adequacy-EU-CA")})
+    assert (second.verdict, {(e.role, e.value) for e in second.evidence}) == (
+        "not-met", {("breach", "loc:US"), ("met", "loc:CA-QC")})
+
+
+@pytest.mark.parametrize("channel,verdicts", [
+    ("email", {"prefs-met": "met", "prefs-breached": "unknown", "adequacy": "unknown"}),
+    ("post", {"prefs-met": "unknown", "prefs-breached": "met", "adequacy": "unknown"}),
+    ("phone", {"prefs-met": "unknown", "prefs-breached": "unknown", "adequacy": "met"}),
+    ("any", {"prefs-met": "met", "prefs-breached": "met", "adequacy": "met"}),
+])
+def test_rights_channels(channel, verdicts, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(f"policykg-preferences: 1\npreferences:\n  - kind: rights\n    rights: [eu-gdpr:A15]\n"
+                    f"    channel: {channel}\n", encoding="utf-8")
+    targets = [str(FIXTURES / "policies" / "met.yaml"), str(FIXTURES / "policies" / "breached.yaml"),
+               str(FIXTURES / "adequacy.ttl")]
+    run = match_targets(path, targets)
+    got = {p.policy.split("@")[0]: p.verdicts[0].verdict for p in run.policies}
+    # adequacy.ttl states no right: its verdict is met only when the channel alone would do, never here
+    assert got == {k: (v if k != "adequacy" else "unknown") for k, v in verdicts.items()}

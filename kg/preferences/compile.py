@@ -56,10 +56,6 @@ def iri(term: str) -> str:
     return f"<{term}>"
 
 
-def in_list(var: str, terms: list[str]) -> str:
-    return f"FILTER ({var} IN ({', '.join(iri(t) for t in terms)}))"
-
-
 def walk_to(var: str, terms: list[str]) -> str:
     """`var` is one of the terms or below one (its type, broader concept or superclass, step by step): a
     UNION of paths to each constant, which engines walk from the constant or the bound variable."""
@@ -198,8 +194,6 @@ def _mechanism(process: str, place: str, mechanisms: list[str], value: str = "?m
         branches.append(f"{{ {value} skos:broader* eu-gdpr:AdequacyDecision . {place} skos:broader* ?country . "
                         f"FILTER ({value} IN (eu-gdpr:AdequacyDecision, eu-gdpr:A45-3) || STR({value}) = "
                         f"CONCAT(STR(legal-eu:), \"Adequacy-EU-\", STRAFTER(STR(?country), STR(loc:)))) }}")
-    if not branches:
-        return "FILTER (false)"
     return (f"?mh dpv:hasProcess* {process} . ?mh (dpv:hasLegalBasis|dpv:hasOrganisationalMeasure|dpv:hasLegalMeasure) "
             f"{value} . " + " UNION ".join(branches))
 
@@ -210,14 +204,17 @@ def _territories(pref: Preference) -> list[tuple]:
              f"FILTER (?rp IN ({RECIPIENT_PATHS}, dpv:hasDataProcessor)) }} "
              f"$this dpv:hasLocation ?value . BIND (dpv:hasLocation AS ?path) FILTER (isIRI(?value))")
     located = "sh:targetSubjectsOf dpv:hasLocation"
+    # no pattern stands for "no mechanism" (rdflib, so pySHACL, finds EXISTS { FILTER (false) } true)
+    covered = f"FILTER NOT EXISTS {{ {_mechanism('?p', '?value', unless)} }}" if unless else ""
     breach = f"""SELECT DISTINCT $this ?path ?value WHERE {{
     {place}
     FILTER NOT EXISTS {{ {_inside('?value', within)} }}
-    FILTER NOT EXISTS {{ {_mechanism('?p', '?value', unless)} }}
+    {covered}
 }}"""
+    either = f" || EXISTS {{ {_mechanism('?p', '?value', unless)} }}" if unless else ""
     met = f"""SELECT DISTINCT $this ?path ?value WHERE {{
     {place}
-    FILTER (EXISTS {{ {_inside('?value', within)} }} || EXISTS {{ {_mechanism('?p', '?value', unless)} }})
+    FILTER (EXISTS {{ {_inside('?value', within)} }}{either})
 }}"""
     mechanism = f"""SELECT DISTINCT $this ?path ?value WHERE {{
     ?p rdf:type dpv:Process . {{ ?p dpv:hasStorageCondition $this }} UNION {{ ?p ?rp $this .
@@ -256,7 +253,7 @@ def _retention(pref: Preference) -> list[tuple]:
 
 def _no_third_party(pref: Preference) -> list[tuple]:
     unless = pref.terms.get("unless", [])
-    excused = "FILTER (false)"
+    excused = ""
     if unless:
         excused = (f"FILTER (EXISTS {{ {nearest_bases(tag='e')} }} && NOT EXISTS {{ {nearest_bases()} . "
                    f"FILTER NOT EXISTS {{ {walk_to('?basis', unless)} }} }})")
