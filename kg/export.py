@@ -6,7 +6,7 @@ Files are written atomically: a temporary file beside the target, then a rename.
 """
 from __future__ import annotations
 
-import heapq
+import bisect
 import io
 import json
 import os
@@ -240,9 +240,8 @@ def _graph_lines(store, graph: str, kept: Path | None = None) -> list[bytes]:
 
 
 # Reading a graph back from RocksDB is most of an export's time (issue 18: ~5 µs a quad), so an export of the
-# embedded store keeps each graph's sorted lines in the generation it read (`export-cache/`, zlib), and the next
-# export reads them instead. A graph's lines change only with a new generation; a rebuild's links the files
-# of the graphs it kept (kg.stores.oxigraph.StoreBuilder).
+# embedded store keeps each graph's sorted lines (and serialised bodies) in the generation it read
+# (`export-cache/`, zlib); a rebuild links the files of the graphs it kept (kg.stores.oxigraph.StoreBuilder).
 
 
 def export_cache(store) -> Path | None:
@@ -328,45 +327,109 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
                 tail = f" <{g}> .\n".encode("utf-8")
                 out.write(b"".join(line[:-2] + tail for line in lines))  # "s p o ." -> "s p o <g> ."
         return
+    policy_prefixes = _policy_prefixes_of(ordered)
+    name_of = {iri: name for name, iri in policy_prefixes.items()}
+    kept = export_cache(store)
     scan = _PrefixScan()
     scan.feed("\n".join(f"<{g}>" for g in ordered).encode("utf-8"))
     with tempfile.TemporaryFile(prefix="policykg-export-") as spool:
+        # Each graph's body is serialised alone, with only the prefixes its own lines use, and kept in the
+        # export cache (keyed by its policy prefix's name, which depends on the selection): the next export
+        # of the same graphs concatenates the bodies (issue 18: the serialiser, ~10 µs a triple, was the floor)
         if fmt.name == "trig":
             with closing(_sorted_graphs(store, ordered, store_path, workers)) as read:   # an error ends the workers
                 for g, lines in read:
-                    blob = b"\n".join(lines) + b"\n" if lines else b""
-                    scan.feed(blob)
-                    spool.write(blob.replace(b" .\n", f" <{g}> .\n".encode("utf-8")))  # "s p o ." -> "s p o <g> ."
-            lines = _spooled(spool)
-            kind = ox.RdfFormat.N_QUADS
-        else:
-            # One graph: the union of the selected graphs, sorted, without duplicates. The lines whose subject
-            # is in a graph's own namespace (<g#...>) fill one range per graph, and those ranges follow each
-            # other in the order of "<g#"; the other lines (sources, vocabulary, foreign subjects) are few and
-            # kept in memory, then merged in.
-            foreign: list[bytes] = []
-            by_namespace = sorted(set(graphs), key=lambda g: f"<{g}#")
-            with closing(_sorted_graphs(store, by_namespace, store_path, workers)) as read:
-                for g, lines in read:
-                    own = f"<{g}#".encode("utf-8")
-                    mine = [line for line in lines if line.startswith(own)]
-                    foreign += [line for line in lines if not line.startswith(own)]
                     scan.feed(b"\n".join(lines))
-                    if mine:
-                        spool.write(b"\n".join(mine) + b"\n")
-            foreign.sort()
-            lines = _unique(heapq.merge(_spooled(spool), (line + b"\n" for line in foreign)))
-            kind = ox.RdfFormat.N_TRIPLES
-        _serialize_in_chunks(lines, kind, fmt, scan.prefixes(), _policy_prefixes_of(ordered), out)
+                    spool.write(_graph_body(g, lines, fmt, name_of, kept))
+            out.write(_header(fmt, {**scan.prefixes(), **policy_prefixes}))
+            spool.seek(0)
+            for block in iter(lambda: spool.read(1 << 20), b""):
+                out.write(block)
+            return
+        # Turtle: one graph, the union of the selected graphs, sorted, without duplicates. The lines whose
+        # subject is in a graph's own namespace (<g#...>) fill one range per graph, and those ranges follow
+        # each other in the order of "<g#"; the other lines (sources, vocabulary, foreign subjects) are few
+        # and kept in memory, then serialised between the ranges where they sort.
+        foreign: list[bytes] = []
+        bodies: list[tuple[str, int, int]] = []   # graph, offset and length of its body in the spool
+        by_namespace = sorted(set(graphs), key=lambda g: f"<{g}#")
+        with closing(_sorted_graphs(store, by_namespace, store_path, workers)) as read:
+            for g, lines in read:
+                own = f"<{g}#".encode("utf-8")
+                mine = [line for line in lines if line.startswith(own)]
+                foreign += [line for line in lines if not line.startswith(own)]
+                scan.feed(b"\n".join(lines))
+                body = _graph_body(g, mine, fmt, name_of, kept)
+                bodies.append((g, spool.tell(), len(body)))
+                spool.write(body)
+        foreign = list(_unique(sorted(foreign)))
+        out.write(_header(fmt, {**scan.prefixes(), **policy_prefixes}))
+        at = 0
+        for g, offset, length in bodies:
+            own = f"<{g}#".encode("utf-8")
+            start = bisect.bisect_left(foreign, own, lo=at)
+            out.write(_lines_body(foreign[at:start], fmt, name_of))
+            end = start
+            while end < len(foreign) and foreign[end].startswith(own):
+                end += 1
+            if end > start:   # another graph states something of this graph's nodes: merged into its range
+                mine = [line for line in _graph_lines(store, g, kept) if line.startswith(own)]
+                out.write(_lines_body(list(_unique(sorted(mine + foreign[start:end]))), fmt, name_of))
+            else:
+                spool.seek(offset)
+                out.write(spool.read(length))
+            at = end
+        out.write(_lines_body(foreign[at:], fmt, name_of))
+
+
+def _graph_body(graph: str, lines: list[bytes], fmt: ExportFormat, name_of: dict[str, str],
+                kept: Path | None) -> bytes:
+    """The serialised body (no prefix lines) of one graph's sorted N-Triples lines: TriG, the graph's block;
+    Turtle, its triples. Read from the export cache when an earlier export kept it, else made and kept."""
+    from .stores.oxigraph import export_cache_file
+    own = f"{graph}#"
+    cached = None
+    if kept is not None and not graph.endswith("/inferred"):
+        cached = kept / export_cache_file(graph, f"{fmt.name}-{name_of.get(own, '')}")
+        try:
+            return zlib.decompress(cached.read_bytes())
+        except (OSError, zlib.error):
+            pass
+    if fmt.name == "trig":
+        tail = f" <{graph}> .\n".encode("utf-8")
+        body = _lines_body([line[:-2] + tail for line in lines], fmt, name_of, ox.RdfFormat.N_QUADS)
+    else:
+        body = _lines_body([line + b"\n" for line in lines], fmt, name_of)
+    if cached is not None:
+        _keep(cached, body)
+    return body
+
+
+def _lines_body(lines: list[bytes], fmt: ExportFormat, name_of: dict[str, str],
+                kind=ox.RdfFormat.N_TRIPLES) -> bytes:
+    """The serialiser's body for these sorted lines (each ending with a newline), with the known prefixes
+    and the policy prefixes the lines use, without its prefix lines."""
+    if not lines:
+        return b""
+    text = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
+    scan = _PrefixScan()
+    scan.feed(text)
+    mine = {name_of[iri]: iri for iri in sorted({m.decode("utf-8") for m in _POLICY_NAMESPACE.findall(text)})
+            if iri in name_of}
+    prefixes = {**scan.prefixes(), **mine}
+    body = ox.serialize(ox.parse(text, format=kind), format=_OX[fmt.name], prefixes=prefixes)
+    header = _header(fmt, prefixes)
+    if not body.startswith(header):   # the serialiser writes every prefix first: the contract above
+        raise RuntimeError("unexpected Turtle/TriG serialiser output: the prefix header is missing")
+    return body[len(header):]
+
+
+_POLICY_NAMESPACE = re.compile(b"<(" + re.escape(ns.POLICY_BASE.encode("utf-8")) + b"[^#>]*#)")
 
 
 # Oxigraph's Turtle and TriG serialisers try every prefix on every IRI, so one document with a prefix per
-# policy (10k of them) is quadratic: 230 s for 10k policies. The sorted lines are serialised in chunks of
-# whole subjects (Turtle) or whole graphs (TriG), each with the known prefixes and only the policy prefixes
-# its lines use; the chunks' bodies, after the one header of every prefix, are the bytes of the whole.
-_CHUNK_LINES = 50_000
-
-
+# policy (10k of them) is quadratic: 230 s for 10k policies. Each body is serialised with only the prefixes
+# its lines use; the bodies, after the one header of every prefix, are the bytes of the whole.
 _PROBE = [ox.Triple(ox.NamedNode("urn:policykg:probe"), ox.NamedNode("urn:policykg:probe"),
                     ox.NamedNode("urn:policykg:probe"))]
 
@@ -377,44 +440,6 @@ def _header(fmt: ExportFormat, prefixes: dict[str, str]) -> bytes:
     with_prefixes = ox.serialize(_PROBE, format=_OX[fmt.name], prefixes=prefixes)
     alone = ox.serialize(_PROBE, format=_OX[fmt.name])
     return with_prefixes[:-len(alone)]
-
-
-def _serialize_in_chunks(lines: Iterable[bytes], kind, fmt: ExportFormat, known: dict[str, str],
-                         policy_prefixes: dict[str, str], out: BinaryIO) -> None:
-    out.write(_header(fmt, {**known, **policy_prefixes}))
-    name_of = {iri: name for name, iri in policy_prefixes.items()}
-    used = re.compile(b"<(" + re.escape(ns.POLICY_BASE.encode("utf-8")) + b"[^#>]*#)")
-    # where a chunk may end: the subject (N-Triples) or the graph name (N-Quads) changes
-    unit = (lambda line: line[:line.index(b" ")]) if kind == ox.RdfFormat.N_TRIPLES else \
-        (lambda line: line.rsplit(b" ", 2)[-2])
-
-    def flush(chunk: list[bytes]) -> None:
-        text = b"".join(chunk)
-        mine = {name_of[iri]: iri for iri in sorted({m.decode("utf-8") for m in used.findall(text)}) if iri in name_of}
-        prefixes = {**known, **mine}
-        body = ox.serialize(ox.parse(text, format=kind), format=_OX[fmt.name], prefixes=prefixes)
-        header = _header(fmt, prefixes)
-        if not body.startswith(header):   # the serialiser writes every prefix first: the contract above
-            raise RuntimeError("unexpected Turtle/TriG serialiser output: the prefix header is missing")
-        out.write(body[len(header):])
-    chunk: list[bytes] = []
-    last = None
-    for line in lines:
-        current = unit(line)
-        if len(chunk) >= _CHUNK_LINES and current != last:
-            flush(chunk)
-            chunk = []
-        chunk.append(line)
-        last = current
-    if chunk:
-        flush(chunk)
-
-
-def _spooled(spool) -> Iterator[bytes]:
-    """The lines written to `spool`, each with its newline."""
-    spool.flush()
-    spool.seek(0)
-    yield from spool
 
 
 def _unique(lines: Iterable[bytes]) -> Iterator[bytes]:

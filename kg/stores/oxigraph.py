@@ -189,8 +189,13 @@ class ChunkReader(io.RawIOBase):
 EXPORT_CACHE = "export-cache"
 
 
-def export_cache_file(graph: str) -> str:
-    return hashlib.sha256(graph.encode("utf-8")).hexdigest()[:40] + ".nt.z"
+def export_cache_file(graph: str, variant: str = "nt") -> str:
+    """The file of a graph's export cache: its sorted N-Triples lines ("nt"), or a serialised body (kg.export:
+    "ttl-NAME", "trig-NAME" for the policy prefix NAME); every file of a graph starts with the graph's hash."""
+    name = hashlib.sha256(graph.encode("utf-8")).hexdigest()[:40]
+    if variant == "nt":
+        return name + ".nt.z"
+    return f"{name}.{hashlib.sha256(variant.encode('utf-8')).hexdigest()[:16]}.z"
 
 
 def current_generation(path: str | Path) -> Path | None:
@@ -295,7 +300,8 @@ class StoreBuilder:
         self._write_pending()
         for graph in sorted(graphs):
             self.store.remove_graph(ox.NamedNode(graph))
-            (self.generation / EXPORT_CACHE / export_cache_file(graph)).unlink(missing_ok=True)
+            for cached in (self.generation / EXPORT_CACHE).glob(export_cache_file(graph)[:40] + ".*"):
+                cached.unlink(missing_ok=True)
 
     def add_quads(self, quads: list) -> int:
         """Add pyoxigraph quads."""
