@@ -14,7 +14,7 @@ import re
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -64,7 +64,8 @@ def _sort_key(q: ox.Quad) -> tuple:
 def serialize(quads: Iterable[ox.Quad], fmt: ExportFormat) -> bytes:
     quads = sorted(set(quads), key=_sort_key)
     if fmt.name == "jsonld":
-        return _jsonld(quads)
+        from .export_jsonld import jsonld
+        return jsonld(quads, _used_prefixes(quads))
     prefixes = {**_used_prefixes(quads), **_policy_prefixes(quads)}
     if fmt.name == "ttl":  # one graph: the union of the selected graphs
         triples = sorted({q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
@@ -109,55 +110,6 @@ def _used_prefixes(quads) -> dict[str, str]:
                 cut = max(iri.rfind("#"), iri.rfind("/")) + 1
                 namespaces.add(iri[:cut])
     return {p: iri for p, iri in ns.PREFIXES.items() if iri in namespaces}
-
-
-def _jsonld(quads: list[ox.Quad]) -> bytes:
-    """Compact JSON-LD with the project context inline (rdflib's serializer does the compaction)."""
-    from rdflib import Dataset, URIRef
-
-    from .resources import ontology_dir
-    from .terms import rdflib_graph
-
-    full = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))["@context"]
-    context = _context_for(full, quads)
-    ds = Dataset()
-    by_graph: dict = {}
-    for q in quads:
-        by_graph.setdefault(q.graph_name, []).append(q)
-    for name, graph_quads in by_graph.items():   # rdflib_graph gives the evidence's RDF 1.1 form
-        g = ds.graph(URIRef(name.value)) if isinstance(name, ox.NamedNode) else ds.default_graph
-        rdflib_graph(graph_quads, into=g)
-    text = ds.serialize(format="json-ld", context=context, auto_compact=True, sort_keys=True, indent=1)
-    doc = json.loads(text)
-    return (json.dumps(_sorted_doc(doc), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
-
-
-def _context_for(full: dict, quads: list[ox.Quad]) -> dict:
-    """The project context cut down to what the document uses: its namespaces, and the term definitions
-    of the properties that occur (the full context defines every DPV property)."""
-    prefixes = _used_prefixes(quads)
-    predicates = {ns.shorten(q.predicate.value) for q in quads}
-    context = {"@version": full.get("@version", 1.1)}
-    for key, value in full.items():
-        if key.startswith("@"):
-            continue
-        if isinstance(value, str) and key in prefixes:
-            context[key] = value
-        elif isinstance(value, dict) and key in predicates:
-            context[key] = value
-    return context
-
-
-def _sorted_doc(doc):
-    """Order @graph arrays by @id so that the bytes do not depend on rdflib's traversal order."""
-    if isinstance(doc, dict):
-        out = {k: _sorted_doc(v) for k, v in doc.items() if k != "@context"}
-        if "@context" in doc:
-            out["@context"] = doc["@context"]
-        return out
-    if isinstance(doc, list):
-        return sorted((_sorted_doc(v) for v in doc), key=lambda i: json.dumps(i, sort_keys=True, ensure_ascii=False))
-    return doc
 
 
 def store_quads(store, graphs: Iterable[str]) -> list[ox.Quad]:
@@ -305,16 +257,16 @@ class _PrefixScan:
     def __init__(self) -> None:
         self._left = {prefix: re.compile(b"<" + re.escape(iri.encode("utf-8")) + b"[^#/>]*>")
                       for prefix, iri in ns.PREFIXES.items()}
-        self._found: set[str] = set()
+        self.found: set[str] = set()
 
     def feed(self, blob: bytes) -> None:
         for prefix, pattern in list(self._left.items()):
             if pattern.search(blob):
-                self._found.add(prefix)
+                self.found.add(prefix)
                 del self._left[prefix]
 
     def prefixes(self) -> dict[str, str]:
-        return {p: iri for p, iri in ns.PREFIXES.items() if p in self._found}  # in PREFIXES order
+        return {p: iri for p, iri in ns.PREFIXES.items() if p in self.found}  # in PREFIXES order
 
 
 def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
@@ -330,18 +282,27 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
     policy_prefixes = _policy_prefixes_of(ordered)
     name_of = {iri: name for name, iri in policy_prefixes.items()}
     kept = export_cache(store)
+    # Each graph's body is serialised alone, with only the prefixes its own lines use, and kept in the export
+    # cache (keyed by its policy prefix's name, which depends on the selection) with the prefixes it uses and,
+    # for Turtle, its lines about other subjects: the next export of the same graphs reads only those (issue
+    # 18: the serialiser, ~10 µs a triple, and reading the lines, ~2 µs, were the floor)
+    order = ordered if fmt.name == "trig" else sorted(set(graphs), key=lambda g: f"<{g}#")
+    cached = kept is not None and all(_part_file(kept, g, fmt, name_of).is_file() for g in order)
+    reader = None if cached else _sorted_graphs(store, order, store_path, workers)
     scan = _PrefixScan()
     scan.feed("\n".join(f"<{g}>" for g in ordered).encode("utf-8"))
-    with tempfile.TemporaryFile(prefix="policykg-export-") as spool:
-        # Each graph's body is serialised alone, with only the prefixes its own lines use, and kept in the
-        # export cache (keyed by its policy prefix's name, which depends on the selection): the next export
-        # of the same graphs concatenates the bodies (issue 18: the serialiser, ~10 µs a triple, was the floor)
+    foreign: list[bytes] = []
+    bodies: list[tuple[str, int, int]] = []   # graph, offset and length of its body in the spool
+    with tempfile.TemporaryFile(prefix="policykg-export-") as spool, \
+            closing(reader) if reader is not None else nullcontext():   # closing: an error ends the workers
+        for g, lines in reader if reader is not None else ((g, None) for g in order):
+            used, others, body = _graph_part(store, g, fmt, name_of, kept, lines)
+            scan.found.update(used)
+            foreign += others
+            bodies.append((g, spool.tell(), len(body)))
+            spool.write(body)
+        out.write(_header(fmt, {**scan.prefixes(), **policy_prefixes}))
         if fmt.name == "trig":
-            with closing(_sorted_graphs(store, ordered, store_path, workers)) as read:   # an error ends the workers
-                for g, lines in read:
-                    scan.feed(b"\n".join(lines))
-                    spool.write(_graph_body(g, lines, fmt, name_of, kept))
-            out.write(_header(fmt, {**scan.prefixes(), **policy_prefixes}))
             spool.seek(0)
             for block in iter(lambda: spool.read(1 << 20), b""):
                 out.write(block)
@@ -350,20 +311,7 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
         # subject is in a graph's own namespace (<g#...>) fill one range per graph, and those ranges follow
         # each other in the order of "<g#"; the other lines (sources, vocabulary, foreign subjects) are few
         # and kept in memory, then serialised between the ranges where they sort.
-        foreign: list[bytes] = []
-        bodies: list[tuple[str, int, int]] = []   # graph, offset and length of its body in the spool
-        by_namespace = sorted(set(graphs), key=lambda g: f"<{g}#")
-        with closing(_sorted_graphs(store, by_namespace, store_path, workers)) as read:
-            for g, lines in read:
-                own = f"<{g}#".encode("utf-8")
-                mine = [line for line in lines if line.startswith(own)]
-                foreign += [line for line in lines if not line.startswith(own)]
-                scan.feed(b"\n".join(lines))
-                body = _graph_body(g, mine, fmt, name_of, kept)
-                bodies.append((g, spool.tell(), len(body)))
-                spool.write(body)
         foreign = list(_unique(sorted(foreign)))
-        out.write(_header(fmt, {**scan.prefixes(), **policy_prefixes}))
         at = 0
         for g, offset, length in bodies:
             own = f"<{g}#".encode("utf-8")
@@ -382,27 +330,42 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
         out.write(_lines_body(foreign[at:], fmt, name_of))
 
 
-def _graph_body(graph: str, lines: list[bytes], fmt: ExportFormat, name_of: dict[str, str],
-                kept: Path | None) -> bytes:
-    """The serialised body (no prefix lines) of one graph's sorted N-Triples lines: TriG, the graph's block;
-    Turtle, its triples. Read from the export cache when an earlier export kept it, else made and kept."""
+def _part_file(kept: Path, graph: str, fmt: ExportFormat, name_of: dict[str, str]) -> Path:
     from .stores.oxigraph import export_cache_file
-    own = f"{graph}#"
-    cached = None
-    if kept is not None and not graph.endswith("/inferred"):
-        cached = kept / export_cache_file(graph, f"{fmt.name}-{name_of.get(own, '')}")
+    return kept / export_cache_file(graph, f"{fmt.name}-{name_of.get(f'{graph}#', '')}")
+
+
+def _graph_part(store, graph: str, fmt: ExportFormat, name_of: dict[str, str], kept: Path | None,
+                lines: list[bytes] | None = None) -> tuple[set[str], list[bytes], bytes]:
+    """(the known prefixes the graph's lines use, for Turtle its lines whose subject is not in its own
+    namespace, the serialised body without prefix lines: TriG, the graph's block; Turtle, its own
+    subjects' triples). Read from the export cache when an earlier export kept it, else made and kept."""
+    cached = _part_file(kept, graph, fmt, name_of) if kept is not None and not graph.endswith("/inferred") \
+        else None
+    if cached is not None:
         try:
-            return zlib.decompress(cached.read_bytes())
-        except (OSError, zlib.error):
+            head, body = zlib.decompress(cached.read_bytes()).split(b"\n", 1)
+            meta = json.loads(head)
+            return set(meta["prefixes"]), [line.encode("utf-8") for line in meta["foreign"]], body
+        except (OSError, zlib.error, ValueError, KeyError):
             pass
+    if lines is None:
+        lines = _graph_lines(store, graph, kept)
+    scan = _PrefixScan()
+    scan.feed(b"\n".join(lines))
     if fmt.name == "trig":
         tail = f" <{graph}> .\n".encode("utf-8")
+        foreign = []
         body = _lines_body([line[:-2] + tail for line in lines], fmt, name_of, ox.RdfFormat.N_QUADS)
     else:
-        body = _lines_body([line + b"\n" for line in lines], fmt, name_of)
+        own = f"<{graph}#".encode("utf-8")
+        foreign = [line for line in lines if not line.startswith(own)]
+        body = _lines_body([line + b"\n" for line in lines if line.startswith(own)], fmt, name_of)
+    used = set(scan.prefixes())
     if cached is not None:
-        _keep(cached, body)
-    return body
+        meta = {"prefixes": sorted(used), "foreign": [line.decode("utf-8") for line in foreign]}
+        _keep(cached, json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n" + body)
+    return used, foreign, body
 
 
 def _lines_body(lines: list[bytes], fmt: ExportFormat, name_of: dict[str, str],
