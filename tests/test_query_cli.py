@@ -123,7 +123,7 @@ def test_sparql_usage_errors(built_store, args, first):
 def test_queries_json_says_how_each_query_pages():
     result = _cli("queries", "--format", "json")
     listed = {q["name"]: q for q in json.loads(result.stdout)}
-    assert listed["data-subjects"]["paging"] == "policy" and listed["policy-versions"]["paging"] == "whole"
+    assert listed["data-subjects"]["paging"] == "policy" and listed["policy-differences"]["paging"] == "whole"
     assert set(listed) == set(find_queries())
 
 
