@@ -192,3 +192,12 @@ def test_report_preferences_page(built_store, tmp_path, monkeypatch):
                                 "--preferences", str(bad)])
     assert again.exit_code == 2 and f"{bad}:4: 'max' is not a duration" in again.stderr
     assert not (tmp_path / "other").exists()
+
+
+def test_no_target_is_every_policy_of_the_store(built_store):
+    store, _ = built_store
+    result = runner.invoke(app, ["match", str(EXAMPLES / "cautious-person.yaml"), "--store", str(store),
+                                 "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert [p["policy"] for p in json.loads(result.stdout)["policies"]] == ["planethoster@2015-09-01",
+                                                                           "whiteprovider@2024-05-19"]

@@ -165,3 +165,20 @@ def test_cli_reports_every_problem_and_exits_2(tmp_path):
 def test_cli_missing_file_is_an_input_error(tmp_path):
     result = runner.invoke(app, ["match", str(tmp_path / "none.yaml"), "whiteprovider"])
     assert result.exit_code == 2 and "file-not-found" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("body,line,what", [
+    ("preferences: {a: 1}", 2, "'preferences' must be a non-empty list"),
+    ("preferences:\n  - kind: consent-required\n    uses: 5", 4, "expected a word or a list of words"),
+    ("preferences:\n  - kind: retention\n    max: 3", 4, "'max' is not a duration: 3"),
+    ("preferences:\n  - kind: [x]", 3, "unknown kind ['x']"),
+    ("preferences:\n  - 7", 3, "a preference is a mapping with a 'kind'"),
+    ("preferences:\n  - kind: territories\n    within: [null]", 4, "expected a word or a list of words"),
+    ("preferences:\n  - kind: rights\n    rights: [access]\n    channel: 3", 5, "unknown channel 3"),
+])
+def test_values_of_the_wrong_type_are_problems_not_tracebacks(tmp_path, body, line, what):
+    path = tmp_path / "p.yaml"
+    path.write_text(f"policykg-preferences: 1\n{body}\n", encoding="utf-8")
+    result = runner.invoke(app, ["match", str(path), str(ROOT / "data" / "policies" / "whiteprovider")])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr and "PKG-E099" not in result.stderr
+    assert f"error[PKG-E120 bad-preferences]: {path}:{line}: {what}" in result.stderr.splitlines()

@@ -154,7 +154,7 @@ class _Checker:
             if kind is None:
                 self.problem(where, "the preference has no 'kind'", "add kind: one of " + ", ".join(KINDS))
             else:
-                self.problem(where + ("kind",), f"unknown kind '{kind}'",
+                self.problem(where + ("kind",), f"unknown kind {kind!r}",
                              "use one of " + ", ".join(KINDS) + self.did_you_mean(str(kind), list(KINDS)))
             return None
         required, optional = KINDS[kind]
