@@ -9,7 +9,7 @@ validation findings by severity, and a picture of the graph. Then a page per pai
 (kg.diff), a side-by-side page (kg.compare) and the index of every policy version in the store. The package,
 by job: `model` (what a page shows, read from the policy graph), `html` (escaping, the page skeleton),
 `pages` (one policy's pages), `extra` (index, compare, diff), `build` (writing it all, with workers),
-`words` (the catalogue kg/site/messages.yaml), `static/` (stylesheet, script, the vendored Cytoscape.js).
+`words` (its sections of the catalogue kg/messages.yaml), `static/` (stylesheet, script, the vendored Cytoscape.js).
 """
 from .build import COMPARE_MAX, PolicyPages, SiteResult, write_report
 

@@ -1,5 +1,5 @@
-"""The words of the HTML report, in English and French: kg/site/messages.yaml (section -> key -> {en, fr}),
-read as kg/messages.py reads kg/messages.yaml (kg.messages reads one file only, so the report keeps its own).
+"""The words of the HTML report, in English and French: the `site-<section>` sections of the one catalogue,
+kg/messages.yaml, read through kg.messages.
 
     say("nav", "summary", "fr") -> "Résumé"
     say("count", "statements", "en", n=3) -> "3 statements"
@@ -9,15 +9,15 @@ An unknown language falls back to English; every entry has both (tests/test_site
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 LANGS = ("en", "fr")
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, dict[str, str]]]:
-    import yaml
-    return yaml.safe_load((resources.files("kg.site") / "messages.yaml").read_text(encoding="utf-8"))
+    """The report's sections of kg/messages.yaml, by their name without `site-`."""
+    from ..messages import catalogue as everything
+    return {name[len("site-"):]: entries for name, entries in everything().items() if name.startswith("site-")}
 
 
 def say(section: str, key: str, lang: str = "en", /, **values) -> str:
