@@ -173,7 +173,7 @@ def test_report_preferences_page(built_store, tmp_path, monkeypatch):
     out = tmp_path / "site"
     prefs = EXAMPLES / "procurement-rules.yaml"
     result = runner.invoke(app, ["report", "-o", str(out), "--store", str(store), "--lang", "fr",
-                                 "--preferences", str(prefs), "-q"])
+                                 "--preferences", str(prefs), "-q", "--workers", "1"])
     assert result.exit_code == 0, result.output
     page = (out / "preferences.html").read_text(encoding="utf-8")
     assert '<a href="preferences.html">Préférences de confidentialité : les verdicts de Règles d&#x27;achat pour ' \
