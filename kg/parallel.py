@@ -15,6 +15,7 @@ worker holds nothing that needs cleaning up, so killing it loses nothing.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -97,6 +98,10 @@ class _Pool:
                 pass
         # Signals are blocked across fork, so a Ctrl-C cannot reach a child before it ignores SIGINT.
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        # What the parent prepared (the vocabulary, compiled shapes) is left out of the children's garbage
+        # collections: a collection touches every object it tracks, which copies each shared page into the
+        # child (copy-on-write). A build's workers took 13.5 ms of CPU a card where one process takes 4.3.
+        gc.freeze()
         try:
             for _ in range(count):
                 task_r, task_w = multiprocessing.Pipe(duplex=False)
@@ -115,6 +120,7 @@ class _Pool:
                 result_w.close()
                 self._workers.append(_Worker(pid, task_w, result_r))
         finally:
+            gc.unfreeze()   # the parent collects its own objects again
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def run(self, batches: Sequence[list], window: int) -> Iterator[list]:
