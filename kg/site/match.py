@@ -1,31 +1,18 @@
 """The report's preferences page (`policykg report --preferences FILE`): the verdicts of `policykg match` for
 the report's policies, a table of every preference against every policy, then each policy's verdicts with the
 statements behind them, each quote linked to its passage in the policy's text page; and the index's link to
-it. The words of the page are here, in English and French (the rest of the site's are in messages.yaml)."""
+it. The words of the page are the site-preferences section of the one catalogue, kg/messages.yaml."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from .extra import policy_href, site_nav
 from .html import e, frag, page
+from ..messages import catalogue
 from .words import colon
 
 PAGE = "preferences.html"
-WORDS = {
-    "title": {"en": "Privacy preferences", "fr": "Préférences de confidentialité"},
-    "intro": {"en": "Each preference of {file} against each policy of the report: met when stated statements show it "
-                    "met and none breaks it or leaves it open, not met when a statement breaks it, unknown when the "
-                    "policy is silent or leaves it open (unknown is never met). Facts a card only infers never count.",
-              "fr": "Chaque préférence de {file} face à chaque politique du rapport : respectée quand des énoncés "
-                    "exprès le montrent et qu'aucun ne l'enfreint ni ne la laisse ouverte, non respectée quand un "
-                    "énoncé l'enfreint, inconnue quand la politique se tait ou la laisse ouverte (inconnue n'est "
-                    "jamais respectée). Les faits qu'une fiche se contente de déduire ne comptent jamais."},
-    "preference": {"en": "Preference", "fr": "Préférence"},
-    "not_stated": {"en": "not stated", "fr": "non indiqué"},
-    "link": {"en": "Privacy preferences: the verdicts of {title}", "fr": "Préférences de confidentialité : les verdicts de {title}"},
-    "met": {"en": "met", "fr": "respectée"}, "not-met": {"en": "not met", "fr": "non respectée"},
-    "unknown": {"en": "unknown", "fr": "inconnue"},
-}
+WORDS = catalogue()["site-preferences"]   # kg/messages.yaml
 CLASS = {"met": "info", "not-met": "violation", "unknown": "warning"}
 
 
