@@ -72,6 +72,12 @@ def pytest_configure(config):
                                        f"subprocess soak, benchmark smoke test): run with --slow or {SLOW_ENV}=1")
 
 
+def engine_params(*engines: str) -> list:
+    """Engines to parametrize a test with: the project's engine in the default loop; pySHACL's runs (the
+    reference, seconds a policy) are slow reference tests, run by CI."""
+    return [pytest.param(e, marks=pytest.mark.slow) if e.startswith("pyshacl") else e for e in engines]
+
+
 def pytest_collection_modifyitems(config, items):
     """The default loop leaves the slow reference tests out; CI (.ci/run) runs everything."""
     if config.getoption("--slow") or os.environ.get(SLOW_ENV) == "1":

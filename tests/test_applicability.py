@@ -13,6 +13,8 @@ from kg.errors import UsageError
 from kg.validate import ENGINES, applicable_profiles, load_profiles, parse_as_of, validate_graph
 from kg.validate.data_graph import drop_inferred, validation_graph
 
+from .conftest import engine_params
+
 PREFIXES = """
 @prefix dpv: <https://w3id.org/dpv#> .
 @prefix pd: <https://w3id.org/dpv/pd#> .
@@ -85,7 +87,7 @@ def test_law_25_reason_cites_the_act(vocabulary):
     assert "P-39.1" in got["law25"]["en"] and "RLRQ, c. P-39.1, art. 1" in got["law25"]["fr"]
 
 
-@pytest.mark.parametrize("engine", [e for e in ENGINES if e != "pyshacl-turbo"])
+@pytest.mark.parametrize("engine", engine_params(*[e for e in ENGINES if e != "pyshacl-turbo"]))
 def test_a_requested_profile_that_does_not_apply_is_reported_once(engine, vocabulary):
     graph = policy("loc:FR")
     report = validate_graph(graph, "fixture@2024-01-01", vocabulary, profiles=["law25"], engine=engine)
@@ -137,7 +139,7 @@ ex:ev1 a oa:Annotation ; oa:motivatedBy pkx:inferring ; oa:hasBody ex:st1 .
 """
 
 
-@pytest.mark.parametrize("engine", [e for e in ENGINES if e != "pyshacl-turbo"])
+@pytest.mark.parametrize("engine", engine_params(*[e for e in ENGINES if e != "pyshacl-turbo"]))
 def test_an_inferred_fact_neither_triggers_nor_satisfies(engine, vocabulary):
     graph = policy("loc:FR", INFERRED_CARD_DATA)
     report = validate_graph(graph, "fixture@2024-01-01", vocabulary, engine=engine)

@@ -10,6 +10,8 @@ import pytest
 
 from kg.preferences import match_targets
 
+from .conftest import engine_params
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "preferences"
 PREFS = FIXTURES / "all-kinds.yaml"
 
@@ -58,7 +60,7 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module", params=["oxigraph", "pyshacl"])
+@pytest.fixture(scope="module", params=engine_params("oxigraph", "pyshacl"))
 def verdicts(request):
     run = match_targets(PREFS, [str(FIXTURES / "policies")], engine=request.param)
     return {p.policy.split("@")[0]: p for p in run.policies}
@@ -108,7 +110,7 @@ def test_retention_per_data_category(vocabulary, tmp_path):
     assert by_id == {"retention": "unknown", "all": "not-met"}
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", "pyshacl"])
+@pytest.mark.parametrize("engine", engine_params("oxigraph", "pyshacl"))
 def test_adequacy_counts_for_its_country(engine, tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("policykg-preferences: 1\npreferences:\n  - kind: territories\n    within: [EU]\n"
