@@ -22,7 +22,8 @@ GOLDEN = {
     "cautious-person": {
         "planethoster": {
             "no-marketing-without-consent": ("not-met", {"P28"}),      # profiling cookie on implied consent
-            "data-stay-in-europe": ("not-met", {"P64"}),               # Switzerland and Canada, no mechanism
+            "data-stay-in-europe": ("unknown", {"P64"}),               # Switzerland adequate by law; Canada's
+            #                                                            decision covers some recipients only
             "kept-at-most-three-years": ("unknown", {"P25", "P61", "P62"}),   # "la durée nécessaire"
             "no-third-parties": ("not-met", {"P59"}),                  # "les tiers à qui … ont été fournis"
             "my-rights-by-email": ("unknown", {"complaint", "erasure", "objection", "portability"}),
@@ -39,7 +40,7 @@ GOLDEN = {
     },
     "procurement-rules": {
         "planethoster": {
-            "data-in-eea-or-switzerland": ("not-met", {"P64"}),        # Canada
+            "data-in-eea-or-switzerland": ("unknown", {"P64"}),        # Canada: a scoped adequacy decision
             "financial-data-one-year": ("unknown", {"P61", "P62"}),
             "processors-only": ("not-met", {"P59"}),
             "no-marketing-of-our-staff": ("unknown", {"P42", "P44"}),  # marketing uses without a basis

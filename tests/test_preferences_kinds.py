@@ -125,6 +125,38 @@ def test_adequacy_counts_for_its_country(engine, tmp_path):
         "not-met", {("breach", "loc:US"), ("met", "loc:CA-QC")})
 
 
+@pytest.mark.parametrize("engine", engine_params("oxigraph", "pyshacl"))
+def test_an_adequacy_decision_applies_by_law(engine, tmp_path):
+    """GDPR Art. 45(1): with adequacy accepted, a place in a country the Commission found adequate is met though
+    the policy names no mechanism; Canada's decision covers some recipients only, so a place in Canada without a
+    stated mechanism leaves the preference open; without adequacy accepted, the same places are not met."""
+    prefs = tmp_path / "p.yaml"
+    prefs.write_text("policykg-preferences: 1\npreferences:\n  - id: adequacy\n    kind: territories\n"
+                     "    within: [EEA]\n    unless: [adequacy]\n  - id: scc-only\n    kind: territories\n"
+                     "    within: [EEA]\n    unless: [scc]\n", encoding="utf-8")
+    text = (FIXTURES / "adequacy.ttl").read_text(encoding="utf-8").replace(
+        "dpv:hasLegalBasis legal-eu:Adequacy-EU-CA ; ", "").replace("dpv:hasLegalBasis legal-eu:Adequacy-EU-CH ; ", "")
+
+    def verdicts(storage: str, host: str) -> dict:
+        policy = tmp_path / f"{storage}-{host}.ttl"
+        policy.write_text(text.replace("loc:US", f"loc:{storage}").replace("loc:CA-QC", f"loc:{host}"),
+                          encoding="utf-8")
+        run = match_targets(prefs, [str(policy)], engine=engine)
+        return {v.preference: v.verdict for v in run.policies[0].verdicts}
+    assert verdicts("CH", "JP") == {"adequacy": "met", "scc-only": "not-met"}
+    assert verdicts("CH", "CA-QC") == {"adequacy": "unknown", "scc-only": "not-met"}
+    assert verdicts("CH", "US") == {"adequacy": "not-met", "scc-only": "not-met"}
+    assert verdicts("FR", "GB") == {"adequacy": "met", "scc-only": "not-met"}
+
+
+def test_the_adequacy_decisions_are_the_vocabularys(vocabulary):
+    """The countries kg.preferences.compile counts an adequacy decision for are those DPV 2.3 names."""
+    from kg.preferences.compile import ADEQUATE_COUNTRIES, SCOPED_ADEQUACY
+    named = {str(t).rsplit("Adequacy-EU-", 1)[1] for t in vocabulary._terms if "legal/eu#Adequacy-EU-" in str(t)}
+    assert named == set(ADEQUATE_COUNTRIES) | set(SCOPED_ADEQUACY)
+    assert "commercial organisations" in vocabulary.label("https://w3id.org/dpv/legal/eu#Adequacy-EU-CA", "en")
+
+
 @pytest.mark.parametrize("channel,verdicts", [
     ("email", {"prefs-met": "met", "prefs-breached": "unknown", "adequacy": "unknown"}),
     ("post", {"prefs-met": "unknown", "prefs-breached": "met", "adequacy": "unknown"}),

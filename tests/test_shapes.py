@@ -164,3 +164,22 @@ def test_purpose_without_legal_basis_quotes_a_lawful_basis(vocabulary):
     found = [f for f in _findings(path, "consistency", vocabulary, only=[shape]) if f.shape == shape]
     assert found and all("«to perform the contract»" in f.message["en"] for f in found), \
         [f.message["en"] for f in found]
+
+
+@pytest.mark.parametrize("place,needs_representative", [("loc:GB", True), ("loc:IE", False), ("loc:NO", False)])
+def test_the_united_kingdom_is_outside_the_eea(place, needs_representative, vocabulary, tmp_path):
+    """DPV's loc:GB is still under loc:EEA31 and loc:EU28 (loc:EEA31 skos:broader loc:EEA); since 31 January
+    2020 the United Kingdom is outside the Union and the EEA (ontology/territories.ttl), so a controller there
+    that targets people in France needs an Art. 27 representative, as one in French Polynesia does."""
+    text = (FIXTURES / "gdpr" / "gdpr-27-representative.violates.ttl").read_text(encoding="utf-8")
+    path = tmp_path / "controller.ttl"
+    path.write_text(text.replace("dpv:hasLocation loc:PF", f"dpv:hasLocation {place}"), encoding="utf-8")
+    got = {(f.shape, _local(f.focus)) for f in _findings(path, "gdpr", vocabulary, only=["gdpr-27-representative"])}
+    assert (("gdpr-27-representative", "acme") in got) is needs_representative
+
+
+def test_the_vocabulary_places_the_united_kingdom_outside_the_eea(vocabulary):
+    from kg import namespaces as ns
+    gb = "https://w3id.org/dpv/loc#GB"
+    assert not vocabulary.in_territory(gb, str(ns.PKX) + "territory-EEA")
+    assert not vocabulary.in_territory(gb, str(ns.PKX) + "territory-EU")

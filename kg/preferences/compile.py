@@ -198,23 +198,52 @@ def _mechanism(process: str, place: str, mechanisms: list[str], value: str = "?m
             f"{value} . " + " UNION ".join(branches))
 
 
+# GDPR Art. 45(1): a transfer to a third country the Commission has found adequate "shall not require any
+# specific authorisation": an adequacy decision applies by law, whether or not the policy names it. The decisions
+# DPV 2.3 names (legal-eu:Adequacy-EU-XX; tests/test_preferences_kinds.py holds this list to the vocabulary's),
+# as the Commission lists them ("Adequacy decisions", commission.europa.eu, consulted 2026-12-06). Canada's
+# covers only commercial organisations subject to PIPEDA (Decision 2002/2/EC): a policy that does not say its
+# recipient in Canada is one leaves the preference open (docs/preferences.md).
+ADEQUATE_COUNTRIES = ("AD", "AR", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "NZ", "UY")
+SCOPED_ADEQUACY = ("CA",)
+
+
+def _adequate(place: str, countries: tuple[str, ...], tag: str) -> str:
+    """The place is one of these countries or inside one (a region of it)."""
+    return (f"{{ {place} skos:broader* ?adequate{tag} . "
+            f"FILTER (?adequate{tag} IN ({', '.join('loc:' + c for c in countries)})) }}")
+
+
 def _territories(pref: Preference) -> list[tuple]:
     within, unless = pref.terms["within"], pref.terms.get("unless", [])
+    by_law = str(ns.EU_GDPR.AdequacyDecision) in unless   # the person accepts adequacy decisions
     place = (f"?p rdf:type dpv:Process . {{ ?p dpv:hasStorageCondition $this }} UNION {{ ?p ?rp $this . "
              f"FILTER (?rp IN ({RECIPIENT_PATHS}, dpv:hasDataProcessor)) }} "
              f"$this dpv:hasLocation ?value . BIND (dpv:hasLocation AS ?path) FILTER (isIRI(?value))")
     located = "sh:targetSubjectsOf dpv:hasLocation"
     # no pattern stands for "no mechanism" (rdflib, so pySHACL, finds EXISTS { FILTER (false) } true)
     covered = f"FILTER NOT EXISTS {{ {_mechanism('?p', '?value', unless)} }}" if unless else ""
+    if by_law:
+        covered += (f"\n    FILTER NOT EXISTS {_adequate('?value', ADEQUATE_COUNTRIES, '1')}"
+                    f"\n    FILTER NOT EXISTS {_adequate('?value', SCOPED_ADEQUACY, '2')}")
     breach = f"""SELECT DISTINCT $this ?path ?value WHERE {{
     {place}
     FILTER NOT EXISTS {{ {_inside('?value', within)} }}
     {covered}
 }}"""
     either = f" || EXISTS {{ {_mechanism('?p', '?value', unless)} }}" if unless else ""
+    if by_law:
+        either += f" || EXISTS {_adequate('?value', ADEQUATE_COUNTRIES, '1')}"
     met = f"""SELECT DISTINCT $this ?path ?value WHERE {{
     {place}
     FILTER (EXISTS {{ {_inside('?value', within)} }}{either})
+}}"""
+    # a country whose adequacy decision covers some recipients only, and no mechanism stated: open
+    scoped = f"""SELECT DISTINCT $this ?path ?value WHERE {{
+    {place}
+    FILTER NOT EXISTS {{ {_inside('?value', within)} }}
+    FILTER NOT EXISTS {{ {_mechanism('?p', '?value', unless)} }}
+    FILTER EXISTS {_adequate('?value', SCOPED_ADEQUACY, '2')}
 }}"""
     mechanism = f"""SELECT DISTINCT $this ?path ?value WHERE {{
     ?p rdf:type dpv:Process . {{ ?p dpv:hasStorageCondition $this }} UNION {{ ?p ?rp $this .
@@ -227,6 +256,8 @@ def _territories(pref: Preference) -> list[tuple]:
     FILTER NOT EXISTS {{ ?h dpv:hasProcess* $this . ?h (dpv:hasStorageCondition|dpv:hasRecipient|dpv:hasRecipientThirdParty|dpv:hasRecipientDataController|dpv:hasDataProcessor)/dpv:hasLocation ?l }}
 }}"""
     out = [("breach", located, breach, None), ("met", located, met, None), ("open", PROCESS, transfer, None)]
+    if by_law:
+        out.append(("open", located, scoped, None))
     return out + ([("met", located, mechanism, None)] if unless else [])
 
 
