@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, SH
 
 from .. import namespaces as ns
 from ..errors import UsageError
+from ..messages import words
 from .applicability import Applicability, lang_texts, read_applicability  # noqa: F401 - lang_texts: API
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
@@ -151,10 +152,7 @@ def resolve_profiles(requested: list[str], profiles: dict[str, Profile]) -> list
 
 
 
-REASONS = {
-    "en": {"requested": "requested", "imported": "imported by {by}", "forced": "requested, applied even if it does not apply"},
-    "fr": {"requested": "demandé", "imported": "importé par {by}", "forced": "demandé, appliqué même s'il ne s'applique pas"},
-}
+REASONS = words("validate-reasons")   # {lang: {requested, imported, forced}}: kg/messages.yaml
 
 
 def applicable_profiles(graph: Graph, vocabulary, profiles: dict[str, Profile], as_of=None

@@ -13,6 +13,7 @@ from rdflib import BNode, Graph
 from rdflib.namespace import DCTERMS, RDF, SH
 
 from .. import namespaces as ns
+from ..messages import text
 from ..errors import UsageError
 from ..parallel import can_fork, closing_batches
 
@@ -102,14 +103,8 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     notices += _not_in_force_notices(later, profile_of, available, day, policy_key)
     notices += _to_review(select, policy_key)
     if inferred:
-        notices.append(_notice(policy_key, "core", "core-inferred-not-counted", {
-            "en": f"{inferred} fact(s) the card marks as inferred were not counted: validation judges what the text "
-                  "states, so an inferred fact neither satisfies nor triggers a requirement.",
-            "fr": f"{inferred} fait(s) que la fiche marque comme déduits n'ont pas été pris en compte : la validation "
-                  "juge ce que le texte énonce ; un fait déduit ne satisfait ni ne déclenche aucune exigence."},
-            {"en": "If the text does state it, quote the passage that does and remove `inferred: true`.",
-             "fr": "Si le texte l'énonce, citez le passage qui le dit et retirez `inferred: true`."},
-            {"en": "policykg: inferred statements", "fr": "policykg : énoncés déduits"}))
+        notices.append(_notice(policy_key, "core", "core-inferred-not-counted", _say("inferred", n=inferred),
+                               _say("inferred_fix"), _say("inferred_article")))
     _about_the_notice(notices, select, policy_key)
     return Report(policy_key, chosen, notices + findings, results, engine, seconds, source, shapes_dir, folders)
 
@@ -179,12 +174,8 @@ def _to_review(select, policy_key: str) -> list[Finding]:
     if not ids:
         return []
     listed = ", ".join(ids[:40]) + (" …" if len(ids) > 40 else "")
-    return [_notice(policy_key, "core", "core-statements-to-review", {
-        "en": f"{len(ids)} statement(s) of this card are still marked for review: {listed}.",
-        "fr": f"{len(ids)} énoncé(s) de cette fiche restent à relire : {listed}."},
-        {"en": "Check each against its quote, correct it if needed, then remove `review: true`.",
-         "fr": "Vérifiez chacun au regard de sa citation, corrigez-le au besoin, puis retirez `review: true`."},
-        {"en": "policykg: statements to review", "fr": "policykg : énoncés à relire"})]
+    return [_notice(policy_key, "core", "core-statements-to-review", _say("review", n=len(ids), listed=listed),
+                    _say("review_fix"), _say("review_article"))]
 
 
 def _about_the_notice(notices: list[Finding], select, policy_key: str) -> None:
@@ -195,7 +186,12 @@ def _about_the_notice(notices: list[Finding], select, policy_key: str) -> None:
     focus = str(rows[0]["n"]) if rows else ""
     for notice in notices:
         notice.policy, notice.focus = policy_key, focus
-        notice.focus_label = {"en": "the policy", "fr": "la politique"}
+        notice.focus_label = _say("the_policy")
+
+
+def _say(key: str, **values) -> dict[str, str]:
+    """A notice's text in English and French, from kg/messages.yaml (validate-notices), {values} filled in."""
+    return {lang: text("validate-notices", key, lang).format(**values) for lang in ("en", "fr")}
 
 
 def _notice(policy_key: str, pid: str, notice_id: str, message: dict, fix: dict, article: dict,
@@ -206,14 +202,7 @@ def _notice(policy_key: str, pid: str, notice_id: str, message: dict, fix: dict,
 
 
 def _profile_notice(pid: str, profile, reason: dict, kind: str) -> Finding:
-    fix = {"not-applicable": {
-               "en": "Nothing to do if the policy is right about where it applies; to check it anyway, add "
-                     "--even-if-not-applicable.",
-               "fr": "Rien à faire si la politique dit juste sur son champ d'application ; pour la vérifier quand "
-                     "même, ajoutez --even-if-not-applicable."},
-           "not-in-force": {
-               "en": "Validate with a later --as-of date to apply it.",
-               "fr": "Validez avec une date --as-of postérieure pour l'appliquer."}}[kind]
+    fix = _say("not_applicable_fix" if kind == "not-applicable" else "not_in_force_fix")
     text = {lang: (reason.get(lang) or reason.get("en", "")) for lang in ("en", "fr")}
     text = {lang: s[:1].upper() + s[1:] + ("" if s.endswith(".") else ".") for lang, s in text.items()}
     source = profile.graph.value(profile.iri, DCTERMS.source)
@@ -231,13 +220,10 @@ def _not_in_force_notices(later: dict, profile_of: dict, available: dict, day, p
         dates = sorted({w for _, w in items})
         names = ", ".join(sid for sid, _ in items)
         said = {lang: ", ".join(spoken_date(d, lang) for d in dates) for lang in ("en", "fr")}
-        out.append(_notice(policy_key, pid, f"{pid}-rules-not-in-force", {
-            "en": f"{len(items)} rule(s) not yet in force on {spoken_date(day, 'en')} (in force from {said['en']}) "
-                  f"were not checked: {names}.",
-            "fr": f"{len(items)} règle(s) pas encore en vigueur le {spoken_date(day, 'fr')} (en vigueur depuis le "
-                  f"{said['fr']}) n'ont pas été vérifiées : {names}."},
-            {"en": "Validate with a later --as-of date to apply them.",
-             "fr": "Validez avec une date --as-of postérieure pour les appliquer."},
+        out.append(_notice(policy_key, pid, f"{pid}-rules-not-in-force",
+            {lang: text("validate-notices", "rules_not_in_force", lang).format(
+                n=len(items), day=spoken_date(day, lang), dates=said[lang], names=names) for lang in ("en", "fr")},
+            _say("rules_not_in_force_fix"),
             available[pid].rules.scope or available[pid].title))
     return out
 
