@@ -18,6 +18,7 @@ from rdflib.namespace import RDF, SH
 
 from .. import namespaces as ns
 from ..errors import UsageError
+from ..messages import text
 
 PKS = ns.PKS
 LANGS = ("en", "fr")
@@ -130,12 +131,9 @@ def decide(rules: Applicability, run_query, label, as_of: dt.date) -> Decision:
             reason = {lang: _fill(template, row, label, lang) for lang, template in trigger.reason.items()}
             if rules.in_force_from is not None and rules.in_force_from > as_of:
                 since = rules.in_force_from
-                return Decision(False, {
-                    "en": f"not in force on {spoken_date(as_of, 'en')} (in force from {spoken_date(since, 'en')}), so "
-                          f"not checked, although it would apply: {reason.get('en', '')}",
-                    "fr": f"pas en vigueur le {spoken_date(as_of, 'fr')} (en vigueur depuis le "
-                          f"{spoken_date(since, 'fr')}), donc non vérifié, bien qu'applicable : {reason.get('fr', '')}"},
-                    not_in_force=True)
+                return Decision(False, {lang: text("validate-applicability", "not_in_force", lang).format(
+                    day=spoken_date(as_of, lang), since=spoken_date(since, lang), reason=reason.get(lang, ""))
+                    for lang in ("en", "fr")}, not_in_force=True)
             return Decision(True, reason)
     return Decision(False, dict(rules.not_applicable))
 
