@@ -200,8 +200,8 @@ def _mechanism(process: str, place: str, mechanisms: list[str], value: str = "?m
 
 # GDPR Art. 45(1): a transfer to a third country the Commission has found adequate "shall not require any
 # specific authorisation": an adequacy decision applies by law, whether or not the policy names it. The decisions
-# DPV 2.3 names (legal-eu:Adequacy-EU-XX; tests/test_preferences_kinds.py holds this list to the vocabulary's),
-# as the Commission lists them ("Adequacy decisions", commission.europa.eu, consulted 2026-12-06). Canada's
+# DPV 2.3 names (legal-eu:Adequacy-EU-XX; tests/test_preferences_kinds.py holds this list to the vocabulary's);
+# the sources of each are in docs/preferences.md ("An adequacy decision applies by law"). Canada's
 # covers only commercial organisations subject to PIPEDA (Decision 2002/2/EC): a policy that does not say its
 # recipient in Canada is one leaves the preference open (docs/preferences.md).
 ADEQUATE_COUNTRIES = ("AD", "AR", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "NZ", "UY")
