@@ -265,6 +265,10 @@ class _PrefixScan:
                 self.found.add(prefix)
                 del self._left[prefix]
 
+    def add(self, prefixes) -> None:
+        """Prefixes found elsewhere (a graph's export-cache record)."""
+        self.found.update(prefixes)
+
     def prefixes(self) -> dict[str, str]:
         return {p: iri for p, iri in ns.PREFIXES.items() if p in self.found}  # in PREFIXES order
 
@@ -297,7 +301,7 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
             closing(reader) if reader is not None else nullcontext():   # closing: an error ends the workers
         for g, lines in reader if reader is not None else ((g, None) for g in order):
             used, others, body = _graph_part(store, g, fmt, name_of, kept, lines)
-            scan.found.update(used)
+            scan.add(used)
             foreign += others
             bodies.append((g, spool.tell(), len(body)))
             spool.write(body)

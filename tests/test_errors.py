@@ -594,14 +594,18 @@ class _FailAfter(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self):  # noqa: N802
         data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        cls = type(self)
-        if len(cls.puts) >= cls.allowed:
-            body = b"disk quota exceeded"
+        self._forward_or_fail(type(self).puts, type(self).allowed, b"disk quota exceeded", data=data,
+                              headers={"Content-Type": self.headers["Content-Type"]})
+
+    def _forward_or_fail(self, done: list, allowed: int, failure: bytes, **request_args):
+        """Forward this request to the real server while fewer than `allowed` went (noted in `done`), then
+        answer 500 with `failure`."""
+        if len(done) >= allowed:
+            body = failure
             self.send_response(500)
         else:
-            cls.puts.append(self.path)
-            request = urllib.request.Request(cls.upstream + self.path, data=data, method="PUT",
-                                             headers={"Content-Type": self.headers["Content-Type"]})
+            done.append(self.path)
+            request = urllib.request.Request(type(self).upstream + self.path, method=self.command, **request_args)
             with urllib.request.urlopen(request, timeout=30) as response:
                 self.send_response(response.status)
                 body = response.read()
@@ -655,19 +659,7 @@ class _DeleteFailAfter(_FailAfter):
     deleted: list = []
 
     def do_DELETE(self):  # noqa: N802
-        cls = type(self)
-        if len(cls.deleted) >= cls.deletes:
-            body = b"read-only mode"
-            self.send_response(500)
-        else:
-            cls.deleted.append(self.path)
-            request = urllib.request.Request(cls.upstream + self.path, method="DELETE")
-            with urllib.request.urlopen(request, timeout=30) as response:
-                self.send_response(response.status)
-                body = response.read()
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._forward_or_fail(type(self).deleted, type(self).deletes, b"read-only mode")
 
 
 @pytest.mark.slow   # a real server

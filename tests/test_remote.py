@@ -405,24 +405,24 @@ def test_diff_same_on_embedded_and_server(both, versions_store, targets):
         assert render_diff(b, fmt) == render_diff(a, fmt), fmt
 
 
+def _same_on_both(both, args: list[str]) -> None:
+    """The command prints the same on the embedded store and on the server, and succeeds."""
+    _, _, local, remote = both
+    a, b = runner.invoke(app, [*args, *local]), runner.invoke(app, [*args, *remote])
+    assert a.exit_code == b.exit_code == 0, b.output
+    assert a.stdout and b.stdout == a.stdout
+
+
 @pytest.mark.parametrize("args", [list(VERSION_KEYS), ["whiteprovider"], ["whiteprovider", "--no-findings"]])
 @pytest.mark.parametrize("fmt", ["text", "json", "trig"])
 def test_cli_diff_on_endpoint_prints_the_same_diff(both, args, fmt):
-    _, _, local, remote = both
-    a = runner.invoke(app, ["diff", *args, "-f", fmt, *local])
-    b = runner.invoke(app, ["diff", *args, "-f", fmt, *remote])
-    assert a.exit_code == b.exit_code == 0, b.output
-    assert a.stdout and b.stdout == a.stdout
+    _same_on_both(both, ["diff", *args, "-f", fmt])
 
 
 @pytest.mark.parametrize("args", [["planethoster", "whiteprovider"], [*VERSION_KEYS, "planethoster"]])
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_cli_compare_on_endpoint_prints_the_same_comparison(both, args, fmt):
-    _, _, local, remote = both
-    a = runner.invoke(app, ["compare", *args, "-f", fmt, *local])
-    b = runner.invoke(app, ["compare", *args, "-f", fmt, *remote])
-    assert a.exit_code == b.exit_code == 0, b.output
-    assert a.stdout and b.stdout == a.stdout
+    _same_on_both(both, ["compare", *args, "-f", fmt])
 
 
 def test_cli_diff_on_endpoint_with_one_version_says_so(both):

@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, RDF, SH
 
 from .. import namespaces as ns
 from ..errors import Location
+from ..validate.findings import _term_text, quoted_statements
 from .compile import Compiled, compile_preferences
 from .format import Preference, Preferences, load_preferences
 from .texts import KIND_TITLES, VERDICT_TEXTS
@@ -166,19 +167,12 @@ class _EvidenceIndex:
         self.graph = policy
         self.quotes: dict[tuple, tuple[str, str]] = {}
         self.by_pair: dict[tuple, list] = {}
-        for st in policy.subjects(RDF.type, RDF.Statement):
-            ann = policy.value(st, ns.PROV.wasDerivedFrom)
-            if ann is None or (ann, ns.OA.motivatedBy, ns.PKX.inferring) in policy:
+        for s, p, o, quote, ident, inferred in quoted_statements(policy):
+            if inferred:
                 continue
-            target = policy.value(ann, ns.OA.hasTarget)
-            exact = policy.value(target, ns.OA.exact) if target is not None else None
-            if exact is None:
-                continue
-            s, p, o = (policy.value(st, x) for x in (RDF.subject, RDF.predicate, RDF.object))
             key = (s, p, o)
-            found = (str(exact), str(policy.value(ann, DCTERMS.identifier) or ""))
-            if key not in self.quotes or found[1] < self.quotes[key][1]:
-                self.quotes[key] = found
+            if key not in self.quotes or ident < self.quotes[key][1]:
+                self.quotes[key] = (quote, ident)
             self.by_pair.setdefault((p, o), []).append(s)
 
     def holders(self, focus) -> list:
@@ -200,15 +194,9 @@ class _EvidenceIndex:
         if locations is not None and quote is not None:
             where = locations.get((subject, path, value))
         return Evidence(role, str(focus), {lang: _label(self.graph, focus, vocabulary, lang) for lang in ("en", "fr")},
-                        ns.shorten(str(path)) if isinstance(path, URIRef) else None, _text(value),
+                        ns.shorten(str(path)) if isinstance(path, URIRef) else None, _term_text(value),
                         {lang: _label(self.graph, value, vocabulary, lang) for lang in ("en", "fr")} if value is not None else {},
                         quote[0] if quote else None, quote[1] if quote else None, where, detail)
-
-
-def _text(term) -> str | None:
-    if term is None:
-        return None
-    return ns.shorten(str(term)) if isinstance(term, URIRef) else str(term)
 
 
 def _label(graph: Graph, node, vocabulary, lang: str) -> str:
@@ -255,24 +243,18 @@ def match_targets(preferences: str | Path, targets: list[str], *, engine: str = 
 
 def _stored(store_path, selectors: list[str]):
     """(key, the policy graph in the RDF 1.1 form, its card lines, its card) of the store's policies named."""
-    import pyoxigraph as ox
-
     from ..build_manifest import read_locations, shown_path
-    from ..evidence import reify
-    from ..inventory import select_policies
+    from ..sources import stored_sources
     from ..stores.oxigraph import DEFAULT_STORE, current_generation, open_store
-    from ..terms import rdflib_graph
     path = Path(store_path or DEFAULT_STORE)
-    store = open_store(path)
     generation = current_generation(path)
-    for info in select_policies(store, selectors):
-        graph = rdflib_graph(reify(store.quads_for_pattern(None, None, None, ox.NamedNode(info.graph))))
-        locations = read_locations(generation, info.graph)
+    for src in stored_sources(open_store(path), selectors):
+        locations = read_locations(generation, src.graph_iri)
         card = None
         if locations is not None:
-            located = locations.get((URIRef(info.graph + "#notice"), RDF.type, ns.DPV.PrivacyNotice))
+            located = locations.get((URIRef(src.graph_iri + "#notice"), RDF.type, ns.DPV.PrivacyNotice))
             card = shown_path(located.file) if located else None
-        yield info.key, graph, _Shown(locations) if locations is not None else None, card or info.key
+        yield src.key, src.graph, _Shown(locations) if locations is not None else None, card or src.key
 
 
 class _Shown:

@@ -318,14 +318,19 @@ class SparqlEndpoint(PolicyStore):
                                 "see docs/servers.md for what this server stores") from None
 
 
-    def put_graph(self, graph: str, ntriples: bytes) -> int:
-        """Replace the named graph `graph` with these N-Triples (Graph Store Protocol PUT); the HTTP status."""
+    def _graph_url(self, graph: str) -> tuple[str, str]:
+        """(the graph store, the URL of one of its graphs), the server knocked at before the first write; what
+        the server holds changes, so its closures are asked again before the next query that needs them."""
         store = self.require_graph_store()
         sep = "&" if "?" in store else "?"
-        url = f"{store}{sep}graph={urllib.parse.quote(graph, safe='')}"
         if not self._knocked:
             self._knock(store)
-        self._closures = None   # what the server holds changes: asked again before the next query that needs it
+        self._closures = None
+        return store, f"{store}{sep}graph={urllib.parse.quote(graph, safe='')}"
+
+    def put_graph(self, graph: str, ntriples: bytes) -> int:
+        """Replace the named graph `graph` with these N-Triples (Graph Store Protocol PUT); the HTTP status."""
+        store, url = self._graph_url(graph)
         for attempt in (1, 2):
             request = urllib.request.Request(url, data=ntriples, method="PUT",
                                              headers={"Content-Type": PUSH_MEDIA_TYPE, "User-Agent": USER_AGENT})
@@ -345,12 +350,7 @@ class SparqlEndpoint(PolicyStore):
     def delete_graph(self, graph: str) -> int:
         """Remove the named graph `graph` (Graph Store Protocol DELETE); the HTTP status. A graph the server
         no longer has (404) is already what was asked."""
-        store = self.require_graph_store()
-        sep = "&" if "?" in store else "?"
-        url = f"{store}{sep}graph={urllib.parse.quote(graph, safe='')}"
-        if not self._knocked:
-            self._knock(store)
-        self._closures = None
+        store, url = self._graph_url(graph)
         request = urllib.request.Request(url, method="DELETE", headers={"User-Agent": USER_AGENT})
         try:
             with self._open(request) as response:

@@ -114,16 +114,13 @@ class Report:
         return out
 
 
-def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, tuple[str, str]]:
-    """(subject, predicate, object) -> (quote, statement id), and (subject, ANY, object) -> the first one
-    whatever the predicate (for the statements about `subjects` only, when given). Never (subject, predicate)
-    alone: a finding quotes the statement it is about, not another statement of the same node."""
-    index: dict[tuple, tuple[str, str]] = {}
+def quoted_statements(policy: Graph, subjects: set | None = None):
+    """(subject, predicate, object, quote, statement id, inferred) for each quoted statement of a policy graph
+    in the RDF 1.1 form (kg.evidence), for the statements about `subjects` only when given."""
     for st in policy.subjects(RDF.type, RDF.Statement):
         s = policy.value(st, RDF.subject)
         if subjects is not None and s not in subjects:
             continue
-        p, o = policy.value(st, RDF.predicate), policy.value(st, RDF.object)
         ann = policy.value(st, ns.PROV.wasDerivedFrom)
         if ann is None:
             continue
@@ -131,9 +128,18 @@ def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, t
         exact = policy.value(target, OA.exact) if target is not None else None
         if exact is None:
             continue
-        found = (str(exact), str(policy.value(ann, DCTERMS.identifier) or ""))
-        index.setdefault((s, p, o), found)
-        index.setdefault((s, ANY, o), found)
+        yield (s, policy.value(st, RDF.predicate), policy.value(st, RDF.object), str(exact),
+               str(policy.value(ann, DCTERMS.identifier) or ""), (ann, OA.motivatedBy, ns.PKX.inferring) in policy)
+
+
+def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, tuple[str, str]]:
+    """(subject, predicate, object) -> (quote, statement id), and (subject, ANY, object) -> the first one
+    whatever the predicate (for the statements about `subjects` only, when given). Never (subject, predicate)
+    alone: a finding quotes the statement it is about, not another statement of the same node."""
+    index: dict[tuple, tuple[str, str]] = {}
+    for s, p, o, quote, ident, _inferred in quoted_statements(policy, subjects):
+        index.setdefault((s, p, o), (quote, ident))
+        index.setdefault((s, ANY, o), (quote, ident))
     return index
 
 
