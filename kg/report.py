@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal
-from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 
 from . import namespaces as ns
 from .errors import Location, anchor
 from .messages import words
 from .terminal import printable
-from .validate import SEVERITY_RANK, Report, lang_texts, load_profiles, shape_id
+from .report_graph import report_graph, rules_of
+from .validate import SEVERITY_RANK, Report, shape_id
 
 FORMATS = ("text", "json", "jsonl", "ttl", "sarif")
 WORDS = words("report")   # kg/messages.yaml
@@ -146,68 +145,13 @@ def render_jsonl(reports: list[Report], lang: str = "en", errors=()) -> str:
 
 
 def render_turtle(reports: list[Report], errors=()) -> str:
-    """The engine's standard sh:ValidationReport(s), one per policy, in one Turtle document; an input that
-    could not be loaded has no report: it is named in a comment at the top."""
-    g = Graph()
-    for prefix, iri in ns.PREFIXES.items():
-        g.bind(prefix, iri)
-    g.bind("sh", str(SH))
-    for r in reports:
-        g += r.graph
-        _describe_report(g, r)
+    """The report graph (kg.report_graph: the engines' standard sh:ValidationReports, one per policy, with what
+    the other formats say as pks: statements) in Turtle; the inputs that could not be loaded are also named
+    in comments at the top, for people."""
     # printable(): a newline in a message would end the comment and let the rest be read as triples
     comments = "".join(f"# not loaded: {printable(e.where or '')}: {e.code} {e.id}: {printable(e.what)}\n"
                        for e in errors)
-    return comments + g.serialize(format="turtle")
-
-
-def _describe_report(g: Graph, r: Report) -> None:
-    """What the JSON and SARIF reports say besides SHACL's own terms, added to the standard report as pks:
-    statements: the policy, the profiles run and why, the engine; on each result its profile, article (en,
-    fr), fix, quote with its card statement, and the card's file:line; and the notices that are no SHACL
-    result (a profile not applicable or not in force, facts not counted, statements to review)."""
-    pks = ns.PKS
-    report = next(iter(r.graph.subjects(RDF.type, SH.ValidationReport)), None)
-    if report is None:
-        return
-    g.add((report, pks.policy, Literal(r.policy)))
-    g.add((report, pks.engine, Literal(r.engine)))
-    if r.source:
-        g.add((report, pks.source, Literal(r.source)))
-    for pid, why in r.profiles:
-        run = BNode()
-        g.add((report, pks.profileRun, run))
-        g.add((run, pks.profile, Literal(pid)))
-        for lang, text in why.items():
-            g.add((run, pks.reason, Literal(text, lang=lang)))
-    results: dict[tuple, list] = {}
-    for res in r.graph.objects(report, SH.result):
-        key = (str(r.graph.value(res, SH.sourceShape)), str(r.graph.value(res, SH.focusNode)))
-        results.setdefault(key, []).append(res)
-    for f in r.findings:
-        nodes = results.get((str(pks[f.shape]), f.focus))
-        if not nodes:   # a notice: no SHACL result behind it
-            node = BNode()
-            g.add((report, pks.notice, node))
-            g.add((node, pks.noticeId, Literal(f.shape)))
-            g.add((node, SH.resultSeverity, {"violation": SH.Violation, "warning": SH.Warning}.get(f.severity, SH.Info)))
-            for lang, text in f.message.items():
-                g.add((node, SH.resultMessage, Literal(text, lang=lang)))
-            nodes = [node]
-        for node in nodes:
-            g.add((node, pks.profile, Literal(f.profile)))
-            for lang, text in (f.articles or {"en": f.article}).items():
-                g.add((node, pks.article, Literal(text, lang=lang)))
-            for lang, text in f.fix.items():
-                g.add((node, pks.fix, Literal(text, lang=lang)))
-            if f.quote:
-                g.add((node, pks.quote, Literal(f.quote)))
-            if f.statement:
-                g.add((node, pks.statement, Literal(f.statement)))
-            if f.where:
-                g.add((node, pks.file, Literal(str(f.where.file))))
-                if f.where.line:
-                    g.add((node, pks.line, Literal(int(f.where.line))))
+    return comments + report_graph(reports, errors).serialize(format="turtle")
 
 
 def _level(severity: str) -> str:
@@ -221,34 +165,21 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
     are then known to be incomplete) whose descriptor is the error's PKG code, located on the card line."""
     from .version import __version__
 
-    # the rules of the shapes actually run: each report's own profiles folder (another one than the
-    # shipped shapes/ when the library is given shapes_dir), one rule per shape id
-    # and the users' profile folders it was given (--profile PATH, the user profiles folder)
-    sources = {(r.shapes_dir, tuple(getattr(r, "profile_folders", ()))) for r in reports}
-    profiles_of = {src: load_profiles(src[0], src[1], user_folder=True) for src in sources}
-    used = sorted({(pid, (r.shapes_dir, tuple(getattr(r, "profile_folders", ())))) for r in reports
-                   for pid, _ in r.profiles}, key=lambda x: (x[0], x[1][0] or "", x[1][1]))
+    # the rules of the shapes actually run (the profiles each report was validated with, or those its report
+    # graph describes), one rule per shape id
     rules, index = [], {}
-    for pid, src in used:
-        profile = profiles_of[src][pid]
-        g = profile.graph
-        for sid in profile.shape_ids():
-            if sid in index:
-                continue
-            s = ns.PKS[sid]
-            name, desc, msg = (lang_texts(g, s, p) for p in (SH.name, SH.description, SH.message))
-            severity = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}.get(g.value(s, SH.severity), "violation")
-            index[sid] = len(rules)
-            rules.append({
-                "id": sid,
-                "name": "".join(w.capitalize() for w in sid.split("-")),
-                "shortDescription": {"text": name.get(lang) or name.get("en") or sid},
-                "fullDescription": {"text": desc.get(lang) or desc.get("en") or msg.get(lang) or msg.get("en") or sid},
-                "helpUri": _help_uri(profile, s, sid),
-                "help": {"text": (lang_texts(g, s, ns.PKS.article).get(lang) or lang_texts(g, s, ns.PKS.article).get("en", ""))},
-                "defaultConfiguration": {"level": _level(severity)},
-                "properties": {"profile": pid, "references": sorted(ns.shorten(str(o)) for o in g.objects(s, DCTERMS.references))},
-            })
+    for rule in rules_of(reports):
+        index[rule["id"]] = len(rules)
+        rules.append({
+            "id": rule["id"],
+            "name": "".join(w.capitalize() for w in rule["id"].split("-")),
+            "shortDescription": {"text": _in(rule["names"], lang) or rule["id"]},
+            "fullDescription": {"text": _in(rule["descriptions"], lang) or _in(rule["messages"], lang) or rule["id"]},
+            "helpUri": rule["help_uri"],
+            "help": {"text": _in(rule["articles"], lang) or ""},
+            "defaultConfiguration": {"level": _level(rule["severity"])},
+            "properties": {"profile": rule["profile"], "references": rule["references"]},
+        })
     # the validator's own notices (a profile not applied, facts not counted) are no shape: a rule each
     for r in reports:
         for f in r.findings:
@@ -299,18 +230,9 @@ def render_sarif(reports: list[Report], lang: str = "en", root: Path | None = No
     return json.dumps(sarif, ensure_ascii=False, indent=2) + "\n"
 
 
-def _help_uri(profile, shape, sid: str) -> str:
-    """Where a rule is explained: the built-in profiles' reference page; a user's profile's own document (the
-    shape's dct:source or rdfs:seeAlso, else its header's dct:source), else the profile's folder."""
-    if profile.origin == "built-in":
-        return f"https://w3id.org/policykg/docs/profiles#{sid}"
-    g = profile.graph
-    for node in (shape, profile.iri):
-        for p in (DCTERMS.source, RDFS.seeAlso):
-            value = g.value(node, p)
-            if value is not None:
-                return str(value)
-    return Path(profile.folder).resolve().as_uri()
+def _in(texts: dict[str, str], lang: str) -> str | None:
+    """The text in `lang`, else in English (None when neither)."""
+    return texts.get(lang) or texts.get("en")
 
 
 def _error_notifications(errors, root: Path | None) -> tuple[list[dict], list[dict]]:
