@@ -136,19 +136,98 @@ def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, t
     """(subject, predicate, object) -> (quote, statement id), and (subject, ANY, object) -> the first one
     whatever the predicate (for the statements about `subjects` only, when given). Never (subject, predicate)
     alone: a finding quotes the statement it is about, not another statement of the same node."""
+    return _index_of((s, p, o, quote, ident) for s, p, o, quote, ident, _inferred in quoted_statements(policy, subjects))
+
+
+def _index_of(rows) -> dict[tuple, tuple[str, str]]:
     index: dict[tuple, tuple[str, str]] = {}
-    for s, p, o, quote, ident, _inferred in quoted_statements(policy, subjects):
+    for s, p, o, quote, ident in rows:
         index.setdefault((s, p, o), (quote, ident))
         index.setdefault((s, ANY, o), (quote, ident))
     return index
 
 
+class GraphFacts:
+    """What the findings' descriptions read of a policy (its quoted statements, the names of its nodes), from
+    an rdflib graph of it."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self._index: dict | None = None
+
+    def evidence(self) -> dict[tuple, tuple[str, str]]:
+        if self._index is None:
+            self._index = _evidence_index(self.graph)
+        return self._index
+
+    def texts(self, node, predicate) -> dict[str, str]:
+        return lang_texts(self.graph, node, predicate)
+
+
+_EVIDENCE = """SELECT ?st ?s ?p ?o ?exact ?id WHERE {
+  ?st a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement> ;
+      <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s ;
+      <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?p ;
+      <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o ;
+      <http://www.w3.org/ns/prov#wasDerivedFrom> ?ann .
+  ?ann <http://www.w3.org/ns/oa#hasTarget> ?target .
+  ?target <http://www.w3.org/ns/oa#exact> ?exact .
+  OPTIONAL { ?ann <http://purl.org/dc/terms/identifier> ?id } }"""
+
+
+class StoreFacts:
+    """The same, read from the oxigraph engine's workspace (a pyoxigraph store holding the policy's data graph
+    in `graph`, its statement nodes in the order of the store they came from): one query for the quoted
+    statements, the names of the nodes on first use; no rdflib graph of the policy is built (profiled: 40 ms of
+    a policy's 90 went into building one and reading it)."""
+
+    def __init__(self, store, graph, statements: list | None = None):
+        self.store, self.graph, self.statements = store, graph, statements
+        self._index: dict | None = None
+        self._names: dict | None = None
+
+    def evidence(self) -> dict[tuple, tuple[str, str]]:
+        if self._index is None:
+            from ..terms import from_ox
+            rows = list(self.store.query(_EVIDENCE, default_graph=self.graph))
+            order = {st: i for i, st in enumerate(self.statements or ())}
+            if self.statements is None:   # the workspace's own order of its statement nodes (as rdflib reads them)
+                import pyoxigraph as ox
+                order = {st: i for i, st in enumerate(q.subject for q in self.store.quads_for_pattern(
+                    None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), self.graph))}
+            # one row per statement as the rdflib reading takes it: the first annotation, target and quote
+            first: dict = {}
+            for row in rows:
+                first.setdefault(row["st"], row)
+            chosen = sorted(first.values(), key=lambda row: order.get(row["st"], len(order)))
+            self._index = _index_of((from_ox(r["s"]), from_ox(r["p"]), from_ox(r["o"]), r["exact"].value,
+                                     r["id"].value if r["id"] is not None else "") for r in chosen)
+        return self._index
+
+    def texts(self, node, predicate) -> dict[str, str]:
+        if self._names is None:
+            import pyoxigraph as ox
+
+            from ..terms import from_ox
+            self._names = {}
+            for p in (RDFS.label, DPV_HAS_NAME, DCTERMS.title):
+                for q in self.store.quads_for_pattern(None, ox.NamedNode(str(p)), None, self.graph):
+                    if isinstance(q.object, ox.Literal):
+                        self._names.setdefault((from_ox(q.subject), p), []).append(q.object)
+        out: dict[str, str] = {}
+        for lit in self._names.get((node, predicate), ()):
+            out.setdefault(lit.language or "en", lit.value)
+        return out
+
+
 ANY = "*"   # any predicate: the statement about (subject, value) whatever the path
 
 
-def _label(graph: Graph, node, vocabulary, lang: str = "en") -> str:
+def _label(facts, node, vocabulary, lang: str = "en") -> str:
+    """A node's name in `lang`: its label, name or title in the policy (`facts`: GraphFacts, StoreFacts or an
+    rdflib Graph), else the local id of a policy node, else the vocabulary's label."""
     for p in (RDFS.label, DPV_HAS_NAME, DCTERMS.title):
-        texts = lang_texts(graph, node, p)
+        texts = lang_texts(facts, node, p) if isinstance(facts, Graph) else facts.texts(node, p)
         if texts:
             return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
     if str(node).startswith(ns.POLICY_BASE):
@@ -165,14 +244,13 @@ def _term_text(term) -> str | None:
     return ns.shorten(str(term)) if isinstance(term, URIRef) else str(term)
 
 
-def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shapes: Graph, policy: Graph,
+def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shapes: Graph, policy,
               vocabulary, locations: dict | None) -> list[Finding]:
-    index: list = []
-
-    def evidence() -> dict:   # built on first use (absence findings need none), from the reified statements
-        if not index:         # only (both engines' policy graphs have them; the oxigraph one has no other fact)
-            index.append(_evidence_index(policy))
-        return index[0]
+    """The findings of an engine's results on a policy: `policy` is what describes it (GraphFacts or
+    StoreFacts; an rdflib Graph is read as GraphFacts). The evidence index is built on first use (absence
+    findings need none), from the reified statements only."""
+    facts = policy if isinstance(policy, (GraphFacts, StoreFacts)) else GraphFacts(policy)
+    evidence = facts.evidence
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         source = results.value(result, SH.sourceShape)
@@ -181,7 +259,7 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
         path = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
         severity = SEVERITIES.get(results.value(result, SH.resultSeverity), "violation")
-        messages = _localized_messages(results, result, shapes, source, policy, vocabulary)
+        messages = _localized_messages(results, result, shapes, source, facts, vocabulary)
         if value == focus:  # SPARQL constraints without ?value report the focus node as the value
             value = None
         # presence findings (a value) carry the quote of the statement (focus, path, value); absence findings
@@ -203,7 +281,7 @@ def _findings(results: Graph, policy_key: str, profile_of: dict[str, str], shape
             message=messages, fix=lang_texts(shapes, source, PKS.fix),
             article=articles.get("en") or next(iter(articles.values()), ""), references=refs,
             articles=articles, citations=_citations(shapes, source), card_hint=lang_texts(shapes, source, PKS.cardHint),
-            focus=str(focus), focus_label={lang: _label(policy, focus, vocabulary, lang) for lang in ("en", "fr")},
+            focus=str(focus), focus_label={lang: _label(facts, focus, vocabulary, lang) for lang in ("en", "fr")},
             path=_term_text(path) if isinstance(path, URIRef) else None, value=_term_text(value),
             quote=quote[0] if quote else None, statement=quote[1] if quote else None, where=where))
     out.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.profile, f.shape, f.focus, f.value or ""))
@@ -303,7 +381,7 @@ def _in_prose(label: str, lang: str, sentence_start: bool) -> str:
 _IRI = re.compile(r"(?:https?|urn):[^\s\"<>«»]+[^\s\"<>«».,;:!?)]")
 
 
-def _localized_messages(results: Graph, result, shapes: Graph, source, policy: Graph, vocabulary) -> dict[str, str]:
+def _localized_messages(results: Graph, result, shapes: Graph, source, facts, vocabulary) -> dict[str, str]:
     """The result's messages by language. Both engines drop the language tags of sh:message when they
     substitute {?var} and {$this}; each result message is matched back to the shape's template of its
     language. IRIs in the text become labels (policy nodes) or CURIEs (vocabulary terms)."""
@@ -327,7 +405,7 @@ def _localized_messages(results: Graph, result, shapes: Graph, source, policy: G
         def label(match: re.Match) -> str:
             iri = match.group(0)
             if iri.startswith(ns.POLICY_BASE):
-                return _label(policy, URIRef(iri), vocabulary, lang)
+                return _label(facts, URIRef(iri), vocabulary, lang)
             text = vocabulary.label(URIRef(iri), lang)
             if not text:
                 return ns.shorten(iri)

@@ -21,7 +21,7 @@ from ..parallel import can_fork, closing_batches
 from .applicability import decide, parse_as_of, shapes_not_in_force, spoken_date, term_label
 from .data_graph import drop_inferred, validation_graph
 from .engines import DEFAULT_ENGINE, ENGINES, _WORKSPACES, _engine, _profile_shapes, _shapes_engine, workspace
-from .findings import Finding, Report, _findings
+from .findings import Finding, Report, StoreFacts, _findings
 from .profiles import REASONS, _profile_rank, graph_select, load_profiles, resolve_profiles
 from .user_profiles import split_profiles
 
@@ -97,8 +97,8 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
                              ", ".join(users), "correct the shape the message names (https://www.w3.org/TR/shacl/ "
                              "says what a shape may contain)", error_id="unsupported-shape") from None
     seconds = time.perf_counter() - started
-    if policy is None:   # given as pyoxigraph triples or in a store only
-        policy = ws.described_graph() if (None, RDF.type, SH.ValidationResult) in results else Graph()
+    if policy is None:   # given as pyoxigraph triples or in a store only: read where it is
+        policy = StoreFacts(ws.store, ws.graph, ws.statements)
     findings = _findings(results, policy_key, profile_of, shapes, policy, vocabulary, locations)
     notices += _not_in_force_notices(later, profile_of, available, day, policy_key)
     notices += _to_review(select, policy_key)
