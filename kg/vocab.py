@@ -40,9 +40,13 @@ from kg.dpv_release import (DCAM, DEFAULT_BASE_URL, DPV_VERSION, ENV_BASE_URL, E
 class Vocabulary:
     """DPV terms + the project's extension, labels and territories, with the questions the code asks."""
 
-    def __init__(self, graphs: dict[str, rdflib.Graph], version: str | None):
+    def __init__(self, graphs: dict[str, rdflib.Graph] | None, version: str | None, *, index=None, read=None):
+        """The vocabulary of `graphs` (one per file, by graph IRI); or, from the cache, of its `index` (what
+        `index_state` gave) with `read()` giving the graphs when something asks for them."""
         self.files: list[Path] = []   # the files it was read from (set by _load)
-        self._graphs = graphs
+        self.cache_key: str | None = None   # the hash of the files and code it was built from (set by _load)
+        self._graphs_read = read
+        self._graphs_held = graphs
         self.version = version or "unknown"
         self._parents: dict[URIRef, set[URIRef]] = {}
         self._terms: set[URIRef] = set()
@@ -51,9 +55,50 @@ class Vocabulary:
         self._labels: dict[tuple[URIRef, str], str] = {}
         self._within: dict[URIRef, set[URIRef]] = {}
         self._outside: dict[URIRef, set[URIRef]] = {}
-        for g in graphs.values():
-            self._index(g)
+        if index is not None:
+            self._unpack(index)
+        else:
+            for g in graphs.values():
+                self._index(g)
         self._graph: rdflib.Graph | None = None
+
+    @property
+    def _graphs(self) -> dict[str, rdflib.Graph]:
+        if self._graphs_held is None:   # a vocabulary from the cache reads its files on first use only
+            self._graphs_held = self._graphs_read()
+        return self._graphs_held
+
+    def index_state(self) -> tuple:
+        """What the questions about terms read (not the graphs), as strings and tuples: the cache keeps it."""
+        def pack(term):   # IRIs as plain strings (rebuilt quickly), anything else as it is
+            return str(term) if type(term) is URIRef else term
+
+        def sets(index):
+            return [(pack(k), [pack(v) for v in values]) for k, values in index.items()]
+        return (self.version, [pack(t) for t in self._terms], [pack(t) for t in self._properties],
+                sets(self._parents), [(pack(k), v) for k, v in self._status.items()],
+                [(pack(k), lang, v) for (k, lang), v in self._labels.items()], sets(self._within), sets(self._outside))
+
+    def _unpack(self, state: tuple) -> None:
+        iris: dict[str, URIRef] = {}
+
+        def term(x):
+            if type(x) is not str:
+                return x
+            iri = iris.get(x)
+            if iri is None:
+                iri = iris[x] = URIRef(x)
+            return iri
+
+        def sets(rows):
+            return {term(k): {term(v) for v in values} for k, values in rows}
+        _version, terms, properties, parents, status, labels, within, outside = state
+        self._terms = {term(t) for t in terms}
+        self._properties = {term(t) for t in properties}
+        self._parents = sets(parents)
+        self._status = {term(k): v for k, v in status}
+        self._labels = {(term(k), lang): v for k, lang, v in labels}
+        self._within, self._outside = sets(within), sets(outside)
 
     def _index(self, g: rdflib.Graph) -> None:
         for s, p, o in g:
@@ -317,14 +362,28 @@ def _load(vocab_dir: str | None) -> Vocabulary:
             raise VocabError(f"no DPV files (*.ttl) in {folder}", where=str(folder),
                              fix="run `policykg vocab fetch` and use the folder it prints, or unset "
                                  f"{ENV_VOCAB_DIR}", error_id="dpv-file-missing")
-    graphs = {graph_iri(p.stem): _parse(p) for p in dpv_files}
-    version = None
-    for g in graphs.values():
-        version = version or dpv_version(g)
-    for name in PROJECT_FILES:
-        graphs[graph_iri(Path(name).stem)] = _parse(here / name)
-    vocabulary = Vocabulary(graphs, version)
-    vocabulary.files = [*dpv_files, *(here / name for name in PROJECT_FILES)]   # a build's key (build_manifest)
+    files = [*dpv_files, *(here / name for name in PROJECT_FILES)]
+
+    def read() -> tuple[dict[str, rdflib.Graph], str | None]:
+        graphs = {graph_iri(p.stem): _parse(p) for p in dpv_files}
+        version = None
+        for g in graphs.values():
+            version = version or dpv_version(g)
+        for name in PROJECT_FILES:
+            graphs[graph_iri(Path(name).stem)] = _parse(here / name)
+        return graphs, version
+    # what indexing the files gives is kept in the cache folder, keyed by their bytes (and the code's)
+    from kg.resources import code_digest, digest, files_digest, keep_cached, read_cached
+    key = digest("vocabulary", code_digest(), files_digest(files))
+    name = "vocabulary-" + digest(vocab_dir)[:16]
+    state = read_cached(name, key)
+    if state is not None:
+        vocabulary = Vocabulary(None, state[0], index=state, read=lambda: read()[0])
+    else:
+        vocabulary = Vocabulary(*read())
+        keep_cached(name, key, vocabulary.index_state())
+    vocabulary.files = files   # a build's key (build_manifest)
+    vocabulary.cache_key = key
     return vocabulary
 
 

@@ -17,6 +17,8 @@ SEED_CARDS = sorted((DATA / "policies").rglob("*.yaml"))
 # Tests never read the developer's own profiles (~/.config/policykg/profiles, issue 20): an empty user profiles
 # folder for the whole session (subprocesses inherit it); tests of user profiles set their own.
 os.environ["POLICYKG_PROFILES"] = tempfile.mkdtemp(prefix="policykg-no-user-profiles-")
+# the cache folder (kg.resources.cache_dir): never the developer's ~/.cache; one per test process
+os.environ["POLICYKG_CACHE"] = tempfile.mkdtemp(prefix="policykg-test-cache-")
 
 
 def needs_shared(*parts: str) -> Path:

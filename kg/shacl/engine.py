@@ -34,10 +34,12 @@ _EXPRESSIONS = ox.Store()     # FILTERs on constants only (comparisons, REGEX): 
 class ShapesEngine:
     """The shapes of one shapes graph, compiled once; `validate` runs them on a pyoxigraph store."""
 
-    def __init__(self, shapes: Graph, *, batch: bool = True):
+    def __init__(self, shapes: Graph, *, batch: bool = True, compiled: list[Shape] | None = None):
+        """`compiled`: the shapes of `shapes` as an engine compiled them before (kg.validate keeps them in the
+        cache folder), instead of compiling them again."""
         self.graph = shapes
         self.batch = batch            # False: one query per focus node always (tests compare both)
-        self.shapes: list[Shape] = compile_shapes(shapes)
+        self.shapes: list[Shape] = compile_shapes(shapes) if compiled is None else compiled
 
     def validate(self, store: ox.Store, graphs: list, only: set | None = None, *,
                  written=None) -> tuple[bool, Graph]:

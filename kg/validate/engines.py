@@ -50,8 +50,28 @@ def _profile_shapes(shapes_dir: str | None, pids: tuple[str, ...], folders: tupl
     return _profile_shapes_of(shapes_dir, tuple(pids), extra, signature(extra))
 
 
+def _compiled_key(kind: str, shapes_dir, pids, folders) -> tuple[str, str]:
+    """(cache entry's name, key) of what is built from a set of profiles: the shapes files' hash, and the
+    bytes of the users' folders."""
+    from ..resources import digest
+    from .profiles import _place, shapes_key
+    from .user_profiles import content_hash
+    return (f"{kind}-{_place(shapes_dir)}-{digest(pids, folders)[:16]}",
+            digest(kind, shapes_key(shapes_dir), pids, *((f, content_hash(f)) for f in folders)))
+
+
 @lru_cache(maxsize=32)
 def _profile_shapes_of(shapes_dir, pids, folders, _signature) -> tuple[Graph, dict[str, str]]:
+    from ..resources import keep_cached, read_cached
+    name, key = _compiled_key("shapes", shapes_dir, pids, folders)
+    kept = read_cached(name, key)
+    if kept is None:
+        kept = _union_shapes(shapes_dir, pids, folders)
+        keep_cached(name, key, kept)
+    return kept
+
+
+def _union_shapes(shapes_dir, pids, folders) -> tuple[Graph, dict[str, str]]:
     available = load_profiles(shapes_dir, folders)
     shapes = Graph()
     profile_of: dict[str, str] = {}
@@ -72,8 +92,16 @@ def _shapes_engine(shapes_dir: str | None, pids: tuple[str, ...], folders: tuple
 
 @lru_cache(maxsize=32)
 def _shapes_engine_of(shapes_dir, pids, folders, _signature):
+    from ..resources import keep_cached, read_cached
     from ..shacl import ShapesEngine
-    return ShapesEngine(_profile_shapes_of(shapes_dir, pids, folders, _signature)[0])
+    graph = _profile_shapes_of(shapes_dir, pids, folders, _signature)[0]
+    name, key = _compiled_key("engine", shapes_dir, pids, folders)
+    compiled = read_cached(name, key)
+    if compiled is not None:
+        return ShapesEngine(graph, compiled=compiled)
+    engine = ShapesEngine(graph)
+    keep_cached(name, key, engine.shapes)
+    return engine
 
 
 class Workspace:
@@ -88,15 +116,27 @@ class Workspace:
         self.store = ox.Store()
         self.graph = ox.NamedNode("urn:policykg:validation")
         self.vocab_ns = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
-        # vocabulary IRI -> its closure triples (the WALK ones lead to further terms)
-        self.walk: dict[str, list] = {}
-        self.facts: dict[str, list] = {}
-        vgraph = vocabulary.graph
-        for preds, index in ((WALK, self.walk), (CARRIED_FACTS, self.facts)):
-            for p in preds:
-                for s, o in vgraph.subject_objects(p):
-                    index.setdefault(str(s), []).append(
-                        (ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.graph), str(o) if isinstance(o, URIRef) else None))
+        # vocabulary IRI -> its closure triples (the WALK ones lead to further terms), kept in the cache folder
+        # as N-Quads text per IRI (read back for the IRIs a policy reaches only) when the vocabulary has a key
+        from ..resources import code_digest, digest, keep_cached, read_cached
+        key = name = None
+        if getattr(vocabulary, "cache_key", None):
+            key, name = digest("workspace", code_digest(), vocabulary.cache_key), "workspace-" + vocabulary.cache_key[:16]
+        kept = read_cached(name, key) if key else None
+        if kept is None:
+            walk: dict[str, list] = {}
+            facts: dict[str, list] = {}
+            vgraph = vocabulary.graph
+            for preds, index in ((WALK, walk), (CARRIED_FACTS, facts)):
+                for p in preds:
+                    for s, o in vgraph.subject_objects(p):
+                        index.setdefault(str(s), []).append(
+                            (ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.graph), str(o) if isinstance(o, URIRef) else None))
+            self.walk, self.facts = walk, facts
+            if key:
+                keep_cached(name, key, (_as_text(walk), _as_text(facts)))
+        else:
+            self.walk, self.facts = _ClosureIndex(kept[0], self.graph), _ClosureIndex(kept[1], self.graph)
         self._terms: dict = {}
         self.statements = None   # rdf:Statement nodes in the order of the store they came from
 
@@ -196,6 +236,32 @@ class Workspace:
         for quad in facts:
             self.store.remove(quad)
         return len(facts)
+
+
+def _as_text(index: dict[str, list]) -> dict[str, tuple[str, list]]:
+    """A closure index as the cache keeps it: per IRI, the N-Quads of its triples and the next terms."""
+    import pyoxigraph as ox
+    return {term: (ox.serialize([quad for quad, _ in items], format=ox.RdfFormat.N_QUADS).decode("utf-8"),
+                   [following for _, following in items]) for term, items in index.items()}
+
+
+class _ClosureIndex:
+    """A closure index read from the cache: an IRI's (quad, next term) items are parsed on first use."""
+
+    def __init__(self, text: dict[str, tuple[str, list]], graph):
+        self._text, self._graph, self._done = text, graph, {}
+
+    def get(self, term: str, default=()):
+        items = self._done.get(term)
+        if items is None:
+            held = self._text.get(term)
+            if held is None:
+                return default
+            import pyoxigraph as ox
+            quads = ox.parse(held[0], format=ox.RdfFormat.N_QUADS)
+            items = self._done[term] = [(ox.Quad(q.subject, q.predicate, q.object, self._graph), following)
+                                        for q, following in zip(quads, held[1])]
+        return items
 
 
 # what _findings reads of the policy graph (_evidence_index, _label), besides rdf:type rdf:Statement

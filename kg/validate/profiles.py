@@ -75,7 +75,40 @@ def _read_profile(folder: Path, graph: Graph, header, origin: str = "built-in") 
 
 @lru_cache(maxsize=4)
 def _builtin_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
-    """Every profile folder of shapes/ (each with a profile.ttl header), by id."""
+    """Every profile folder of shapes/ (each with a profile.ttl header), by id; kept in the cache folder, keyed
+    by the bytes of the shapes files (shapes_key)."""
+    from ..resources import keep_cached, read_cached
+
+    key, name = shapes_key(shapes_dir), "profiles-" + _place(shapes_dir)
+    profiles = read_cached(name, key)
+    if profiles is None:
+        profiles = _read_builtin_profiles(shapes_dir)
+        keep_cached(name, key, profiles)
+    return profiles
+
+
+@lru_cache(maxsize=4)
+def shapes_key(shapes_dir: str | None = None) -> str:
+    """The hash of the profile folders' shapes files (shapes/ or `shapes_dir`) and of the code that reads them:
+    the key of what the cache folder keeps of them (profiles, their shapes graphs, compiled shapes)."""
+    from ..resources import code_digest, digest, files_digest
+    from ..resources import shapes_dir as default_dir
+
+    root = Path(shapes_dir) if shapes_dir else default_dir()
+    try:
+        files = sorted(root.glob("*/*.ttl"))
+    except OSError:
+        files = []
+    return digest("shapes", code_digest(), root, files_digest(files))
+
+
+def _place(shapes_dir: str | None) -> str:
+    """A short name for a shapes folder in the cache folder's file names."""
+    from ..resources import digest
+    return digest(shapes_dir)[:16]
+
+
+def _read_builtin_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
     from ..resources import shapes_dir as default_dir
 
     root = Path(shapes_dir) if shapes_dir else default_dir()
