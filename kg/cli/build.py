@@ -6,14 +6,10 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from ..build import DEFAULT_DATA, build
-from ..sources import input_files
-from ..inventory import latest_versions, list_policies
-from ..stores.oxigraph import DEFAULT_STORE, open_store
 from ..errors import KgError
 from ..terminal import printable
 from .common import TABLE_FORMATS, print_json, print_rows, table_format_option
+from .defaults import DEFAULT_DATA, DEFAULT_STORE
 from .main import (allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
                    report_errors, vocab_dir_option)
 
@@ -48,6 +44,10 @@ def build_command(
     Example: policykg build data/policies --store .policykg/store
     Example: policykg build --format json | jq .counts
     """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..build import build
+    from ..sources import input_files
     choice(fmt, ("text", "json"), "--format")
     apply_input_options(max_input_size, allow_remote_context)
     paths = paths or [DEFAULT_DATA]
@@ -115,6 +115,8 @@ def list_command(
     Example: policykg list
     Example: policykg list --format json
     """
+    from ..inventory import latest_versions, list_policies
+    from ..stores.oxigraph import open_store
     choice(fmt, TABLE_FORMATS, "--format")
     policies = list_policies(open_store(store))
     latest = latest_versions(policies)

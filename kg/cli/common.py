@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from ..errors import UsageError
-from ..stores import EmbeddedStore, PolicyStore, SparqlEndpoint
-from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S
+from .defaults import PASSWORD_ENV, TIMEOUT_S
+
+if TYPE_CHECKING:   # the stores are imported by the commands that open one, when they run
+    from ..stores import PolicyStore, SparqlEndpoint
 
 
 def endpoint_option(help: str = "Read the policies from this SPARQL 1.1 query endpoint (see 'policykg push') "
@@ -30,6 +32,7 @@ def timeout_option() -> float:
 
 def endpoint(url: str, graph_store: Optional[str], user: Optional[str], timeout: float = TIMEOUT_S) -> SparqlEndpoint:
     """The endpoint at `url`; the password of `user` from the environment, never from the command line."""
+    from ..stores import SparqlEndpoint
     if not timeout > 0:
         raise UsageError(f"--timeout {timeout:g} is not a positive number of seconds", None,
                          "give --timeout SECONDS, e.g. --timeout 30", error_id="usage")
@@ -39,6 +42,7 @@ def endpoint(url: str, graph_store: Optional[str], user: Optional[str], timeout:
 
 def policy_store(url: Optional[str], user: Optional[str], timeout: float, store: Path) -> PolicyStore:
     """The store a command reads: the endpoint at --endpoint URL, or else the embedded store at --store."""
+    from ..stores import EmbeddedStore
     return endpoint(url, None, user, timeout) if url else EmbeddedStore(store)
 
 

@@ -9,9 +9,8 @@ import typer
 from rich.console import Console
 
 from ..errors import UsageError
-from ..stores.oxigraph import DEFAULT_STORE
-from ..validate import DEFAULT_ENGINE, ENGINES
 from .common import endpoint_option, policy_store, timeout_option, user_option
+from .defaults import DEFAULT_ENGINE, DEFAULT_STORE, ENGINES
 from .main import app, choice, err, profile_ids, report_errors, vocab_dir_option, write_output
 
 out = Console(highlight=False, soft_wrap=False)

@@ -7,11 +7,9 @@ from typing import List, Optional
 
 import typer
 
-from ..export import FORMATS, format_for, write_store
-from ..files import write_atomic
-from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import printable
 from .common import endpoint_option, policy_store, timeout_option, user_option
+from .defaults import DEFAULT_STORE, EXPORT_FORMATS
 from .main import app, err, report_errors
 
 
@@ -19,7 +17,7 @@ from .main import app, err, report_errors
 @report_errors
 def export_command(
     fmt: Optional[str] = typer.Option(None, "--format", "-f",
-                                      help="One of " + ", ".join(FORMATS) + " (default: from -o's extension)."),
+                                      help="One of " + ", ".join(EXPORT_FORMATS) + " (default: from -o's extension)."),
     policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG (latest version), SLUG@DATE or "
                                                                            "SLUG@* (every version); repeatable. "
                                                                            "Default: every version of every policy."),
@@ -47,6 +45,8 @@ def export_command(
     Example: policykg export --format trig --policy planethoster -o build/planethoster.trig
     Example: policykg export --endpoint http://127.0.0.1:7878/query --format nq --policy whiteprovider
     """
+    from ..export import format_for, write_store
+    from ..files import write_atomic
     chosen = format_for(fmt, out)
     source = policy_store(endpoint, user, timeout, store)
 

@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import EXIT_FINDINGS, EXIT_OK
-from ..stores.oxigraph import DEFAULT_STORE
+from .defaults import DEFAULT_STORE
 from .main import app, apply_input_options, choice, max_input_size_option, report_errors, vocab_dir_option, write_output
 
 EXIT_UNKNOWN = 4   # no preference is broken, but some are unknown (the policy is silent or leaves them open)

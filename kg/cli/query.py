@@ -8,19 +8,11 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
 
-from ..queries import find_queries, load_query, parse_param_args, sparql_query, stream_query
-from ..render import (FORMATS, LANGS, plain_lines, pushed_json, queries_json, queries_plain, queries_table, render,
-                      to_csv)
 from ..errors import UsageError
-from ..queries import QueryResult
-from ..stores import EmbeddedStore
-from ..stores.oxigraph import DEFAULT_STORE
-from ..stores.sparql import PASSWORD_ENV, TIMEOUT_S, prune_graphs, push_graphs
 from ..terminal import printable, rich_text
 from .common import endpoint as _endpoint
+from .defaults import DEFAULT_STORE, PASSWORD_ENV, TIMEOUT_S
 from .main import app, choice, err, report_errors
 
 out = Console(highlight=False, soft_wrap=False)
@@ -36,6 +28,8 @@ def queries_command(
 
     Example: policykg queries --format json
     """
+    from ..queries import find_queries
+    from ..render import queries_json, queries_plain, queries_table
     library = find_queries(directory)
     with _output():
         if choice(fmt, ("table", "json"), "--format") == "json":
@@ -93,6 +87,9 @@ def query_command(
 
     Example: policykg query data-subjects --limit 100 --offset 100 --format csv
     """
+    from ..queries import QueryResult, parse_param_args, stream_query
+    from ..render import FORMATS, LANGS, plain_lines, render, to_csv
+    from ..stores import EmbeddedStore
     choice(fmt, FORMATS, "--format")
     choice(lang, LANGS, "--lang")
     query = _query_of(name, sparql, directory)
@@ -165,6 +162,7 @@ def _query_of(name: Optional[str], sparql: Optional[str], directory: Optional[Pa
                          "give a query NAME or --sparql TEXT, not both", None,
                          "e.g. policykg query data-subjects, policykg query my.rq, or policykg query --sparql "
                          "'SELECT …' ('policykg queries' lists the library)", error_id="usage")
+    from ..queries import load_query, sparql_query
     if name is not None:
         return load_query(name, directory)
     text = sys.stdin.read() if sparql == "-" else sparql
@@ -201,6 +199,12 @@ def push_command(
 
     Example: policykg push --endpoint http://127.0.0.1:7878/query --policy whiteprovider --prune
     """
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from ..render import pushed_json
+    from ..stores import EmbeddedStore
+    from ..stores.sparql import prune_graphs, push_graphs
     choice(fmt, ("text", "json"), "--format")
     source = EmbeddedStore(store)
     remote = _endpoint(endpoint, graph_store, user, timeout)

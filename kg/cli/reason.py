@@ -8,14 +8,17 @@ from typing import List, Optional
 
 import typer
 
-from .. import reason as rs
 from ..errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from ..messages import words
-from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import printable
+from .defaults import DEFAULT_REASONER, DEFAULT_STORE
 from .main import app, err, report_errors, vocab_dir_option
 
-WORDS = words("reason")   # kg/messages.yaml
+
+def __getattr__(name: str):
+    if name == "WORDS":   # kg/messages.yaml's section, read when a command needs it (not at registration)
+        return words("reason")
+    raise AttributeError(name)
 
 
 def _text(s: dict, lang: str) -> str:
@@ -49,7 +52,8 @@ def _text(s: dict, lang: str) -> str:
 
 
 def rs_words(lang: str) -> dict:
-    return WORDS.get(lang, WORDS["en"])
+    texts = words("reason")
+    return texts.get(lang, texts["en"])
 
 
 @app.command("reason")
@@ -57,7 +61,7 @@ def rs_words(lang: str) -> dict:
 def reason_command(
     policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="SLUG or SLUG@DATE; repeatable. "
                                                                            "Default: every policy in the store."),
-    reasoner: str = typer.Option(rs.DEFAULT_REASONER, "--reasoner", "-r",
+    reasoner: str = typer.Option(DEFAULT_REASONER, "--reasoner", "-r",
                                  help="hermit (default) or pellet (needs a newer Java than HermiT)."),
     drop: bool = typer.Option(False, "--drop", help="Remove the inferred graphs of the chosen policies; no reasoning."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Reason and report, but write nothing to the store."),
@@ -79,7 +83,8 @@ def reason_command(
     """
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown format '{fmt}'", None, "use --format text or --format json", error_id="unknown-format")
-    if lang not in WORDS:
+    from .. import reason as rs
+    if lang not in words("reason"):
         raise UsageError(f"unknown language '{lang}'", None, "use --lang en or --lang fr", error_id="usage")
     if reasoner not in rs.REASONERS:
         raise UsageError(f"unknown reasoner '{reasoner}'", None, "use --reasoner " + " or ".join(rs.REASONERS),

@@ -6,9 +6,8 @@ from typing import List, Optional
 
 import typer
 
-from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import printable
-from ..validate import DEFAULT_ENGINE, ENGINES
+from .defaults import DEFAULT_ENGINE, DEFAULT_STORE, ENGINES
 from .main import app, choice, err, profile_ids, report_errors, vocab_dir_option
 
 

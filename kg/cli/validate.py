@@ -8,13 +8,10 @@ import typer
 from rich.console import Console
 
 from ..errors import CODES, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KgError, UsageError
-from ..report import FORMATS, render
-from ..stores.oxigraph import DEFAULT_STORE
 from ..terminal import error_text
-from ..validate import DEFAULT_ENGINE, ENGINES, load_profiles, parse_as_of, validate_paths, validate_store
-from ..validate.user_profiles import split_profiles
 from .common import (TABLE_FORMATS, endpoint_option, policy_store, print_json, print_rows, table_format_option,
                      timeout_option, user_option)
+from .defaults import DEFAULT_ENGINE, DEFAULT_STORE, ENGINES
 from .main import (allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
                    profile_ids, report_errors, vocab_dir_option, write_output)
 
@@ -89,6 +86,9 @@ def validate_command(
     Example: policykg validate whiteprovider@* --endpoint http://127.0.0.1:7878/query
     Example: policykg validate tests/fixtures/profiles/house-rules-violates.ttl --profile examples/profiles/house-rules
     """
+    from ..report import FORMATS, render
+    from ..validate import load_profiles, parse_as_of, validate_store
+    from ..validate.user_profiles import split_profiles
     apply_input_options(max_input_size, allow_remote_context)
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'", None, "use one of " + ", ".join(FORMATS), error_id="unknown-format")
@@ -119,6 +119,7 @@ def _validate_files(paths: list[str], **options) -> tuple[list, list[KgError]]:
     """Validate each card or RDF file (folders walked) on its own: the reports of those that load, and the
     load errors of those that do not, each printed on stderr when it happens."""
     from ..sources import input_files
+    from ..validate import validate_paths
 
     files, errors = [], []
     for target in paths:   # a missing path or an empty folder is one error; the other targets go on
@@ -167,6 +168,8 @@ def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr."),
     Example: policykg profiles --format json
     Example: policykg profiles --profile examples/profiles/house-rules
     """
+    from ..validate import load_profiles
+    from ..validate.user_profiles import split_profiles
     choice(fmt, TABLE_FORMATS, "--format")
     choice(lang, ("en", "fr"), "--lang")
     folders = [p.strip() for v in (profile or []) for p in v.split(",") if p.strip()]

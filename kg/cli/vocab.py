@@ -10,9 +10,10 @@ from typing import List, Optional
 
 import typer
 
-from kg import vocab
 from kg.errors import KgError
 from kg.terminal import error_text, printable
+
+from .defaults import DEFAULT_BASE_URL, DPV_VERSION, ENV_BASE_URL
 
 app = typer.Typer(help="The DPV vocabulary: generate the shipped term table, fetch a release, look up and search "
                        "terms.",
@@ -39,6 +40,7 @@ def generate(
 
     Example: policykg vocab generate --from ~/.cache/policykg/dpv/2.3
     """
+    from kg import vocab
     out_dir = out or _ontology_dir()
     try:
         path, count, version = vocab.write_term_table(from_dir, out_dir)
@@ -64,6 +66,7 @@ def context(
 
     Example: policykg vocab context --out build/
     """
+    from kg import vocab
     try:
         path = vocab.write_context(vocab.load_vocabulary(), out or _ontology_dir())
     except KgError as err:
@@ -73,9 +76,9 @@ def context(
 
 @app.command()
 def fetch(
-    version: str = typer.Option(vocab.DPV_VERSION, "--version", help="DPV release to download."),
+    version: str = typer.Option(DPV_VERSION, "--version", help="DPV release to download."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Mirror of the DPVCG repository's raw files "
-                                           f"(default ${vocab.ENV_BASE_URL} or {vocab.DEFAULT_BASE_URL})."),
+                                           f"(default ${ENV_BASE_URL} or {DEFAULT_BASE_URL})."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to put the files "
                                              "(default: the user cache, policykg/dpv/<version>)."),
 ) -> None:
@@ -83,6 +86,7 @@ def fetch(
 
     Example: policykg vocab fetch --version 2.3
     """
+    from kg import vocab
     try:
         folder = vocab.fetch_dpv(version, base_url, cache_dir)
     except KgError as err:
@@ -101,6 +105,7 @@ def term(curie: str = typer.Argument(..., help="A CURIE or IRI, e.g. dpv:Purpose
     Example: policykg vocab term dpv:ServiceProvison
     Example: policykg vocab term dpv:Marketing --format json
     """
+    from kg import vocab
     try:
         if fmt not in ("text", "json"):
             raise KgError(f"--format {fmt} is not one of text, json", None, "use --format text|json",
@@ -148,6 +153,7 @@ def search(
     folded. Example: policykg vocab search billing (dpv:PaymentManagement: policies say
     "billing" and "facturation" for it).
     """
+    from kg import vocab
     try:
         if lang is not None and lang not in ("en", "fr"):
             raise KgError(f"--lang {lang} is not one of en, fr", None, "use --lang en or --lang fr (or leave it "
