@@ -37,7 +37,7 @@ CODES = {
     # validation
     "unknown-profile": "PKG-E040", "bad-profile": "PKG-E041", "unknown-engine": "PKG-E042",
     "missing-engine": "PKG-E043", "environment": "PKG-E044", "unsupported-shape": "PKG-E045",
-    "bad-date": "PKG-E046", "profile-clash": "PKG-E047",
+    "bad-date": "PKG-E046", "profile-clash": "PKG-E047", "not-a-report": "PKG-E048",
     # vocabulary
     "vocab-error": "PKG-E050", "dpv-file-missing": "PKG-E051", "dpv-fetch-failed": "PKG-E052",
     "dpv-hash-mismatch": "PKG-E053",

@@ -244,21 +244,64 @@ def _describe_rule(g: Graph, rule: dict) -> URIRef:
 
 # ---- reading ----------------------------------------------------------------------------------------------
 
+def read_report(path: str | Path) -> tuple[list[Report], list[KgError]]:
+    """The reports and load errors of a Turtle report file (`policykg validate --format ttl`), to render again
+    in any format. Raises a KgError: the file's own (missing, too large, not UTF-8), `rdf-syntax` with its
+    line, `not-a-report` when the graph is no report policykg wrote."""
+    from .errors import RdfSyntaxError
+    from .files import read_text_input
+    text = read_text_input(path, "validation report")
+    try:
+        g = Graph().parse(data=text, format="turtle")
+    except Exception as exc:  # noqa: BLE001 - rdflib's parsers raise several kinds; each is the file's syntax
+        line = getattr(exc, "lines", None)
+        raise RdfSyntaxError(f"{path} is not valid Turtle: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+                             Location(str(path), line if isinstance(line, int) else None),
+                             "give the file `policykg validate --format ttl` wrote, unedited") from None
+    try:
+        return reports_from_graph(g)
+    except NotAReport as exc:
+        raise KgError(f"{path} {exc}", str(path), "give the Turtle that `policykg validate … --format ttl` wrote "
+                      "(kept whole: every format is rendered from it)", error_id="not-a-report") from None
+
+
+class NotAReport(ValueError):
+    """The graph is no report_graph: no pks:ValidationRun, or a report or finding without what each one has."""
+
+
 def reports_from_graph(g: Graph) -> tuple[list[Report], list[KgError]]:
     """The reports and the load errors of a report graph written by report_graph (or parsed from its
-    Turtle), in their order; each report's `graph` is its engine's standard sh:ValidationReport alone."""
+    Turtle), in their order; each report's `graph` is its engine's standard sh:ValidationReport alone.
+    Raises NotAReport when it is not one."""
     run = next(iter(g.subjects(RDF.type, PKS.ValidationRun)), None)
     if run is None:
-        raise ValueError("no pks:ValidationRun in the graph")
-    rules = [_read_rule(g, node) for node in _items(g, run, PKS.rules)]
-    reports = [_read_report(g, node, rules) for node in _items(g, run, PKS.reports)]
-    errors = [_read_error(g, node) for node in _items(g, run, PKS.loadErrors)]
+        raise NotAReport("holds no pks:ValidationRun: it is not a report written by policykg validate --format ttl")
+    try:
+        rules = [_read_rule(g, node) for node in _items(g, run, PKS.rules)]
+        reports = [_read_report(g, node, rules) for node in _items(g, run, PKS.reports)]
+        errors = [_read_error(g, node) for node in _items(g, run, PKS.loadErrors)]
+    except (TypeError, ValueError, KeyError) as exc:   # a value missing (None) or of another kind
+        raise NotAReport(f"is an incomplete report ({type(exc).__name__}: {exc}): a report, finding or rule lacks a "
+                         "value every one has (docs/validation-report.md)") from None
     return reports, errors
 
 
 def _items(g: Graph, node, predicate) -> list:
     head = g.value(node, predicate)
     return list(Collection(g, head)) if head is not None else []
+
+
+def _one(g: Graph, node, predicate) -> str:
+    """The value every such node has (NotAReport when missing)."""
+    value = g.value(node, predicate)
+    if value is None:
+        raise NotAReport(f"misses {ns.shorten(str(predicate))} on a {_kind(g, node)} (docs/validation-report.md)")
+    return str(value)
+
+
+def _kind(g: Graph, node) -> str:
+    kind = g.value(node, RDF.type)
+    return ns.shorten(str(kind)) if kind is not None else "node"
 
 
 def _str(g: Graph, node, predicate) -> str | None:
@@ -274,8 +317,8 @@ def _read_report(g: Graph, node, rules: list[dict]) -> Report:
     runs = sorted(g.objects(node, PKS.profileRun), key=lambda run: int(g.value(run, PKS.position)))
     profiles = [(str(g.value(run, PKS.profile)), lang_texts(g, run, PKS.reason)) for run in runs]
     findings = [_read_finding(g, f) for f in _items(g, node, PKS.findings)]
-    report = Report(str(g.value(node, PKS.policy)), profiles, [], _standard_report(g, node),
-                    str(g.value(node, PKS.engine)), float(str(g.value(node, PKS.seconds) or 0)),
+    report = Report(_one(g, node, PKS.policy), profiles, [], _standard_report(g, node),
+                    _one(g, node, PKS.engine), float(str(g.value(node, PKS.seconds) or 0)),
                     _str(g, node, PKS.source), _str(g, node, PKS.shapesFolder),
                     tuple(str(f) for f in _items(g, node, PKS.profileFolders)))
     report.findings = findings   # as written: their citations were kept when the run made them
@@ -293,8 +336,7 @@ def _read_finding(g: Graph, node) -> Finding:
                           "references": sorted(_curie(r) for r in g.objects(c, DCTERMS.references))})
     articles = lang_texts(g, node, PKS.article)
     return Finding(
-        policy=str(g.value(node, PKS.policy)), profile=str(g.value(node, PKS.profile)),
-        shape=str(g.value(node, PKS.ruleId)),
+        policy=_one(g, node, PKS.policy), profile=_one(g, node, PKS.profile), shape=_one(g, node, PKS.ruleId),
         severity=SEVERITY_NAME.get(g.value(node, SH.resultSeverity), "violation"),
         message=lang_texts(g, node, PKS.message), fix=lang_texts(g, node, PKS.fix),
         article=articles.get("en") or next(iter(articles.values()), ""),
@@ -317,17 +359,16 @@ def _read_where(g: Graph, node) -> Location | None:
 
 def _read_error(g: Graph, node) -> KgError:
     where = _read_where(g, node) or _str(g, node, PKS.where)
-    return KgError(str(g.value(node, PKS.what)), where, _str(g, node, PKS.fix),
-                   error_id=str(g.value(node, PKS.errorId)))
+    return KgError(_one(g, node, PKS.what), where, _str(g, node, PKS.fix), error_id=_one(g, node, PKS.errorId))
 
 
 def _read_rule(g: Graph, node) -> dict:
-    return {"id": str(g.value(node, PKS.ruleId)), "profile": str(g.value(node, PKS.profile)),
+    return {"id": _one(g, node, PKS.ruleId), "profile": _one(g, node, PKS.profile),
             "names": lang_texts(g, node, SH.name), "descriptions": lang_texts(g, node, SH.description),
             "messages": lang_texts(g, node, SH.message), "articles": lang_texts(g, node, PKS.article),
             "severity": SEVERITY_NAME.get(g.value(node, SH.severity), "violation"),
             "references": sorted(_curie(r) for r in g.objects(node, DCTERMS.references)),
-            "help_uri": str(g.value(node, RDFS.seeAlso))}
+            "help_uri": _one(g, node, RDFS.seeAlso)}
 
 
 def _standard_report(g: Graph, report) -> Graph:

@@ -8,9 +8,9 @@ from rdflib import BNode, Graph
 from rdflib.namespace import RDF, SH
 
 from kg import namespaces as ns
-from kg.errors import CardError, InputFileError, Location
+from kg.errors import CardError, InputFileError, KgError, Location
 from kg.report import render, render_turtle
-from kg.report_graph import report_graph, reports_from_graph
+from kg.report_graph import NotAReport, read_report, report_graph, reports_from_graph
 from kg.validate import validate_paths
 
 from .conftest import DATA, ROOT
@@ -105,5 +105,39 @@ def test_notices_are_findings_of_the_graph(seed_run):
 
 
 def test_not_a_report_graph_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(NotAReport):
         reports_from_graph(Graph())
+
+
+def test_a_report_file_reads_back(seed_run, tmp_path):
+    reports, errors = seed_run
+    path = tmp_path / "report.ttl"
+    path.write_text(render_turtle(reports, errors), encoding="utf-8")
+    again, again_errors = read_report(path)
+    assert render(again, "json", errors=again_errors) == render(reports, "json", errors=errors)
+
+
+def test_bad_report_files_say_what_and_where(seed_run, tmp_path):
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix pks: <https://w3id.org/policykg/shapes#> .\n\n[] a pks:ValidationRun ;\n  pks:x \"open\n",
+                      encoding="utf-8")
+    with pytest.raises(KgError) as caught:
+        read_report(broken)
+    assert caught.value.id == "rdf-syntax" and caught.value.where.file == str(broken)
+    policy = tmp_path / "policy.ttl"
+    policy.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    with pytest.raises(KgError) as caught:
+        read_report(policy)
+    assert caught.value.id == "not-a-report" and caught.value.code == "PKG-E048" and "ValidationRun" in caught.value.what
+    # a report whose findings lost their rule: named, never a traceback
+    reports, errors = seed_run
+    g = Graph().parse(data=render_turtle(reports, errors), format="turtle")
+    g.remove((None, ns.PKS.ruleId, None))
+    cut = tmp_path / "cut.ttl"
+    cut.write_text(g.serialize(format="turtle"), encoding="utf-8")
+    with pytest.raises(KgError) as caught:
+        read_report(cut)
+    assert caught.value.id == "not-a-report" and "pks:ruleId" in caught.value.what
+    with pytest.raises(KgError) as caught:
+        read_report(tmp_path / "missing.ttl")
+    assert caught.value.id == "file-not-found"
