@@ -583,7 +583,7 @@ def _bindings(store, query: Query, params: dict[str, str] | None, policy: str | 
         if POLICY in values:
             raise ParamError("both --policy and --param policy=… are given", f"query {query.name}",
                              "give one of them")
-        values[POLICY] = store.policy_graph(policy)
+        values[POLICY] = store.policy_graph_iri(policy)
     return bind_params(query, values)
 
 

@@ -63,16 +63,16 @@ def test_unknown_selector_is_a_usage_error(store, selector):
 
 def test_query_policy_binds_the_latest_or_the_named_version(versions_store):
     backend = EmbeddedStore(versions_store)
-    assert backend.policy_graph("whiteprovider").endswith("/whiteprovider/2025-03-01")
-    assert backend.policy_graph(OLD).endswith("/whiteprovider/2024-05-19")
+    assert backend.policy_graph_iri("whiteprovider").endswith("/whiteprovider/2025-03-01")
+    assert backend.policy_graph_iri(OLD).endswith("/whiteprovider/2024-05-19")
     with pytest.raises(UsageError, match="2 versions"):
-        backend.policy_graph("whiteprovider@*")
+        backend.policy_graph_iri("whiteprovider@*")
 
 
 def test_endpoint_refuses_every_version_for_a_query_policy():
     from kg.stores import SparqlEndpoint
     with pytest.raises(UsageError, match="every version"):   # refused before any request is sent
-        SparqlEndpoint("http://127.0.0.1:9/query").policy_graph("whiteprovider@*")
+        SparqlEndpoint("http://127.0.0.1:9/query").policy_graph_iri("whiteprovider@*")
 
 
 def test_push_selection_follows_the_selectors(versions_store):

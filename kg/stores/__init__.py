@@ -2,7 +2,7 @@
 1.1 endpoint. Both are a PolicyStore (kg.stores.base): SELECT with bound values, the inventory of policy
 versions, the triples of one graph, so that query, export, diff and validate run the same way on either.
 
-A new backend is a module with a PolicyStore subclass (`select`, `policy_graph`) and one entry in BACKENDS.
+A new backend is a module with a PolicyStore subclass (`select`, `policy_graph_iri`) and one entry in BACKENDS.
 """
 from __future__ import annotations
 

@@ -3,13 +3,13 @@
 
     select(text, bindings)              a SELECT, values bound (never pasted into the text) -> Solutions
     policies()                          the policy versions the store holds (slug, version, graph IRI)
-    policy_graph(selector)              the graph IRI of SLUG@DATE, or of SLUG's latest version
+    policy_graph_iri(selector)              the graph IRI of SLUG@DATE, or of SLUG's latest version
     graph_triples(graph)                the triples of one named graph, in the store's order
     quads_for_pattern(s, p, o, graph)   the quads of one named graph that match a pattern
     dump(format=, from_graph=)          one named graph serialised (N-Triples, Turtle, …)
     contains_named_graph(graph)         whether the store holds that named graph
 
-A backend implements `select` and `policy_graph`; the other reads are SPARQL here (every IRI and literal
+A backend implements `select` and `policy_graph_iri`; the other reads are SPARQL here (every IRI and literal
 bound as a value, `kg.stores.sparql.with_values`), so a remote store serves export, diff and validate as it
 serves query. The embedded store replaces them with pyoxigraph's direct calls (`kg.stores.embedded`).
 `quads_for_pattern`, `dump` and `contains_named_graph` keep the names and arguments of pyoxigraph's Store,
@@ -43,14 +43,14 @@ _GRAPH_FORMATS = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_
 
 class PolicyStore:
     """The reads of a store that the commands make (module docstring). Subclasses implement `select` and
-    `policy_graph`; `bad_answer` turns an answer that is not what was asked for into the backend's error."""
+    `policy_graph_iri`; `bad_answer` turns an answer that is not what was asked for into the backend's error."""
 
     kind = "store"
 
     def select(self, text: str, bindings: dict[str, object] | None = None) -> Solutions:
         raise NotImplementedError
 
-    def policy_graph(self, selector: str) -> str:
+    def policy_graph_iri(self, selector: str) -> str:
         raise NotImplementedError
 
     def bad_answer(self, detail: str) -> Exception:

@@ -48,7 +48,7 @@ class EmbeddedStore(PolicyStore):
         n = len(columns)
         return columns, [tuple(solution[i] for i in range(n)) for solution in result]
 
-    def policy_graph(self, selector: str) -> str:
+    def policy_graph_iri(self, selector: str) -> str:
         """The graph of SLUG@DATE, or of SLUG's latest version."""
         from ..inventory import select_policies
         chosen = select_policies(self, [selector])

@@ -229,7 +229,7 @@ class SparqlEndpoint(PolicyStore):
                              "check that the URL is a SPARQL 1.1 query endpoint that holds the graphs 'policykg "
                              "push' uploads; if it is, the server's answer is broken: see its log")
 
-    def policy_graph(self, selector: str) -> str:
+    def policy_graph_iri(self, selector: str) -> str:
         """The graph IRI of SLUG@DATE (built), or of SLUG's latest version (asked of the endpoint)."""
         slug, _, version = selector.partition("@")
         if version == "*":
