@@ -17,7 +17,7 @@ _API = {
     "KgError": "errors", "export_store": "export", "serialize": "export", "load_card": "load",
     "load_rdf_policies": "load_rdf", "policy_graph": "mapping", "to_dataset": "mapping",
     "find_queries": "queries", "run_query": "queries", "validate_graph": "validate",
-    "validate_paths": "validate", "validate_store": "validate", "reason_store": "reason",
+    "validate_paths": "validate", "validate_store": "validate", "validate_targets": "validate", "reason_store": "reason",
     "drop_store_inferences": "reason", "draft": "draft", "PolicyStore": "stores", "as_store": "stores", "parse_as_of": "validate", "load_profiles": "validate",
     "load_preferences": "preferences", "match_targets": "preferences",
 }
@@ -47,5 +47,5 @@ __all__ = ["BuildResult", "KgError", "PolicyStore", "as_store", "build", "compar
            "export_store", "find_queries", "load_card", "load_preferences", "load_profiles", "load_rdf_policies",
            "match_targets", "parse_as_of",
            "policy_graph", "reason_store", "run_query", "serialize", "to_dataset", "validate_graph",
-           "validate_paths", "validate_store"]
+           "validate_paths", "validate_store", "validate_targets"]
 from .version import __version__  # noqa: E402,F401

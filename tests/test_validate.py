@@ -11,6 +11,7 @@ from rdflib.namespace import DCTERMS, RDF, SH
 from typer.testing import CliRunner
 
 from kg.cli.main import app
+from kg.errors import KgError
 from kg.validate import ENGINES, REFERENCE_ENGINE, applicable_profiles, load_profiles, validate_paths
 
 from .conftest import DATA, FIXTURES
@@ -478,3 +479,25 @@ def test_seed_findings_are_documented():
     for slug in pinned:
         assert sorted(pinned[slug] - documented[slug]) == [], f"{slug}: findings not justified in docs/seed-findings.md"
         assert sorted(documented[slug] - pinned[slug]) == [], f"{slug}: rows of docs/seed-findings.md no golden file pins"
+
+
+def test_validate_targets_is_the_one_entry_point(built_store, tmp_path):
+    """Files, folders and stored policies in one call; an input that cannot be loaded is in run.errors (and
+    given to on_error when it happens), the others are validated; the same reports as the CLI's."""
+    from kg import validate_targets
+    store, _ = built_store
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("policy: [unclosed\n", encoding="utf-8")
+    seen = []
+    run = validate_targets([str(WHITE), str(broken), str(tmp_path / "missing.yaml"), "planethoster"],
+                           store=store, on_error=seen.append, cache=False)
+    assert [r.policy for r in run.reports] == ["whiteprovider@2024-05-19", "planethoster@2015-09-01"]
+    # the targets are resolved to files first (a missing one fails there), then each file is loaded
+    assert [e.id for e in run.errors] == ["file-not-found", "yaml-syntax"] and seen == run.errors
+    assert not run.conforms("info")
+    alone = validate_paths([WHITE]).reports[0]
+    assert [(f.shape, f.focus, f.value) for f in run.reports[0].findings] == \
+        [(f.shape, f.focus, f.value) for f in alone.findings]
+    with pytest.raises(KgError) as caught:   # not a load error: raised
+        validate_targets([str(WHITE)], profiles=["hipaa"])
+    assert caught.value.id == "unknown-profile"

@@ -11,7 +11,7 @@ The package, by job: `profiles` (the profile folders), `user_profiles` (users' o
 PATH, the user profiles folder, their checks), `applicability` (where and when each applies, from
 its profile.ttl; the validation date), `data_graph` (what the engine
 sees), `engines` (pySHACL, pyshacl-turbo, the oxigraph engine), `findings` (the report model), `run` (the
-entry points).
+entry points: `validate_targets` for whatever the user names).
 """
 from .applicability import Applicability, parse_as_of
 from .data_graph import CARRIED_FACTS, WALK, drop_inferred, validation_graph, vocabulary_closure
@@ -20,11 +20,11 @@ from .engines import (DEFAULT_ENGINE, ENGINES, REFERENCE_ENGINE, Workspace, _pro
 from .findings import SEVERITIES, SEVERITY_RANK, Finding, Report
 from .profiles import (PROFILE_CLASS, REASONS, Profile, applicable_profiles, lang_texts, load_profiles,
                        resolve_profiles, shape_id)
-from .run import ValidationRun, validate_graph, validate_paths, validate_store
+from .run import LOAD_ERRORS, ValidationRun, validate_graph, validate_paths, validate_store, validate_targets
 from .user_profiles import ProfileProblems, user_profiles_dir
 
 __all__ = ["Applicability", "DEFAULT_ENGINE", "ENGINES", "CARRIED_FACTS", "PROFILE_CLASS", "REASONS", "REFERENCE_ENGINE", "SEVERITIES",
            "SEVERITY_RANK", "WALK", "Finding", "Profile", "ProfileProblems", "Report", "ValidationRun", "Workspace", "_profile_shapes",
            "_shapes_engine", "applicable_profiles", "drop_inferred", "lang_texts", "load_profiles", "parse_as_of", "resolve_profiles", "shape_id", "user_profiles_dir",
-           "validate_graph", "validate_paths", "validate_store", "validation_graph", "vocabulary_closure",
+           "LOAD_ERRORS", "validate_graph", "validate_paths", "validate_store", "validate_targets", "validation_graph", "vocabulary_closure",
            "workspace"]

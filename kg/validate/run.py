@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, RDF, SH
 
 from .. import namespaces as ns
 from ..messages import text
-from ..errors import UsageError
+from ..errors import CODES, EXIT_USAGE, UsageError
 from ..parallel import can_fork, closing_batches
 
 
@@ -231,9 +231,63 @@ def _not_in_force_notices(later: dict, profile_of: dict, available: dict, day, p
 @dataclass
 class ValidationRun:
     reports: list[Report] = field(default_factory=list)
+    errors: list = field(default_factory=list)   # the KgErrors of inputs that could not be loaded (validate_targets)
 
     def conforms(self, fail_on: str = "violation") -> bool:
-        return all(r.conforms(fail_on) for r in self.reports)
+        """Whether every report conforms at `fail_on` and every input was loaded (one not checked is no pass)."""
+        return not self.errors and all(r.conforms(fail_on) for r in self.reports)
+
+
+# The errors of one input (exit 2, PKG-E001…E029: a card's YAML or term, an RDF file's syntax, a missing file):
+# validate_targets reports them with the others' reports instead of stopping
+LOAD_ERRORS = frozenset(i for i, code in CODES.items() if "PKG-E001" <= code <= "PKG-E029")
+RDF_SUFFIXES = (".yaml", ".yml", ".ttl", ".trig", ".nq", ".nt", ".jsonld", ".json")
+
+
+def validate_targets(targets: list[str | Path], *, store=None, profiles: list[str] | str = "auto",
+                     engine: str = DEFAULT_ENGINE, vocab_dir: Path | None = None, as_of=None,
+                     applicability: bool = True, workers: int | None = None, cache: bool = True,
+                     on_error=None) -> ValidationRun:
+    """The one entry point: validate what the user names, each policy on its own. `targets`: cards, RDF files
+    and folders (validated file by file), and stored policies (SLUG, SLUG@DATE, SLUG@*) of `store` (a
+    PolicyStore, an embedded store's path, default ./store, or an endpoint's URL: validate_store). An input
+    that cannot be loaded (LOAD_ERRORS) does not stop the run: it is in `run.errors`, in order, and given to
+    `on_error(exc)` when it happens; the problems of the users' profile folders are raised first, all at once."""
+    from ..errors import KgError
+    from ..sources import input_files
+    from ..stores.oxigraph import DEFAULT_STORE
+
+    if engine in ENGINES:
+        load_profiles(None, split_profiles(profiles)[1], user_folder=True, engine=engine)
+    paths = [t for t in map(str, targets) if Path(t).exists() or Path(t).suffix.lower() in RDF_SUFFIXES]
+    slugs = [t for t in map(str, targets) if t not in paths]
+    options = {"profiles": profiles, "engine": engine, "vocab_dir": vocab_dir, "as_of": parse_as_of(as_of),
+               "applicability": applicability}
+    run = ValidationRun()
+
+    def guarded(func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except KgError as exc:
+            if exc.id not in LOAD_ERRORS or exc.exit_code != EXIT_USAGE:
+                raise
+            run.errors.append(exc)
+            if on_error is not None:
+                on_error(exc)
+            return None
+    files = []
+    for target in paths:   # a missing path or an empty folder is one error; the other targets go on
+        files += guarded(input_files, [target]) or []
+    seen = set()
+    for path in files:
+        if path.resolve() not in seen:   # the same file reached from two targets is validated once
+            seen.add(path.resolve())
+            done = guarded(validate_paths, [path], **options)
+            run.reports += done.reports if done else []
+    if slugs:
+        run.reports += validate_store(store if store is not None else DEFAULT_STORE, slugs, workers=workers,
+                                      cache=cache, **options).reports
+    return run
 
 
 def validate_paths(paths: list[str | Path], *, profiles: list[str] | str = "auto", engine: str = DEFAULT_ENGINE,
