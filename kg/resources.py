@@ -34,7 +34,8 @@ def package_file(name: str) -> Path:
 CACHE_ENV = "POLICYKG_CACHE"
 # the modules whose code decides what is kept (their text is in every entry's key, with the versions)
 _CACHED_BY = ("version.py", "namespaces.py", "terms.py", "dpv_release.py", "vocab.py", "validate/data_graph.py",
-              "validate/engines.py", "validate/profiles.py", "validate/applicability.py", "shacl/*.py")
+              "validate/engines.py", "validate/profiles.py", "validate/applicability.py", "validate/user_profiles.py",
+              "shacl/*.py")
 
 
 def cache_dir() -> Path:

@@ -48,6 +48,13 @@ class Vocabulary:
         self._graphs_read = read
         self._graphs_held = graphs
         self.version = version or "unknown"
+        self._graph: rdflib.Graph | None = None
+        if index is not None:   # each part of the index is rebuilt when first asked for (__getattr__)
+            self._packed, self._iris = dict(zip(_PACKED, index)), {}
+            self._term_strings = frozenset(self._packed["_terms"])   # the loader's questions, with no URIRef
+            self._property_strings = frozenset(self._packed["_properties"])
+            self._sunset_strings = frozenset(t for t, status in self._packed["_status"] if status in SUNSET)
+            return
         self._parents: dict[URIRef, set[URIRef]] = {}
         self._terms: set[URIRef] = set()
         self._properties: set[URIRef] = set()
@@ -55,12 +62,8 @@ class Vocabulary:
         self._labels: dict[tuple[URIRef, str], str] = {}
         self._within: dict[URIRef, set[URIRef]] = {}
         self._outside: dict[URIRef, set[URIRef]] = {}
-        if index is not None:
-            self._unpack(index)
-        else:
-            for g in graphs.values():
-                self._index(g)
-        self._graph: rdflib.Graph | None = None
+        for g in graphs.values():
+            self._index(g)
 
     @property
     def _graphs(self) -> dict[str, rdflib.Graph]:
@@ -79,8 +82,13 @@ class Vocabulary:
                 sets(self._parents), [(pack(k), v) for k, v in self._status.items()],
                 [(pack(k), lang, v) for (k, lang), v in self._labels.items()], sets(self._within), sets(self._outside))
 
-    def _unpack(self, state: tuple) -> None:
-        iris: dict[str, URIRef] = {}
+    def __getattr__(self, name: str):
+        """A part of the index of a vocabulary from the cache, rebuilt on first use (only then: e.g. validating a
+        card asks for labels, parents and territories, not for the set of every term as URIRefs)."""
+        packed = self.__dict__.get("_packed")
+        if packed is None or name not in _PACKED[1:]:
+            raise AttributeError(name)
+        iris = self._iris
 
         def term(x):
             if type(x) is not str:
@@ -89,16 +97,17 @@ class Vocabulary:
             if iri is None:
                 iri = iris[x] = URIRef(x)
             return iri
-
-        def sets(rows):
-            return {term(k): {term(v) for v in values} for k, values in rows}
-        _version, terms, properties, parents, status, labels, within, outside = state
-        self._terms = {term(t) for t in terms}
-        self._properties = {term(t) for t in properties}
-        self._parents = sets(parents)
-        self._status = {term(k): v for k, v in status}
-        self._labels = {(term(k), lang): v for k, lang, v in labels}
-        self._within, self._outside = sets(within), sets(outside)
+        rows = packed[name]
+        if name in ("_terms", "_properties"):
+            value = {term(t) for t in rows}
+        elif name == "_status":
+            value = {term(k): v for k, v in rows}
+        elif name == "_labels":
+            value = {(term(k), lang): v for k, lang, v in rows}
+        else:   # _parents, _within, _outside
+            value = {term(k): {term(v) for v in values} for k, values in rows}
+        setattr(self, name, value)
+        return value
 
     def _index(self, g: rdflib.Graph) -> None:
         for s, p, o in g:
@@ -297,6 +306,8 @@ class Vocabulary:
         return False
 
 
+# the parts of Vocabulary.index_state, in its order
+_PACKED = ("version", "_terms", "_properties", "_parents", "_status", "_labels", "_within", "_outside")
 _SEARCHED = ((SKOS.prefLabel, "label"), (SKOS.altLabel, "label"), (RDFS.label, "label"),
              (SKOS.definition, "definition"), (DCTERMS.description, "definition"))
 

@@ -111,32 +111,11 @@ class Workspace:
 
     def __init__(self, vocabulary):
         import pyoxigraph as ox
-
-        from ..terms import to_ox
         self.store = ox.Store()
         self.graph = ox.NamedNode("urn:policykg:validation")
         self.vocab_ns = tuple(ns.PREFIXES[p] for p in ns.VOCAB_PREFIXES)
-        # vocabulary IRI -> its closure triples (the WALK ones lead to further terms), kept in the cache folder
-        # as N-Quads text per IRI (read back for the IRIs a policy reaches only) when the vocabulary has a key
-        from ..resources import code_digest, digest, keep_cached, read_cached
-        key = name = None
-        if getattr(vocabulary, "cache_key", None):
-            key, name = digest("workspace", code_digest(), vocabulary.cache_key), "workspace-" + vocabulary.cache_key[:16]
-        kept = read_cached(name, key) if key else None
-        if kept is None:
-            walk: dict[str, list] = {}
-            facts: dict[str, list] = {}
-            vgraph = vocabulary.graph
-            for preds, index in ((WALK, walk), (CARRIED_FACTS, facts)):
-                for p in preds:
-                    for s, o in vgraph.subject_objects(p):
-                        index.setdefault(str(s), []).append(
-                            (ox.Quad(to_ox(s), to_ox(p), to_ox(o), self.graph), str(o) if isinstance(o, URIRef) else None))
-            self.walk, self.facts = walk, facts
-            if key:
-                keep_cached(name, key, (_as_text(walk), _as_text(facts)))
-        else:
-            self.walk, self.facts = _ClosureIndex(kept[0], self.graph), _ClosureIndex(kept[1], self.graph)
+        # vocabulary IRI -> its closure triples (the WALK ones lead to further terms)
+        self.walk, self.facts = _closure_index(vocabulary, self.graph)
         self._terms: dict = {}
         self.statements = None   # rdf:Statement nodes in the order of the store they came from
 
@@ -236,6 +215,33 @@ class Workspace:
         for quad in facts:
             self.store.remove(quad)
         return len(facts)
+
+
+def _closure_index(vocabulary, graph) -> tuple:
+    """The Workspace's walk and facts indexes of a vocabulary: kept in the cache folder as N-Quads text per IRI
+    (read back for the IRIs a policy reaches only) when the vocabulary has a key (kg.vocab._load)."""
+    import pyoxigraph as ox
+
+    from ..resources import code_digest, digest, keep_cached, read_cached
+    from ..terms import to_ox
+    key = name = None
+    if getattr(vocabulary, "cache_key", None):   # one entry per vocabulary folder, replaced when its files change
+        key = digest("workspace", code_digest(), vocabulary.cache_key)
+        name = "workspace-" + digest(*getattr(vocabulary, "files", ()))[:16]
+        kept = read_cached(name, key)
+        if kept is not None:
+            return _ClosureIndex(kept[0], graph), _ClosureIndex(kept[1], graph)
+    walk: dict[str, list] = {}
+    facts: dict[str, list] = {}
+    vgraph = vocabulary.graph
+    for preds, index in ((WALK, walk), (CARRIED_FACTS, facts)):
+        for p in preds:
+            for s, o in vgraph.subject_objects(p):
+                index.setdefault(str(s), []).append(
+                    (ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph), str(o) if isinstance(o, URIRef) else None))
+    if key:
+        keep_cached(name, key, (_as_text(walk), _as_text(facts)))
+    return walk, facts
 
 
 def _as_text(index: dict[str, list]) -> dict[str, tuple[str, list]]:

@@ -35,6 +35,22 @@ class Profile:
     def shape_ids(self) -> list[str]:
         return sorted(shape_id(s) for s in _named_shapes(self.graph))
 
+    # Pickled (the cache folder keeps the built-in profiles: _builtin_profiles), the graph is kept as its own
+    # pickle and read back on first use: validating a card reads the profiles' headers, seldom their shapes.
+    def __getstate__(self) -> dict:
+        import pickle
+        state = dict(self.__dict__)
+        if "graph" in state:
+            state["_graph_pickle"] = pickle.dumps(state.pop("graph"), protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def __getattr__(self, name: str):   # only for an attribute not set: the graph of an unpickled profile
+        if name == "graph" and "_graph_pickle" in self.__dict__:
+            import pickle
+            self.graph = pickle.loads(self.__dict__.pop("_graph_pickle"))
+            return self.graph
+        raise AttributeError(name)
+
 
 def _named_shapes(graph: Graph):
     shapes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape))
