@@ -67,7 +67,7 @@ from .stores.sparql_text import tokens
 
 QUERIES_ENV = "POLICYKG_QUERIES_DIR"
 PARAM_TYPES = ("IRI", "CURIE", "literal", "date", "integer")
-HEADER_KEYS = ("title", "description", "param", "columns", "legal", "paging")
+HEADER_KEYS = ("title", "description", "param", "columns", "legal", "paging", "values")
 # how `--limit/--offset` page a query over the store's policies (kg.queries.run): one policy at a time, batches
 # of policies bound as a VALUES block, or the whole query with SPARQL's LIMIT/OFFSET
 PAGING_FORMS = ("policy", "batch", "whole")
@@ -112,6 +112,7 @@ class Query:
     columns: list[str] = field(default_factory=list)
     legal: str = ""
     paging: str = ""          # one of PAGING_FORMS, or "" (chosen by kg.queries.run)
+    values: list[str] = field(default_factory=list)   # parameters the embedded store binds as a VALUES block
     library: bool = True      # the library's header rules were checked (False: a user's file or --sparql text)
 
     def param(self, name: str) -> Param | None:
@@ -213,6 +214,7 @@ def parse_query(path: str | Path, text: str | None = None, *, library: bool = Tr
     query.legal = " ".join(values.get("legal", [])).strip()
     query.columns = " ".join(values.get("columns", [])).split()
     query.paging = " ".join(values.get("paging", [])).strip()
+    query.values = " ".join(values.get("values", [])).split()
     check_query(query, problems)
     if len(problems) == 1:
         raise problems[0]
@@ -345,6 +347,10 @@ def check_query(query: Query, problems: list[QueryError] | None = None) -> None:
         if problem:
             out.append(QueryError(problem, where, "write '# paging: whole', or see docs/queries-engine.md "
                                                   "(Paging) for when 'policy' and 'batch' apply"))
+    for name in query.values:
+        if query.param(name) is None:
+            out.append(QueryError(f"'values: {name}' names no parameter of the query", where,
+                                  "list in '# values:' only parameters declared by '# param:' lines"))
     if problems is None and out:
         raise out[0]
 
@@ -565,8 +571,9 @@ def stream_query(store, query: Query, params: dict[str, str] | None = None, poli
             sliced = with_slice(query.text, limit, offset)
             if sliced is not None:
                 text, cut = sliced, (0, None)
+        text, sent = _planned(store, query, text, bindings)
         stream = QueryStream(query, columns, iter(()), text, str(store), bindings, "whole", limit, offset)
-        stream._rows = _whole(store, stream, text, bindings, *cut)
+        stream._rows = _whole(store, stream, text, sent, *cut)
         return stream
     stream = QueryStream(query, columns, iter(()), query.text, str(store), bindings, chosen, limit, offset)
     stream._rows = _paged(store, stream, query, bindings, chosen, limit, offset)
@@ -658,6 +665,19 @@ def _orders_as_embedded(store) -> bool:
         return True
     from .stores.dialects import STANDARD
     return store.dialect is STANDARD
+
+
+def _planned(store, query: Query, text: str, bindings: dict) -> tuple[str, dict]:
+    """The text and the bindings sent to the store: on the embedded store, the parameters the header lists in
+    `# values:` are written as a VALUES block (the bound terms, serialised: never a user's text) at the top of
+    the WHERE clause, as an endpoint binds every parameter, so that Oxigraph plans from them (it plans a
+    substituted variable as if it were unbound: statement-evidence with its subject given and no policy
+    scanned every annotation of the store, 6.5 s at 10k, against 1 ms with the subject as a VALUES block)."""
+    chosen = {name: bindings[name] for name in query.values if name in bindings}
+    if not chosen or getattr(store, "kind", None) == "sparql":
+        return text, bindings
+    from .stores.sparql import with_values
+    return with_values(text, chosen), {k: v for k, v in bindings.items() if k not in chosen}
 
 
 def _whole(store, stream: QueryStream, text: str, bindings: dict, skip: int, limit: int | None):
