@@ -16,14 +16,14 @@ from pathlib import Path
 
 from . import namespaces as ns
 from .errors import EXIT_USAGE, CardError, InputErrors, KgError
-from .build_manifest import (Input, Manifest, StoredPolicy, build_key, keep_locations, locations_bytes, plan,
+from .build_manifest import (Input, Manifest, StoredPolicy, build_key, keep_locations, plan, policy_locations_bytes,
                              read_manifest, sha256_of, write_locations, write_manifest)
 from .evidence import unreify
 from .load import load_card
 from .load_rdf import load_rdf_policies
 from .mapping import graph_iri, policy_nquads
 from .parallel import can_fork, closing_batches
-from .sources import card_locations, input_files
+from .sources import input_files
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder, clean_stale_generations, current_generation
 from .terms import ox_quads
 
@@ -39,6 +39,7 @@ class PolicyGraph:
     path: str
     statements: int       # statements with evidence (quotes)
     snapshot: str | None = None   # a card's snapshot file
+    snapshot_sha256: str | None = None   # the SHA-256 of the snapshot's bytes as the card was loaded
 
 
 
@@ -95,13 +96,13 @@ def _mapped(policy) -> tuple:
     text, count = policy_nquads(policy)
     iri = str(graph_iri(policy))
     return (policy.key, iri, count, len(policy.statements), text.encode("utf-8"), policy.source.file,
-            locations_bytes(policy.card_path, card_locations(policy, iri)))
+            policy.source.sha256, policy_locations_bytes(policy, iri))
 
 
 def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple[Path, tuple | KgError]]:
-    """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot, card locations)) for each card, in
-    order, or (path,
-    the card's error) for a card that cannot be loaded; an error that is not the card's own is raised."""
+    """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot, its SHA-256, card locations)) for
+    each card, in order, or (path, the card's error) for a card that cannot be loaded; an error that is not the
+    card's own is raised."""
     global _worker_vocabulary
     if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and can_fork():
         _worker_vocabulary = vocabulary
@@ -126,7 +127,12 @@ def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Cal
     the last one, the error of the one that failed is raised (with its file:line), or an `InputErrors` that
     holds the error of each one that failed; once one has failed, no policy is yielded any more. `known`
     (graph IRI -> file) are graphs already in the store, which no input may define again."""
-    files = input_files(paths)
+    yield from _iter_files(input_files(paths), vocabulary, progress, workers, known)
+
+
+def _iter_files(files: list[Path], vocabulary, progress: Callable[[str], None] | None, workers: int | None,
+                known: dict[str, str] | None) -> Iterator[tuple[PolicyGraph, bytes | list, bytes | None]]:
+    """`iter_policy_graphs` of input files already listed (kg.sources.input_files)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     cards = [p for p in files if p.suffix.lower() in (".yaml", ".yml")]
     results = _card_results(cards, vocabulary, workers)
@@ -148,8 +154,9 @@ def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple | KgError]]
                 _, result = next(results)
                 if isinstance(result, KgError):
                     raise result
-                key, iri, count, statements, data, snapshot, locations = result
-                loaded = [(PolicyGraph(key, iri, count, str(path), statements, snapshot), data, locations)]
+                key, iri, count, statements, data, snapshot, snapshot_sha256, locations = result
+                loaded = [(PolicyGraph(key, iri, count, str(path), statements, snapshot, snapshot_sha256), data,
+                           locations)]
             else:
                 loaded = []
                 for p in load_rdf_policies(path, vocabulary=vocabulary):
@@ -196,11 +203,12 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     timings["vocabulary"] = time.perf_counter() - t0
 
     files = input_files(list(paths or [DEFAULT_DATA]))
+    absolute = {path: str(path.resolve()) for path in files}   # resolved once (a path's every folder is read)
     hashes = {path: sha256_of(path) for path in files}
     key = build_key(vocabulary.files)
     previous_generation = current_generation(store) if incremental else None
     previous = read_manifest(previous_generation)
-    todo = plan(files, hashes, previous, key)
+    todo = plan(files, hashes, previous, key, absolute)
     if previous is not None and previous.key == key:
         # a build leaves exactly the inputs' graphs: the graphs no input gave (`policykg reason`'s /inferred
         # ones, written into the store since its build) go, as a full build would not write them
@@ -210,7 +218,7 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     if previous is not None and previous.key == key and todo.nothing_to_do:
         clean_stale_generations(store)
         timings["total"] = time.perf_counter() - t0
-        return BuildResult(Path(store), _in_input_order(files, kept, {}), previous.vocabulary_triples, timings,
+        return BuildResult(Path(store), _in_input_order(files, absolute, kept, {}), previous.vocabulary_triples, timings,
                            reloaded=0, unchanged=True)
     copy_of = previous_generation if previous is not None and previous.key == key else None
 
@@ -222,8 +230,8 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     failure: list[BaseException] = []
     waited = [0.0]
     known = {p.graph: entry.path for entry in todo.kept for p in entry.policies}
-    inputs = iter_policy_graphs(todo.changed, vocabulary=vocabulary, progress=progress, known=known) \
-        if todo.changed else iter(())
+    absolute_of = {str(path): absolute[path] for path in todo.changed}
+    inputs = _iter_files(todo.changed, vocabulary, progress, None, known) if todo.changed else iter(())
 
     def card_nquads() -> Iterator[bytes]:
         while True:
@@ -237,7 +245,7 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
                 return
             finally:
                 waited[0] += time.perf_counter() - t
-            loaded.setdefault(str(Path(pg.path).resolve()), []).append(pg)
+            loaded.setdefault(absolute_of.get(pg.path) or str(Path(pg.path).resolve()), []).append(pg)
             if locations is not None:
                 write_locations(builder.generation, pg.graph_iri, locations)
             if isinstance(data, bytes):
@@ -267,15 +275,16 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
             if progress:
                 progress(f"store {graph}")
             builder.add_quads(quads)
-        policies = _in_input_order(files, kept, loaded)
+        policies = _in_input_order(files, absolute, kept, loaded)
         inputs_now = {entry.path: entry for entry in todo.kept}
         for path in todo.changed:
-            absolute = str(path.resolve())
-            pgs = loaded.get(absolute, [])
-            snapshot = next((pg.snapshot for pg in pgs if pg.snapshot), None)
-            inputs_now[absolute] = Input(absolute, hashes[path] or "", [StoredPolicy(pg.key, pg.graph_iri, pg.triple_count,
-                                                                                      pg.statements) for pg in pgs],
-                                         snapshot, sha256_of(snapshot) if snapshot else None)
+            pgs = loaded.get(absolute[path], [])
+            first = next((pg for pg in pgs if pg.snapshot), None)
+            snapshot = first.snapshot if first else None
+            snapshot_sha256 = (first.snapshot_sha256 or sha256_of(snapshot)) if first else None
+            inputs_now[absolute[path]] = Input(absolute[path], hashes[path] or "",
+                                               [StoredPolicy(pg.key, pg.graph_iri, pg.triple_count, pg.statements)
+                                                for pg in pgs], snapshot, snapshot_sha256)
         write_manifest(builder.generation, Manifest(key, inputs_now, vocab_triples))
         builder.commit(optimize=copy_of is None)   # compacting a whole store is a full build's job
     except BaseException:
@@ -302,14 +311,14 @@ def _unaccounted_graphs(generation: Path, manifest) -> set[str]:
         del store
 
 
-def _in_input_order(files: list[Path], kept: dict, loaded: dict) -> list[PolicyGraph]:
+def _in_input_order(files: list[Path], absolute: dict[Path, str], kept: dict, loaded: dict) -> list[PolicyGraph]:
     """The policies of the build, in the order of its inputs: kept ones from the manifest, loaded ones as loaded."""
     out = []
     for path in files:
-        absolute = str(path.resolve())
-        if absolute in kept:
-            out += [PolicyGraph(p.key, p.graph, p.triples, str(path), p.statements, kept[absolute].snapshot)
-                    for p in kept[absolute].policies]
+        entry = kept.get(absolute[path])
+        if entry is not None:
+            out += [PolicyGraph(p.key, p.graph, p.triples, str(path), p.statements, entry.snapshot,
+                                entry.snapshot_sha256) for p in entry.policies]
         else:
-            out += loaded.get(absolute, [])
+            out += loaded.get(absolute[path], [])
     return out

@@ -210,3 +210,30 @@ def test_term_keys_match_terms_from_a_card_and_from_the_store():
     assert term_key(Literal("P2Y", datatype=XSD.duration)) == '"P2Y"^^<http://www.w3.org/2001/XMLSchema#duration>'
     assert term_key(Literal("oui", lang="FR")) == '"oui"@fr' and term_key(URIRef("urn:a")) == "<urn:a>"
     assert term_key(None) == ""
+
+
+def test_card_locations_written_by_the_build_are_those_of_the_rdflib_terms():
+    """The build writes a card's locations from the policy model (build_manifest.policy_locations_bytes): the very
+    bytes kg.sources.card_locations' rdflib terms give, for every card the tests ship that loads."""
+    import zlib
+
+    from kg.build_manifest import locations_bytes, policy_locations_bytes
+    from kg.errors import KgError
+    from kg.load import load_card
+    from kg.mapping import graph_iri
+    from kg.sources import card_locations
+    from kg.vocab import load_vocabulary
+
+    from .conftest import ROOT
+    vocabulary = load_vocabulary()
+    checked = 0
+    for card in sorted((DATA / "policies").rglob("*.yaml")) + sorted((ROOT / "tests" / "fixtures").rglob("*.yaml")):
+        try:
+            policy = load_card(card, vocabulary=vocabulary)
+        except KgError:
+            continue
+        iri = str(graph_iri(policy))
+        expected = locations_bytes(policy.card_path, card_locations(policy, iri))
+        assert zlib.decompress(policy_locations_bytes(policy, iri)) == zlib.decompress(expected), card
+        checked += 1
+    assert checked >= 5
