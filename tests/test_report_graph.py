@@ -141,3 +141,34 @@ def test_bad_report_files_say_what_and_where(seed_run, tmp_path):
     with pytest.raises(KgError) as caught:
         read_report(tmp_path / "missing.ttl")
     assert caught.value.id == "file-not-found"
+
+
+def test_the_cli_renders_a_kept_report_again(tmp_path):
+    """`policykg validate --from-report FILE`: the output (and exit code) of the run, in any format and language,
+    from the Turtle report alone."""
+    from typer.testing import CliRunner
+
+    from kg.cli.main import app
+    runner = CliRunner()
+    ttl = tmp_path / "report.ttl"
+    first = runner.invoke(app, ["validate", str(PLANET), "-f", "ttl", "-o", str(ttl)])
+    for args in (["-f", "sarif"], ["-f", "text", "--lang", "fr"], ["-f", "json", "--strict"]):
+        run = runner.invoke(app, ["validate", str(PLANET), *args])
+        again = runner.invoke(app, ["validate", "--from-report", str(ttl), *args])
+        assert (again.exit_code, again.stdout) == (run.exit_code, run.stdout.replace(_seconds(run.stdout), _seconds(again.stdout)))
+    assert first.exit_code == 1
+    both = runner.invoke(app, ["validate", str(PLANET), "--from-report", str(ttl)])
+    assert both.exit_code == 2 and "PKG-E090" in both.output
+    none = runner.invoke(app, ["validate"])
+    assert none.exit_code == 2 and "no policy to validate" in none.output
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    wrong = runner.invoke(app, ["validate", "--from-report", str(bad)])
+    assert wrong.exit_code == 2 and wrong.output.startswith("error[PKG-E048 not-a-report]")
+
+
+def _seconds(text: str) -> str:
+    """The JSON report's time of the shapes (a run's own), or '' for the other formats."""
+    import re
+    m = re.search(r'"seconds": [0-9.e-]+', text)
+    return m.group(0) if m else ""

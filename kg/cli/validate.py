@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
-from ..errors import CODES, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KgError, UsageError
+from ..errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from ..terminal import error_text
 from .common import (TABLE_FORMATS, endpoint_option, policy_store, print_json, print_rows, table_format_option,
                      timeout_option, user_option)
@@ -15,17 +15,11 @@ from .defaults import DEFAULT_ENGINE, DEFAULT_STORE, ENGINES
 from .main import (allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
                    profile_ids, report_errors, vocab_dir_option, write_output)
 
-# The errors of the group "cards and RDF inputs" (PKG-E001…E029, docs/errors.md) that exit 2: an input
-# that cannot be loaded. Validating many files, such an error is reported and the other files are still
-# validated; any other error (unknown profile or engine, store, network: exit 3) stops the command.
-LOAD_ERRORS = frozenset(i for i, code in CODES.items() if "PKG-E001" <= code <= "PKG-E029")
-
-
 @app.command("validate")
 @report_errors
 def validate_command(
-    targets: List[str] = typer.Argument(..., help="Cards (.yaml), RDF files (.ttl .trig .nq .jsonld) or folders; "
-                                                  "or policies in the store: SLUG (its latest version), "
+    targets: Optional[List[str]] = typer.Argument(None, help="Cards (.yaml), RDF files (.ttl .trig .nq .jsonld) or "
+                                                  "folders; or policies in the store: SLUG (its latest version), "
                                                   "SLUG@DATE (one version), SLUG@* (every version)."),
     profile: Optional[List[str]] = typer.Option(None, "--profile", "-p", help="core, gdpr, law25, pipeda, pci-dss, "
                                                 "consistency, the id of a profile of your user profiles folder, or "
@@ -59,6 +53,9 @@ def validate_command(
     vocab_dir: Optional[Path] = vocab_dir_option(),
     max_input_size: Optional[str] = max_input_size_option(),
     allow_remote_context: bool = allow_remote_context_option(),
+    from_report: Optional[Path] = typer.Option(None, "--from-report", help="Validate nothing: render again the "
+                                               "report a run wrote with --format ttl, in --format and --lang "
+                                               "(the same output that run gave; no profile folder needed)."),
 ) -> None:
     """Check policies against the legal profiles before they are published.
 
@@ -85,64 +82,39 @@ def validate_command(
     Example: policykg validate data/policies/planethoster/2015-09-01.yaml --as-of 2015-09-01
     Example: policykg validate whiteprovider@* --endpoint http://127.0.0.1:7878/query
     Example: policykg validate tests/fixtures/profiles/house-rules-violates.ttl --profile examples/profiles/house-rules
+    Example: policykg validate --from-report report.ttl --format sarif --lang fr
+
+    The Turtle report (--format ttl) holds everything the other formats show (docs/validation-report.md):
+    --from-report renders it again, exit codes as for the run.
     """
     from ..report import FORMATS, render
-    from ..validate import load_profiles, parse_as_of, validate_store
-    from ..validate.user_profiles import split_profiles
+    from ..validate import parse_as_of, validate_targets
     apply_input_options(max_input_size, allow_remote_context)
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'", None, "use one of " + ", ".join(FORMATS), error_id="unknown-format")
     if lang not in ("en", "fr"):
         raise UsageError(f"unknown language '{lang}'", None, "use --lang en or --lang fr", error_id="usage")
-    profiles = profile_ids(profile)
-    day = parse_as_of(as_of)
-    if engine in ENGINES:   # the problems of the users' profile folders first, all at once (exit 2)
-        load_profiles(None, split_profiles(profiles)[1], user_folder=True, engine=engine)
-    paths = [t for t in targets if Path(t).exists() or Path(t).suffix.lower() in (".yaml", ".yml", ".ttl", ".trig",
-                                                                                 ".nq", ".nt", ".jsonld", ".json")]
-    slugs = [t for t in targets if t not in paths]
-    options = {"profiles": profiles, "engine": engine, "vocab_dir": vocab_dir, "as_of": day,
-               "applicability": not even_if_not_applicable}
-    reports, errors = _validate_files(paths, **options)
-    if slugs:
-        source = policy_store(endpoint, user, timeout, store) if endpoint else store   # a path: workers
-        reports += validate_store(source, slugs, workers=workers, cache=not no_cache, **options).reports
     fail_on = "warning" if strict else "violation"
+    if from_report is not None:
+        if targets:
+            raise UsageError("--from-report renders a report again: it takes no policy to validate", None,
+                             "give either the report (--from-report FILE) or the policies, not both", error_id="usage")
+        from ..report_graph import read_report
+        reports, errors = read_report(from_report)
+    elif not targets:
+        raise UsageError("no policy to validate", None, "give cards, RDF files, folders or SLUG[@DATE|@*] "
+                         "(policykg validate --help), or --from-report FILE", error_id="usage")
+    else:
+        source = policy_store(endpoint, user, timeout, store) if endpoint else store   # a path: workers
+        run = validate_targets(targets, store=source, profiles=profile_ids(profile), engine=engine,
+                               vocab_dir=vocab_dir, as_of=parse_as_of(as_of), applicability=not even_if_not_applicable,
+                               workers=workers, cache=not no_cache, on_error=lambda exc: err.print(error_text(exc)))
+        reports, errors = run.reports, run.errors
     write_output(render(reports, fmt, lang, fail_on, errors), out)
     if errors:
         raise typer.Exit(EXIT_USAGE)
     conforms = all(r.conforms(fail_on) for r in reports)
     raise typer.Exit(EXIT_OK if conforms else EXIT_FINDINGS)
-
-
-def _validate_files(paths: list[str], **options) -> tuple[list, list[KgError]]:
-    """Validate each card or RDF file (folders walked) on its own: the reports of those that load, and the
-    load errors of those that do not, each printed on stderr when it happens."""
-    from ..sources import input_files
-    from ..validate import validate_paths
-
-    files, errors = [], []
-    for target in paths:   # a missing path or an empty folder is one error; the other targets go on
-        files += _load_guard(errors, input_files, [target]) or []
-    reports, seen = [], set()
-    for path in files:
-        if path.resolve() not in seen:   # the same file reached from two targets is validated once
-            seen.add(path.resolve())
-            run = _load_guard(errors, validate_paths, [path], **options)
-            reports += run.reports if run else []
-    return reports, errors
-
-
-def _load_guard(errors: list[KgError], func, *args, **kwargs):
-    """func(*args, **kwargs), or None after printing a load error and adding it to `errors`."""
-    try:
-        return func(*args, **kwargs)
-    except KgError as exc:
-        if exc.id not in LOAD_ERRORS or exc.exit_code != EXIT_USAGE:
-            raise
-        err.print(error_text(exc))
-        errors.append(exc)
-        return None
 
 
 @app.command("profiles")
