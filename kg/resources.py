@@ -85,10 +85,15 @@ def code_digest() -> str:
 
 def read_cached(name: str, key: str):
     """The object kept as `name` with the key `key`, or None: never kept, kept with another key, unreadable or
-    corrupt (then it is built again and replaces the entry)."""
+    corrupt (then it is built again and replaces the entry), or written by another user (an entry is a pickle:
+    only the user's own files are read)."""
+    import os
     import pickle
     try:
-        data = (cache_dir() / f"{name}.pickle").read_bytes()
+        with open(cache_dir() / f"{name}.pickle", "rb") as fh:
+            if hasattr(os, "getuid") and os.fstat(fh.fileno()).st_uid != os.getuid():
+                return None
+            data = fh.read()
         head, _, body = data.partition(b"\n")
         if head != key.encode("ascii"):
             return None

@@ -70,6 +70,13 @@ def test_a_corrupt_entry_is_ignored(cache, damage):
     assert read_cached("thing", "k1") == [3]
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file away needs root")
+def test_an_entry_of_another_user_is_not_read(cache):
+    keep_cached("thing", "k1", [1])
+    os.chown(cache / "thing.pickle", 54321, -1)      # an entry is a pickle: only the user's own are read
+    assert read_cached("thing", "k1") is None
+
+
 def test_a_folder_that_cannot_be_written_keeps_nothing(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
