@@ -248,7 +248,7 @@ def read_report(path: str | Path) -> tuple[list[Report], list[KgError]]:
     """The reports and load errors of a Turtle report file (`policykg validate --format ttl`), to render again
     in any format. Raises a KgError: the file's own (missing, too large, not UTF-8), `rdf-syntax` with its
     line, `not-a-report` when the graph is no report policykg wrote."""
-    from .errors import RdfSyntaxError
+    from .errors import InputFileError, RdfSyntaxError
     from .files import read_text_input
     text = read_text_input(path, "validation report")
     try:
@@ -261,7 +261,7 @@ def read_report(path: str | Path) -> tuple[list[Report], list[KgError]]:
     try:
         return reports_from_graph(g)
     except NotAReport as exc:
-        raise KgError(f"{path} {exc}", str(path), "give the Turtle that `policykg validate … --format ttl` wrote "
+        raise InputFileError(f"{path} {exc}", str(path), "give the Turtle that `policykg validate … --format ttl` wrote "
                       "(kept whole: every format is rendered from it)", error_id="not-a-report") from None
 
 
