@@ -92,63 +92,90 @@ def _compose(text: str) -> tuple[Any, _Positions]:
 
 def _build(loader, pos: _Positions) -> tuple[Any, CardError | None]:
     """One document's value from its events. Containers past MAX_DEPTH are skipped, not built; the first
-    one is returned as an error to raise once the parser has read the rest."""
-    stack: list[list] = []     # open containers: [value, path, key or _NO_KEY, position, item positions]
+    one is returned as an error to raise once the parser has read the rest.
+
+    The loop is written out (no call per event for a plain scalar, its path made only if it is needed for an
+    error): a card is a few hundred events, read once each, and this loop was a third of loading a card."""
+    stack: list[list] = []     # open containers: [value, path, key or _NO_KEY, position, item positions or None]
     shared: dict[str, str] = {}   # one object per distinct short text (keys, terms): the parser makes one per scalar
     anchors: dict[str, int] = {}
     too_deep: CardError | None = None
     skipping = 0               # levels open inside a skipped container
+    get_event = loader.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    resolved_first = _RESOLVED_FIRST
+    no_key = _NO_KEY
     while True:
-        event = loader.get_event()
+        event = get_event()
         kind = type(event)
         if skipping:
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if kind is mapping_start or kind is sequence_start:
                 skipping += 1
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind is mapping_end or kind is sequence_end:
                 skipping -= 1
             if skipping:
                 continue
             value, start = None, None
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            value, path, _, start, _ = stack.pop()
+        elif kind is mapping_end or kind is sequence_end:
+            value, _, _, start, _ = stack.pop()
         else:
-            path = _child_path(stack)
-            if kind is yaml.AliasEvent:
+            if kind is alias_event:
+                path = _child_path(stack)
                 raise CardError(f"{_path_text(path)} is a YAML alias (*name) of the value at line "
                                 f"{anchors.get(event.anchor, '?')}", Location("", field=_path_text(path)),
                                 "write the value out in full: cards do not use anchors (&name) and aliases (*name)",
                                 error_id="yaml-alias")
-            start = (event.start_mark.line + 1) << 32 | (event.start_mark.column + 1)
+            mark = event.start_mark
+            start = (mark.line + 1) << 32 | (mark.column + 1)
             if event.anchor is not None:
                 anchors[event.anchor] = start >> 32
             if not stack:
-                pos[path] = start
-            elif type(stack[-1][0]) is list:
-                stack[-1][4].append(start)   # a mapping's values keep their key's position (set with the key)
-            if kind is yaml.ScalarEvent:
-                value = _scalar(loader, event, path)
+                pos[()] = start
+            else:
+                items = stack[-1][4]
+                if items is not None:
+                    items.append(start)   # a mapping's values keep their key's position (set with the key)
+            if kind is scalar_event:
+                value = event.value
+                tag = event.tag
+                if (tag is None or tag == "!") and (not event.implicit[0] or (value and value[0] not in resolved_first)) \
+                        and value.isprintable():
+                    pass   # text as written (quoted, or plain and no YAML 1.1 type starts that way): _scalar's answer
+                else:
+                    value = _scalar(loader, event, _child_path(stack))
                 if type(value) is str and len(value) <= 64:
                     value = shared.setdefault(value, value)
-            elif len(stack) >= MAX_DEPTH:   # a mapping or list one level too deep
-                too_deep = too_deep or CardError(
-                    f"the card nests mappings and lists more than {MAX_DEPTH} levels deep",
-                    Location("", start >> 32, start & 0xFFFFFFFF,
-                             f"{_path_text(path[:6])} … {_path_text(path[-2:])} ({len(path)} keys and indexes)"),
-                    "a card needs a few levels (the seeds use 8): describe a deeply nested node in a statement "
-                    "of its own and refer to it by id ({id: name}), or remove the stray brackets",
-                    error_id="card-too-deep")
-                skipping = 1
-                continue
-            elif kind is yaml.MappingStartEvent:
-                stack.append([{}, path, _NO_KEY, start, None])
-                continue
             else:
-                stack.append([[], path, _NO_KEY, start, array("Q")])
-                pos.items[path] = stack[-1][4]
+                path = _child_path(stack)
+                if len(stack) >= MAX_DEPTH:   # a mapping or list one level too deep
+                    too_deep = too_deep or CardError(
+                        f"the card nests mappings and lists more than {MAX_DEPTH} levels deep",
+                        Location("", start >> 32, start & 0xFFFFFFFF,
+                                 f"{_path_text(path[:6])} … {_path_text(path[-2:])} ({len(path)} keys and indexes)"),
+                        "a card needs a few levels (the seeds use 8): describe a deeply nested node in a statement "
+                        "of its own and refer to it by id ({id: name}), or remove the stray brackets",
+                        error_id="card-too-deep")
+                    skipping = 1
+                    continue
+                if kind is mapping_start:
+                    stack.append([{}, path, no_key, start, None])
+                else:
+                    stack.append([[], path, no_key, start, array("Q")])
+                    pos.items[path] = stack[-1][4]
                 continue
         if not stack:
             return value, too_deep
-        _add(stack[-1], value, start, pos)
+        frame = stack[-1]
+        container = frame[0]
+        if frame[4] is not None:   # a list
+            container.append(value)
+        elif frame[2] is no_key:
+            _set_key(frame, value, start, pos)
+        else:
+            container[frame[2]] = value
+            frame[2] = no_key
 
 
 def _child_path(stack: list[list]) -> tuple:
@@ -161,24 +188,19 @@ def _child_path(stack: list[list]) -> tuple:
     return path + (("<key>",) if key is _NO_KEY else (key,))
 
 
-def _add(frame: list, value: Any, start: int | None, pos: _Positions) -> None:
-    container, path, key = frame[:3]
-    if type(container) is list:
-        container.append(value)
-    elif key is _NO_KEY:
-        key = value if isinstance(value, str) else str(value)
-        if key in container:
-            first = pos.of(path + (key,))[0]
-            line, column = (start >> 32, start & 0xFFFFFFFF) if start else (None, None)
-            raise CardError(f"the key '{key}' appears twice in the same mapping (first at line {first})",
-                            Location("", line, column, _path_text(path + (key,))),
-                            "keep one of them (YAML keeps only the last, silently)", error_id="duplicate-key")
-        if start:
-            pos[path + (key,)] = start
-        frame[2] = key
-    else:
-        container[key] = value
-        frame[2] = _NO_KEY
+def _set_key(frame: list, value: Any, start: int | None, pos: _Positions) -> None:
+    """A mapping's next key: refused if the mapping has it already, its position kept for its value."""
+    container, path = frame[0], frame[1]
+    key = value if isinstance(value, str) else str(value)
+    if key in container:
+        first = pos.of(path + (key,))[0]
+        line, column = (start >> 32, start & 0xFFFFFFFF) if start else (None, None)
+        raise CardError(f"the key '{key}' appears twice in the same mapping (first at line {first})",
+                        Location("", line, column, _path_text(path + (key,))),
+                        "keep one of them (YAML keeps only the last, silently)", error_id="duplicate-key")
+    if start:
+        pos[path + (key,)] = start
+    frame[2] = key
 
 
 def _scalar(loader, event, path: tuple) -> Any:

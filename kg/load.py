@@ -42,6 +42,7 @@ TYPED = {"duration": "duration", "date": "date", "dateTime": "dateTime", "intege
          "decimal": "decimal", "boolean": "boolean"}
 STATEMENT_KEYS = {"id", "quote", "occurrence", "inferred", "note", "review", "confidence", "found_by"}
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_RDF_TYPE = ns.expand_curie("rdf:type")
 
 
 
@@ -159,19 +160,50 @@ def snapshot_path(sources_dir: Path, raw: str, where: Location) -> Path:
     return target
 
 
+# What checking a term gave, kept per vocabulary for the whole process (a build's worker loads thousands of
+# cards that name the same few hundred terms): (CURIE, as a property) -> IRI for current terms, and one `Term`
+# per IRI. Both depend only on the CURIE, the vocabulary and this module's tables.
+_TERM_CACHES: dict[int, tuple[object, dict, dict]] = {}
+
+
+def _term_caches(vocabulary) -> tuple[dict, dict]:
+    entry = _TERM_CACHES.get(id(vocabulary))
+    if entry is None or entry[0] is not vocabulary:
+        if len(_TERM_CACHES) >= 4:
+            _TERM_CACHES.clear()
+        entry = _TERM_CACHES[id(vocabulary)] = (vocabulary, {}, {})
+    return entry[1], entry[2]
+
+
 class _CardReader:
     def __init__(self, path: Path, data: dict, pos: _Positions, vocabulary, sources_dir: Path | None):
         self.path, self.data, self.pos, self.vocab = path, data, pos, vocabulary
         self.sources_dir = sources_dir or sources_dir_for(path)
         self.statement_ids: dict[str, tuple] = {}
-        self.checked: dict[tuple[str, bool], str] = {}   # (CURIE, as a property) -> IRI, for current terms
+        # (CURIE, as a property) -> IRI for current terms, and one `Term` per IRI (a card's long lists repeat
+        # a few terms): shared by the cards of one vocabulary
+        self.checked, self.terms = _term_caches(vocabulary)
         self.file = str(path)                            # one string for the Location of every value
-        self.terms: dict[str, Term] = {}                 # one object per distinct value: a card's long lists
-        self.texts: dict[str, Lit] = {}                  # repeat a few terms and texts
+        self.texts: dict[str, Lit] = {}                  # one object per distinct text
+        self.parent_texts: dict[tuple, str] = {}         # a statement's path as text, for each of its fields
 
     def where(self, path: tuple, field_text: str | None = None) -> Location:
         line, col = self.pos.item(path[:-1], path[-1]) if path and type(path[-1]) is int else self.pos.of(path)
-        return Location(self.file, line, col, field_text if field_text is not None else _path_text(path))
+        return Location(self.file, line, col, field_text if field_text is not None else self.path_text(path))
+
+    def path_text(self, path: tuple) -> str:
+        """`_path_text(path)`, its parent's text made once (the fields of a statement share it)."""
+        if not path:
+            return ""
+        parent, last = path[:-1], path[-1]
+        head = self.parent_texts.get(parent)
+        if head is None:
+            head = self.parent_texts[parent] = _path_text(parent)
+        if type(last) is int:
+            return f"{head}[{last}]"
+        if not last.isprintable():
+            return _path_text(path)
+        return f"{head}.{last}" if head else last
 
     def term_value(self, iri: str) -> Term:
         value = self.terms.get(iri)
@@ -188,7 +220,7 @@ class _CardReader:
     # -- terms -------------------------------------------------------------------------------
     def term(self, curie: str, path: tuple, *, is_property: bool = False) -> str:
         known = self.checked.get((curie, is_property))
-        if known is not None:   # a long list repeats a few terms: check each once (sunset ones warn each time)
+        if known is not None:   # cards repeat a few terms: check each once (sunset ones warn each time)
             return known
         iri = ns.expand_curie(curie)
         if iri is None:
@@ -258,30 +290,37 @@ class _CardReader:
             self.property(node_id, key, raw, path + (key,), facts)
 
     def types(self, subject: str, raw: Any, path: tuple, facts: list[Fact]) -> None:
-        rdf_type = ns.expand_curie("rdf:type")
-        for ipath, field_text, curie in self.items(raw, path):
+        rdf_type = _RDF_TYPE
+        for ipath, where, curie in self.located_items(raw, path):
             value = self.term_value(self.term(curie, ipath))
-            facts.append(Fact(subject, rdf_type, value, self.where(ipath, field_text)))
+            facts.append(Fact(subject, rdf_type, value, where))
 
     def property(self, subject: str, key: str, raw: Any, path: tuple, facts: list[Fact]) -> None:
         prop = self.term(key, path, is_property=True)
-        for ipath, field_text, item in self.items(raw, path):
-            where = self.where(ipath, field_text)
+        for ipath, where, item in self.located_items(raw, path):
             try:
                 facts.append(Fact(subject, prop, self.value(prop, item, ipath, facts), where))
             except _LangMap as langs:
                 for lang, text in langs.texts.items():
                     facts.append(Fact(subject, prop, Lit(text, lang=lang), where))
 
-    @staticmethod
-    def items(raw: Any, path: tuple):
-        """(path, field text, value) of each value of a key written as one value or a list of them."""
-        field_text = _path_text(path)
+    def located_items(self, raw: Any, path: tuple):
+        """(path, Location, value) of each value of a key written as one value or a list of them: `items`
+        with `where`, a list's positions read once."""
+        field_text = self.path_text(path)
         if not isinstance(raw, list):
-            yield path, field_text, raw
+            yield path, self.where(path, field_text), raw
             return
+        positions = self.pos.items.get(path)
+        known = len(positions) if positions is not None else 0
+        file = self.file
         for i, item in enumerate(raw):
-            yield path + (i,), f"{field_text}[{i}]", item
+            ipath = path + (i,)
+            if i < known:
+                packed = positions[i]
+                yield ipath, Location(file, packed >> 32, packed & 0xFFFFFFFF, f"{field_text}[{i}]"), item
+            else:
+                yield ipath, self.where(ipath, f"{field_text}[{i}]"), item
 
     # -- statements --------------------------------------------------------------------------
     def statement(self, raw: dict, subject: str, path: tuple, source: Source) -> Statement:
@@ -306,7 +345,9 @@ class _CardReader:
         return Statement(sid, subject, facts, self.evidence(raw, path, source), self.where(path))
 
     def evidence(self, raw: dict, path: tuple, source: Source) -> Evidence:
-        occurrence = _count(raw.get("occurrence"), self.where(path + ("occurrence",)))
+        occurrence = raw.get("occurrence")
+        if occurrence is not None:
+            occurrence = _count(occurrence, self.where(path + ("occurrence",)))
         found = locate_quote(source.text, raw["quote"], occurrence)
         if isinstance(found, QuoteMiss):
             what = "is not" if found.count == 0 else found
