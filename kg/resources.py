@@ -53,8 +53,9 @@ def digest(*parts) -> str:
     return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def files_digest(paths) -> str:
-    """The SHA-256 of files' paths and bytes (a file that cannot be read counts as missing)."""
+def files_digest(paths, root: Path | None = None) -> str:
+    """The SHA-256 of files' paths (relative to `root` if given) and bytes (a file that cannot be read counts
+    as missing)."""
     import hashlib
     out = hashlib.sha256()
     for path in paths:
@@ -62,7 +63,8 @@ def files_digest(paths) -> str:
             data = Path(path).read_bytes()
         except OSError:
             data = None
-        out.update(f"{path}\0{hashlib.sha256(data).hexdigest() if data is not None else '-'}\n".encode(
+        name = Path(path).relative_to(root).as_posix() if root is not None else path
+        out.update(f"{name}\0{hashlib.sha256(data).hexdigest() if data is not None else '-'}\n".encode(
             "utf-8", "surrogatepass"))
     return out.hexdigest()
 
@@ -80,7 +82,7 @@ def code_digest() -> str:
     root = Path(__file__).parent
     files = sorted(p for pattern in _CACHED_BY for p in root.glob(pattern))
     return digest(__version__, sys.version, rdflib.__version__, getattr(pyoxigraph, "__version__", "?"),
-                  files_digest(files))
+                  files_digest(files, root))
 
 
 def read_cached(name: str, key: str):
