@@ -1,6 +1,6 @@
 """The command line's start-up (issue 18): registering the commands imports no library (each command imports
-what it needs when it runs), so the values its options show are written in kg/cli/defaults.py; they must be
-the library's."""
+what it needs when it runs; the consoles import rich when first used), so the values its options show are
+written in kg/cli/defaults.py; they must be the library's."""
 from __future__ import annotations
 
 import subprocess
@@ -31,7 +31,7 @@ def test_the_options_show_the_library_values():
 def test_registering_the_commands_imports_no_library():
     code = ("import sys, kg.cli.main\n"
             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('kg', 'rdflib', 'pyoxigraph', 'pydantic', 'jsonschema', 'yaml'))))")
+            "('kg', 'rdflib', 'pyoxigraph', 'pydantic', 'jsonschema', 'yaml', 'rich'))))")
     loaded = set(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                                 check=True).stdout.split())
     assert loaded <= {"kg", "kg.version", "kg.errors", "kg.terminal", "kg.messages"} | {

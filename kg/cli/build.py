@@ -5,15 +5,14 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 from ..errors import KgError
 from ..terminal import printable
 from .common import TABLE_FORMATS, print_json, print_rows, table_format_option
 from .defaults import DEFAULT_DATA, DEFAULT_STORE
-from .main import (allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
+from .main import (LazyConsole, allow_remote_context_option, app, apply_input_options, choice, err, max_input_size_option,
                    report_errors, vocab_dir_option)
 
-out = Console(highlight=False, soft_wrap=True)
+out = LazyConsole(highlight=False, soft_wrap=True)
 
 
 @app.command("build")
@@ -54,7 +53,7 @@ def build_command(
     total = len(input_files(paths))
     # the description holds a file name: plain text, not markup
     with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=err, transient=True,
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=err.console, transient=True,
                   disable=quiet or total < 10 or not err.is_terminal) as progress:
         task = progress.add_task("loading policies", total=total)
 

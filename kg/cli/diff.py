@@ -6,14 +6,13 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
 from ..errors import UsageError
 from .common import endpoint_option, policy_store, timeout_option, user_option
 from .defaults import DEFAULT_ENGINE, DEFAULT_STORE, ENGINES
-from .main import app, choice, err, profile_ids, report_errors, vocab_dir_option, write_output
+from .main import LazyConsole, app, choice, err, profile_ids, report_errors, vocab_dir_option, write_output
 
-out = Console(highlight=False, soft_wrap=False)
+out = LazyConsole(highlight=False, soft_wrap=False)
 
 
 @app.command("diff")
@@ -120,6 +119,7 @@ def compare_command(
 
 def _plain(table) -> str:
     """A rich table as plain text for --out (str() of a Table is its Python repr, not the table)."""
+    from rich.console import Console
     buffer = io.StringIO()
     Console(file=buffer, width=160, color_system=None, highlight=False, soft_wrap=False).print(table)
     return buffer.getvalue()

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from ..errors import EXIT_USAGE, DiskFullError, InterruptedError_, KgError, KgWarning
 from ..terminal import error_text, printable
@@ -40,9 +39,29 @@ app = typer.Typer(
     add_completion=True,   # --install-completion, --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
+
+
+class LazyConsole:
+    """A rich Console made when it is first used (importing rich takes tens of milliseconds that a command which
+    prints nothing to it does not need); `console` is the Console itself, for rich's own widgets."""
+
+    def __init__(self, **options):
+        self._options, self._console = options, None
+
+    @property
+    def console(self):
+        if self._console is None:
+            from rich.console import Console
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.console, name)
+
+
 # What goes to stderr quotes data (terms, paths, titles): never read as markup or :emoji: codes, and every
 # message goes through printable()/error_text() so that no control character reaches the terminal raw.
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 _state = {"debug": False}
 
 

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
 from ..errors import UsageError
 from ..terminal import printable, rich_text
 from .common import endpoint as _endpoint
 from .defaults import DEFAULT_STORE, PASSWORD_ENV, TIMEOUT_S
-from .main import app, choice, err, report_errors
+from .main import LazyConsole, app, choice, err, report_errors
 
-out = Console(highlight=False, soft_wrap=False)
+out = LazyConsole(highlight=False, soft_wrap=False)
 
 
 @app.command("queries")
@@ -212,7 +211,7 @@ def push_command(
     remote.require_graph_store()
     # a progress bar on a terminal; plain lines otherwise (logs, pipes, tests)
     progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed}/{task.total} graphs"), console=err, transient=True,
+                        TextColumn("{task.completed}/{task.total} graphs"), console=err.console, transient=True,
                         disable=not err.is_terminal)
     with progress:
         task = progress.add_task(escape(printable(f"push to {remote.graph_store}")), total=len(graphs))

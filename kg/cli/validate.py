@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
 from ..errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from ..terminal import error_text
@@ -146,6 +145,7 @@ def profiles_command(lang: str = typer.Option("en", "--lang", help="en or fr."),
     choice(lang, ("en", "fr"), "--lang")
     folders = [p.strip() for v in (profile or []) for p in v.split(",") if p.strip()]
     profiles = load_profiles(None, split_profiles(folders)[1] if folders else (), user_folder=True)
+    from rich.console import Console
     console = Console(highlight=False, soft_wrap=True)
     if fmt == "json":
         print_json({"profiles": [_profile_dict(pid, profile, lang) for pid, profile in profiles.items()]})
