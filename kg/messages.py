@@ -17,7 +17,9 @@ def catalogue() -> dict[str, dict[str, dict[str, str]]]:
     import yaml
 
     from .resources import package_file
-    return yaml.safe_load(package_file("messages.yaml").read_text(encoding="utf-8"))
+    # libyaml's loader where PyYAML has it (7 ms instead of 66 for this file: start-up time), the same data
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(package_file("messages.yaml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
 
 
 def words(section: str) -> dict[str, dict[str, str]]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import RDF
 
 from .. import namespaces as ns
 from ..errors import EnvironmentError_, UsageError
 
 
 from .data_graph import CARRIED_FACTS, INFERRED_FACTS, WALK, vocabulary_closure
-from .findings import DPV_HAS_NAME
 from .profiles import _named_shapes, load_profiles, shape_id
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
@@ -162,23 +161,6 @@ class Workspace:
             yield from ((quad, None) for quad, _ in self.facts.get(term, ()))
         self.store.extend(vocabulary_closure({t for t in terms if t.startswith(self.vocab_ns)}, edges))
 
-    def described_graph(self) -> Graph:
-        """The rdflib graph of what the finding descriptions read of the policy (evidence and labels)."""
-        import pyoxigraph as ox
-
-        from ..terms import from_ox
-        out = Graph()
-        for p in _DESCRIPTION_PREDICATES:
-            for q in self.store.quads_for_pattern(None, ox.NamedNode(str(p)), None, self.graph):
-                out.add((from_ox(q.subject), p, from_ox(q.object)))
-        statements = self.statements
-        if statements is None:
-            statements = [q.subject for q in self.store.quads_for_pattern(
-                None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.Statement)), self.graph)]
-        for st in statements:
-            out.add((from_ox(st), RDF.type, RDF.Statement))
-        return out
-
     def ox_triples(self, graph: Graph) -> list:
         """The pyoxigraph triples of an rdflib graph (terms converted once per process)."""
         import pyoxigraph as ox
@@ -269,10 +251,6 @@ class _ClosureIndex:
                                         for q, following in zip(quads, held[1])]
         return items
 
-
-# what _findings reads of the policy graph (_evidence_index, _label), besides rdf:type rdf:Statement
-_DESCRIPTION_PREDICATES = (RDF.subject, RDF.predicate, RDF.object, ns.PROV.wasDerivedFrom, OA.hasTarget, OA.exact,
-                           DCTERMS.identifier, RDFS.label, DPV_HAS_NAME, DCTERMS.title)
 
 _WORKSPACES: dict[int, tuple[object, Workspace]] = {}
 

@@ -8,6 +8,7 @@ import pickle
 import re
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH
@@ -336,10 +337,10 @@ def _merged(lang: str, texts: list[str], shapes: Graph, sid: str) -> str:
     if not template:
         return texts[0]
     parts = re.split(r"(\{[?$]\w+\})", template)
-    pattern = "".join("(.*?)" if re.fullmatch(r"\{[?$]\w+\}", part) else re.escape(part) for part in parts)
+    pattern = _template_pattern(template)
     filled: list[list[str]] = []
     for text in texts:
-        m = re.fullmatch(pattern, text, flags=re.S)
+        m = pattern.fullmatch(text)
         if not m:
             return texts[0]
         for i, slot in enumerate(m.groups()):
@@ -349,6 +350,13 @@ def _merged(lang: str, texts: list[str], shapes: Graph, sid: str) -> str:
                 filled[i].append(slot)
     slots = iter(", ".join(values) for values in filled)
     return "".join(next(slots) if re.fullmatch(r"\{[?$]\w+\}", part) else part for part in parts)
+
+
+@lru_cache(maxsize=4096)
+def _template_pattern(template: str) -> re.Pattern:
+    """A message template ("The process {?p} has …") as a pattern whose groups are its slots (compiled once)."""
+    return re.compile("".join("(.*?)" if re.fullmatch(r"\{[?$]\w+\}", part) else re.escape(part)
+                              for part in re.split(r"(\{[?$]\w+\})", template)), flags=re.S)
 
 
 def _gdpr_label(label: str) -> str:
@@ -392,9 +400,7 @@ def _localized_messages(results: Graph, result, shapes: Graph, source, facts, vo
         lang = lit.language if isinstance(lit, Literal) and lit.language else None
         if lang is None:
             for tlang, template in templates.items():
-                pattern = "".join("(.*?)" if re.fullmatch(r"\{[?$]\w+\}", part) else re.escape(part)
-                                  for part in re.split(r"(\{[?$]\w+\})", template))
-                if re.fullmatch(pattern, text, flags=re.S):
+                if _template_pattern(template).fullmatch(text):
                     lang = tlang
                     break
         out.setdefault(lang or "en", text)

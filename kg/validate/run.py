@@ -255,7 +255,6 @@ def validate_targets(targets: list[str | Path], *, store=None, profiles: list[st
     `on_error(exc)` when it happens; the problems of the users' profile folders are raised first, all at once."""
     from ..errors import KgError
     from ..sources import input_files
-    from ..stores.oxigraph import DEFAULT_STORE
 
     if engine in ENGINES:
         load_profiles(None, split_profiles(profiles)[1], user_folder=True, engine=engine)
@@ -285,8 +284,10 @@ def validate_targets(targets: list[str | Path], *, store=None, profiles: list[st
             done = guarded(validate_paths, [path], **options)
             run.reports += done.reports if done else []
     if slugs:
-        run.reports += validate_store(store if store is not None else DEFAULT_STORE, slugs, workers=workers,
-                                      cache=cache, **options).reports
+        if store is None:
+            from ..stores.oxigraph import DEFAULT_STORE   # imported only when a stored policy is named
+            store = DEFAULT_STORE
+        run.reports += validate_store(store, slugs, workers=workers, cache=cache, **options).reports
     return run
 
 
