@@ -231,8 +231,10 @@ def write_term_table(dpv_dir: Path | str, out_dir: Path | str) -> tuple[Path, in
 # --- fetching a release (explicit request only) ---------------------------------------------------------
 
 def default_cache_dir(version: str = DPV_VERSION) -> Path:
-    import platformdirs
-    return Path(platformdirs.user_cache_dir("policykg")) / "dpv" / version
+    """Where `vocab fetch` keeps a release: dpv/VERSION in policykg's cache folder (kg.resources.cache_dir:
+    $POLICYKG_CACHE, else $XDG_CACHE_HOME/policykg, else ~/.cache/policykg)."""
+    from .resources import cache_dir
+    return cache_dir() / "dpv" / version
 
 
 def _sha256(data: bytes) -> str:

@@ -80,7 +80,7 @@ def fetch(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Mirror of the DPVCG repository's raw files "
                                            f"(default ${ENV_BASE_URL} or {DEFAULT_BASE_URL})."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where to put the files "
-                                             "(default: the user cache, policykg/dpv/<version>)."),
+                                             "(default: dpv/<version> in the cache folder, $POLICYKG_CACHE or ~/.cache/policykg)."),
 ) -> None:
     """Download the official DPV release files, checked against pinned SHA-256 hashes.
 
