@@ -50,6 +50,35 @@ def built_store(tmp_path_factory):
     return path, result
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory):
+    """template(*inputs) -> a folder holding `store` (its link, its generation, its lock file) built once for the
+    session from those inputs and never opened again: tests copy it (copy_store) instead of building the same
+    store again, and may write into their copy."""
+    from kg.build import build
+    built: dict[tuple, Path] = {}
+
+    def template(*inputs: Path) -> Path:
+        key = tuple(str(Path(i).resolve()) for i in inputs)
+        if key not in built:
+            folder = tmp_path_factory.mktemp("template")
+            build([Path(i) for i in inputs], store=folder / "store")
+            built[key] = folder
+        return built[key]
+    return template
+
+
+@pytest.fixture
+def copy_store(store_template, tmp_path):
+    """copy_store(*inputs, into=tmp_path) -> into/"store", a store as `build(inputs, store=into/"store")` leaves
+    it (same files, the same relative link to its generation), copied from the session's template."""
+    def copy(*inputs: Path, into: Path | None = None) -> Path:
+        into = into or tmp_path
+        shutil.copytree(store_template(*inputs), into, symlinks=True, dirs_exist_ok=True)
+        return into / "store"
+    return copy
+
+
 @pytest.fixture
 def minimal_card(tmp_path) -> Path:
     """A writable copy of tests/fixtures (policies/minimal.yaml and its snapshot) for mutation tests."""

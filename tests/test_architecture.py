@@ -5,6 +5,7 @@ without a note at its top that says why."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,8 @@ def layer_of(module: str) -> int:
     raise AssertionError(f"{module} is in no layer: add it to LAYERS here and to docs/architecture.md")
 
 
-def imports_of(module: str) -> set[str]:
+@cache                 # three tests ask for every module's imports: each file is parsed once
+def imports_of(module: str) -> frozenset[str]:
     """The kg modules `module` imports (at its top or inside functions)."""
     path = MODULES[module]
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
@@ -67,7 +69,7 @@ def imports_of(module: str) -> set[str]:
                 found.add(candidate if candidate in MODULES else target)
         elif isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-    return {m for m in found if m in MODULES and m != module}
+    return frozenset(m for m in found if m in MODULES and m != module)
 
 
 def test_every_module_has_a_layer():

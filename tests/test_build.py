@@ -55,9 +55,8 @@ def _bad_copy(tmp_path: Path) -> Path:
     return tmp_path / "in" / "policies"
 
 
-def test_failed_build_leaves_store_unchanged(tmp_path):
-    store = tmp_path / "store"
-    build([FIXTURES / "policies"], store=store)
+def test_failed_build_leaves_store_unchanged(tmp_path, copy_store):
+    store = copy_store(FIXTURES / "policies")      # as build([FIXTURES / "policies"]) leaves it
     before = _quads(store)
     with pytest.raises(UnknownTermError):
         build([_bad_copy(tmp_path)], store=store)
@@ -65,9 +64,8 @@ def test_failed_build_leaves_store_unchanged(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("store.gen-")] == [store.resolve().name]
 
 
-def test_failure_while_writing_leaves_store_unchanged(tmp_path):
-    store = tmp_path / "store"
-    build([FIXTURES / "policies"], store=store)
+def test_failure_while_writing_leaves_store_unchanged(copy_store):
+    store = copy_store(FIXTURES / "policies")
     before = _quads(store)
 
     def explode(label):
@@ -102,9 +100,8 @@ def test_killed_build_leaves_store_unchanged(tmp_path):
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("store.gen-")]) == 1
 
 
-def test_rebuild_replaces(tmp_path):
-    store = tmp_path / "store"
-    build([FIXTURES / "policies"], store=store)
+def test_rebuild_replaces(copy_store):
+    store = copy_store(FIXTURES / "policies")
     build([DATA], store=store)
     assert sorted(p.slug for p in list_policies(open_store(store))) == ["planethoster", "whiteprovider"]
 
@@ -239,11 +236,10 @@ def _bad_cards(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_build_reports_every_bad_card_and_leaves_the_store(tmp_path):
+def test_a_build_reports_every_bad_card_and_leaves_the_store(tmp_path, copy_store):
     """Before: the first bad card only (b), and c's error after fixing b."""
     from kg.errors import InputErrors
-    store = tmp_path / "store"
-    build([FIXTURES / "policies"], store=store)
+    store = copy_store(FIXTURES / "policies")
     before = _quads(store)
     with pytest.raises(InputErrors) as raised:
         build([_bad_cards(tmp_path)], store=store)

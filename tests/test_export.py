@@ -137,19 +137,17 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_golden_exports_of_the_minimal_card(fmt, tmp_path, update_golden):
+def test_golden_exports_of_the_minimal_card(fmt, copy_store, update_golden):
     """The mapping contract, pinned: tests/fixtures/policies/minimal.yaml exports to tests/golden/example.<ext>
     (compared as graphs, so a harmless reordering is not a failure). `pytest --update-golden` rewrites them;
     review the diff: it is a change of the contract every query and shape relies on."""
-    from kg.build import build
-
     from .conftest import FIXTURES
-    build([FIXTURES / "policies"], store=tmp_path / "store")
-    data = export_store(open_store(tmp_path / "store"), FORMATS[fmt])
+    path = copy_store(FIXTURES / "policies")     # a fresh store of the card (no export cached in it)
+    data = export_store(open_store(path), FORMATS[fmt])
     golden = GOLDEN / f"example{FORMATS[fmt].extension}"
     if update_golden:
         golden.write_bytes(data)
-    store = open_store(tmp_path / "store")
+    store = open_store(path)
     _same(golden.read_bytes(), fmt, list(ox.parse(export_store(store, FORMATS["nq"]), format=ox.RdfFormat.N_QUADS)))
     if fmt == "nq":  # deterministic bytes: the sorted N-Quads are the same line for line
         assert sorted(data.decode().splitlines()) == sorted(golden.read_text(encoding="utf-8").splitlines())

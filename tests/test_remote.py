@@ -210,7 +210,7 @@ def stub():
         handler = type("Handler", (Stub,), {"status": status, "body": body, "user_password": user_password,
                                             "seen": []})
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(httpd)
         return f"http://127.0.0.1:{httpd.server_address[1]}/query", handler
     servers: list = []

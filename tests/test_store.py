@@ -121,10 +121,9 @@ def test_a_folder_at_the_store_path_is_refused(tmp_path):
 # -- damaged stores ----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def seed_store(tmp_path):
-    store = tmp_path / "store"
-    build([DATA], store=store)
-    return store
+def seed_store(copy_store):
+    """The seeds' store, a copy of one built once (tests.conftest.copy_store): each test damages its own."""
+    return copy_store(DATA)
 
 
 def _largest_sst(store):
