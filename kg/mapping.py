@@ -231,16 +231,30 @@ def nt_term(t) -> str:
 def nquads(triples, graph: str) -> str:
     """Neutral triples as N-Quads lines in the named graph `graph`."""
     cache: dict = {}
+    get = cache.get
     g = " <" + graph + "> .\n"
     out = []
-    for triple in triples:
-        parts = []
-        for t in triple:
-            text = cache.get(t)
-            if text is None:
-                text = cache[t] = nt_term(t)
-            parts.append(text)
-        out.append(parts[0] + " " + parts[1] + " " + parts[2] + g)
+    append = out.append
+    for s, p, o in triples:
+        ts = get(s)
+        if ts is None:
+            ts = cache[s] = nt_term(s)
+        tp = get(p)
+        if tp is None:
+            tp = cache[p] = nt_term(p)
+        if type(o) is TripleTerm:   # each is used once: its parts are what repeats
+            parts = []
+            for t in (o.subject, o.predicate, o.object):
+                text = get(t)
+                if text is None:
+                    text = cache[t] = nt_term(t)
+                parts.append(text)
+            to = "<<( " + parts[0] + " " + parts[1] + " " + parts[2] + " )>>"
+        else:
+            to = get(o)
+            if to is None:
+                to = cache[o] = nt_term(o)
+        append(ts + " " + tp + " " + to + g)
     return "".join(out)
 
 
