@@ -4,10 +4,12 @@ file:line. Split out of kg/load.py, which uses it.
 """
 
 import copy
+import datetime
 import itertools
 import json
 import math
 import re
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -241,3 +243,74 @@ def _yaml_text(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# ---------------------------------------------------------------------------------------------
+# Values that the schema lets through but their datatype does not
+# ---------------------------------------------------------------------------------------------
+
+def typed_lexical(kind: str, raw: Any, where: Location) -> str:
+    """The XSD lexical form of a typed value such as {integer: 30}, or an invalid-value error: 2.0 is not an
+    xsd:integer (JSON Schema calls it an integer), a date must exist, numbers must be finite."""
+    if kind == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise CardError(f"{raw!r} is not a whole number (xsd:integer)", where,
+                            "write the number without a decimal point, e.g. {integer: 2}", error_id="invalid-value")
+        return str(raw)
+    if kind == "decimal":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
+                isinstance(raw, float) and not math.isfinite(raw)):   # isfinite of a 400-digit int overflows
+            raise CardError(f"{raw!r} is not a finite number (xsd:decimal)", where,
+                            "write a number such as 1.5; RDF numbers have no NaN or infinity", error_id="invalid-value")
+        return str(raw) if isinstance(raw, int) else format(Decimal(repr(raw)), "f")   # 1e+20 is not xsd:decimal
+    if kind == "boolean":
+        if not isinstance(raw, bool):
+            raise CardError(f"{raw!r} is not true or false", where, "write {boolean: true} or {boolean: false}",
+                            error_id="invalid-value")
+        return "true" if raw else "false"
+    text = str(raw)
+    check_typed_value(kind, text, where)
+    return text
+
+
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)([YMWDHS])")
+_DURATION_DIGITS = 9     # 999,999,999 days is 2.7 million years; rdflib fails on longer amounts
+
+
+def check_typed_value(kind: str, text: str, where: Location) -> None:
+    """Dates must be real calendar dates (the schema checks only their form: 2024-02-30 passes it), zones
+    within ±14:00 (XSD), durations within what RDF tools read."""
+    try:
+        if kind == "date":
+            datetime.date.fromisoformat(text)
+        elif kind == "dateTime":
+            moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            offset = moment.utcoffset()
+            if offset is not None and abs(offset) > datetime.timedelta(hours=14):
+                raise ValueError("the time zone is beyond ±14:00")
+        elif kind == "duration":
+            _check_duration(text)
+    except (ValueError, OverflowError) as exc:
+        fix = ("write a duration such as P3Y or P30D: amounts of at most 9 digits (P999999999D), and a negative one "
+               "either in years and months or in weeks, days and times" if kind == "duration" else
+               "write an existing date as YYYY-MM-DD (month 01-12, day within the month)"
+               + (", a time within 00:00:00-23:59:59 and a zone within ±14:00" if kind == "dateTime" else ""))
+        raise CardError(f"'{text}' is not a real {kind} ({exc})", where, fix, error_id="invalid-value") from None
+
+
+def _check_duration(text: str) -> None:
+    """What rdflib (isodate) reads: amounts of at most 9 digits, weeks to seconds within 999,999,999 days,
+    and a negative duration in years and months, or in weeks to seconds, not both (-P1Y4D raises in rdflib)."""
+    date_part, _, time_part = text.lstrip("-").removeprefix("P").partition("T")
+    amounts = {}
+    for part, units in ((date_part, "YMWD"), (time_part, "HMS")):
+        for number, unit in _DURATION_PART.findall(part):
+            if len(number.split(".")[0]) > _DURATION_DIGITS or len(number) > 2 * _DURATION_DIGITS:
+                raise ValueError(f"{number} has more than {_DURATION_DIGITS} digits")
+            amounts[unit + ("t" if units == "HMS" else "")] = Decimal(number)
+    # OverflowError past 999,999,999 days
+    span = datetime.timedelta(weeks=float(amounts.get("W", 0)), days=float(amounts.get("D", 0)),
+                              hours=float(amounts.get("Ht", 0)), minutes=float(amounts.get("Mt", 0)),
+                              seconds=float(amounts.get("St", 0)))
+    if text.startswith("-"):
+        span = -span   # OverflowError below timedelta's minimum (-999,999,999 days)
+        if span and (amounts.get("Y") or amounts.get("M")):
+            raise ValueError("a negative duration cannot mix years or months with weeks, days or times")

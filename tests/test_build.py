@@ -218,6 +218,44 @@ def test_bulk_loads_in_several_batches_give_the_same_store(tmp_path, monkeypatch
     assert _quads(tmp_path / "many") == _quads(tmp_path / "one")
 
 
+
+def test_the_bulk_loads_thread_raises_its_error_in_the_caller(tmp_path):
+    """kg.stores.bulk: the loads run in a thread; bad N-Quads are the caller's SyntaxError, and the thread ends."""
+    import threading
+
+    import pyoxigraph as ox
+
+    from kg.stores.bulk import load_in_thread
+    store = ox.Store(str(tmp_path / "s"))
+    good = b"<urn:s> <urn:p> <urn:o> <urn:g> .\n"
+    with pytest.raises(SyntaxError):
+        load_in_thread(store, iter([good] * 50 + [b"<urn:s> <urn:p> not an object <urn:g> .\n"] + [good] * 50), 100, 200)
+    assert not any(t.name == "policykg-bulk-load" for t in threading.enumerate())
+    store = ox.Store(str(tmp_path / "t"))   # (a failed build's generation is thrown away: what the loads wrote)
+    load_in_thread(store, iter([good.replace(b"urn:o", f"urn:o{i}".encode()) for i in range(500)]), 1000, 100)
+    assert len(store) == 500
+
+
+def test_an_interrupted_chunk_maker_stops_the_bulk_loads(tmp_path):
+    """Ctrl-C while the chunks are made: raised at once, the load under way stopped at its next read."""
+    import threading
+
+    import pyoxigraph as ox
+
+    from kg.stores.bulk import load_in_thread
+    made = []
+
+    def chunks():
+        for i in range(1000):
+            if i == 300:
+                raise KeyboardInterrupt
+            made.append(i)
+            yield f"<urn:s> <urn:p> <urn:o{i}> <urn:g> .\n".encode()
+    with pytest.raises(KeyboardInterrupt):
+        load_in_thread(ox.Store(str(tmp_path / "s")), chunks(), 1 << 20, 1 << 20)
+    assert len(made) == 300
+    assert not any(t.name == "policykg-bulk-load" for t in threading.enumerate())
+
 # --- issue 19: every bad input of a build reported at once ----------------------------------------------------
 
 def _bad_cards(tmp_path: Path) -> Path:

@@ -13,7 +13,6 @@ and a sibling that merely looks like a generation (`store.gen-backup`) is left a
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from ..errors import StoreError
+from .bulk import ChunkReader, load_in_thread  # noqa: F401 - ChunkReader: API
 from ..terms import ox_quads
 
 DEFAULT_STORE = Path(".policykg") / "store"
@@ -152,36 +152,6 @@ def _not_a_store(path: Path, why: str) -> StoreError:
     return StoreError(f"{path} is not a policykg store: {why}", str(path),
                       "give the --store path of a store that 'policykg build' made, or build one there",
                       error_id="not-a-store")
-
-
-class ChunkReader(io.RawIOBase):
-    """A readable binary stream over an iterator of byte chunks (what a parser or the bulk loader reads),
-    which ends after the chunk that reaches `limit` bytes, if given; `exhausted` says whether the iterator
-    is used up."""
-
-    def __init__(self, chunks, limit: float = float("inf")):
-        self._chunks = chunks
-        self._current = memoryview(b"")
-        self._left = limit
-        self.exhausted = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._current:
-            if self._left <= 0:
-                return 0
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                self.exhausted = True
-                return 0
-            self._current = memoryview(chunk)
-            self._left -= len(chunk)
-        n = min(len(buffer), len(self._current))
-        buffer[:n] = self._current[:n]
-        self._current = self._current[n:]
-        return n
 
 
 # Each generation may hold the export's cache of its graphs' sorted N-Triples lines (kg.export), one file per
@@ -317,16 +287,14 @@ class StoreBuilder:
     # 53 CPU-s, 1.65 GiB). Oxigraph sorts up to 1 M quads a batch; 192 MB is ~830k of ours.
     BULK_BYTES = 192 << 20
 
+    QUEUED_BYTES = 64 << 20   # N-Quads made while a load sorts and writes, waiting for the next load
+
     def load_nquads(self, chunks: Iterable[bytes]) -> None:
         """Stream N-Quads text (an iterable of byte chunks, each ending at a line end) into the store with
-        the bulk loader, one bulk load per BULK_BYTES of text, so that memory stays bounded."""
+        the bulk loader, one bulk load per BULK_BYTES of text, so that memory stays bounded; the loads run in
+        a thread, the chunks are made in this one meanwhile (kg.stores.bulk)."""
         self._write_pending()
-        chunks = iter(chunks)
-        while True:
-            reader = ChunkReader(chunks, self.BULK_BYTES)
-            self.store.bulk_load(input=io.BufferedReader(reader, buffer_size=1 << 20), format=ox.RdfFormat.N_QUADS)
-            if reader.exhausted:
-                return
+        load_in_thread(self.store, chunks, self.BULK_BYTES, self.QUEUED_BYTES)
 
     def _write_pending(self) -> None:
         # each bulk_extend writes its own files: fewer, larger batches load ~1.5x faster (measured)
