@@ -263,7 +263,8 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     try:
         if copy_of is None:
             # one vocabulary graph, so that hierarchy walks (skos:broader*) cross from extension terms to DPV
-            vocab_triples = sum(builder.add_triples(g, ns.VOCAB_GRAPH) for _, g in sorted(vocabulary.graphs().items()))
+            quads, vocab_triples = vocabulary.store_quads()
+            builder.add_quads(quads)
         else:
             vocab_triples = previous.vocabulary_triples
             builder.remove_graphs(todo.dropped)

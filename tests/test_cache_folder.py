@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kg import resources, vocab
+from kg.namespaces import VOCAB_GRAPH
 from kg.resources import cache_dir, keep_cached, read_cached
 from kg.validate import engines, profiles
 from kg.validate.run import validate_paths
@@ -164,3 +165,20 @@ def test_a_warm_cache_gives_the_output_of_a_cold_one(tmp_path):
         entry.write_bytes(entry.read_bytes()[:100])
     damaged = _validate_in_a_fresh_process(cache)
     assert (damaged.returncode, damaged.stdout, damaged.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+
+
+def test_a_build_writes_the_vocabulary_from_the_cache_as_it_is(cache, tmp_path):
+    """The vocabulary's quads a build writes come from the cache folder (no Turtle parsed) and are the quads
+    of its files, with the same count."""
+    from kg.terms import ox_quads
+    _forget_in_process()
+    cold = vocab.load_vocabulary()
+    quads, count = cold.store_quads()
+    assert any(cache.glob("vocabulary-*-quads.pickle"))
+    _forget_in_process()
+    warm = vocab.load_vocabulary()
+    again, again_count = warm.store_quads()
+    assert warm._graphs_held is None   # read from the cache: no file parsed
+    expected = [q for _, g in sorted(cold.graphs().items()) for q in ox_quads(g, VOCAB_GRAPH)]
+    assert count == again_count == sum(len(g) for g in cold.graphs().values())
+    assert sorted(map(str, again)) == sorted(map(str, quads)) == sorted(map(str, expected))
