@@ -714,16 +714,16 @@ def _slow_build(store: Path, ready: Path, hold: float) -> subprocess.Popen:
     """A real `policykg build` (the CLI's main) that signals `ready` once it writes the new store
     generation, then takes `hold` seconds there: the window for a signal or a second build. `--full`: a
     rebuild of a store of the same code copies its generation and writes no vocabulary graph (issue 18),
-    so the hook on add_triples would never run."""
+    so the hook on add_quads (the vocabulary's quads, the first a full build writes) would never run."""
     script = textwrap.dedent(f"""
         import pathlib, sys, time
         from kg.stores import oxigraph
-        add = oxigraph.StoreBuilder.add_triples
-        def slow(self, triples, name):
+        add = oxigraph.StoreBuilder.add_quads
+        def slow(self, quads):
             pathlib.Path({str(ready)!r}).touch()
             time.sleep({hold})
-            return add(self, triples, name)
-        oxigraph.StoreBuilder.add_triples = slow
+            return add(self, quads)
+        oxigraph.StoreBuilder.add_quads = slow
         from kg.cli.main import main
         sys.argv = ["policykg", "build", {str(DATA)!r}, "--store", {str(store)!r}, "--full"]
         main()

@@ -380,6 +380,17 @@ def _seconds_out(text: str) -> str:
     return re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text)
 
 
+def _ground_report(ttl: str) -> Counter:
+    """A Turtle report's triples, the run's own time (pks:seconds) left out and every blank node as one
+    placeholder, counted (rdflib's isomorphism test takes a minute on a report graph of ~7,000 triples)."""
+    from rdflib import BNode
+
+    from kg.namespaces import PKS
+    g = Graph().parse(data=ttl, format="turtle")
+    g.remove((None, PKS.seconds, None))
+    return Counter(tuple("_" if isinstance(t, BNode) else t for t in triple) for triple in g)
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "ttl"])
 def test_cli_validate_on_endpoint_prints_the_same_report(both, fmt, monkeypatch):
     _, _, local, remote = both
@@ -389,7 +400,7 @@ def test_cli_validate_on_endpoint_prints_the_same_report(both, fmt, monkeypatch)
     a, b = runner.invoke(app, [*args, *local]), runner.invoke(app, [*args, *remote])
     assert a.exit_code == b.exit_code and a.exit_code in (0, 1), b.output
     if fmt == "ttl":   # blank-node labels of the report graph differ from run to run, on either store
-        assert isomorphic(Graph().parse(data=a.stdout, format="turtle"), Graph().parse(data=b.stdout, format="turtle"))
+        assert _ground_report(a.stdout) == _ground_report(b.stdout)
     else:
         assert _seconds_out(b.stdout) == _seconds_out(a.stdout)
 

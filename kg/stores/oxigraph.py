@@ -25,7 +25,6 @@ from pathlib import Path
 import pyoxigraph as ox
 from ..errors import StoreError
 from .bulk import ChunkReader, load_in_thread  # noqa: F401 - ChunkReader: API
-from ..terms import ox_quads
 
 DEFAULT_STORE = Path(".policykg") / "store"
 _GEN = ".gen-"
@@ -260,10 +259,6 @@ class StoreBuilder:
         for gen in self.path.parent.glob(f"{self.path.name}{_GEN}*"):
             if gen != self._current and not gen.is_symlink() and _is_generation(gen, self.path.name):
                 _remove_unused(gen)   # one a reader still has open stays until a later build
-
-    def add_triples(self, triples: Iterable[tuple], name: str) -> int:
-        """Add rdflib-term triples (a Graph or a list) to the named graph `name`."""
-        return self.add_quads(ox_quads(triples, name))
 
     def remove_graphs(self, graphs: Iterable[str]) -> None:
         """Remove named graphs (of a generation made with `copy_of`), and their export cache."""
