@@ -4,9 +4,7 @@ produced.
 """
 from __future__ import annotations
 
-import pickle
 import re
-import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -15,7 +13,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 
 from .. import namespaces as ns
 from ..errors import Location
-from .profiles import lang_texts, shape_id
+from .profiles import GraphPickledLazily, lang_texts, shape_id
 
 PKS, PKX, OA = ns.PKS, ns.PKX, ns.OA
 SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
@@ -69,7 +67,7 @@ class Finding:
 
 
 @dataclass
-class Report:
+class Report(GraphPickledLazily):
     policy: str
     profiles: list[tuple[str, dict[str, str]]]  # (id, why: lang -> text)
     findings: list[Finding]
@@ -85,25 +83,6 @@ class Report:
         run = [pid for pid, _ in self.profiles]
         for f in self.findings:
             f.keep_citations(run)
-
-    # Pickled (from a worker, into the report cache) with its graph as compressed bytes, unpickled only when read: most
-    # runs print text, JSON or SARIF and never read it, and rebuilding rdflib terms was most of the time of
-    # taking 990 reports from the cache (measured: 4.3 of 4.9 s).
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        graph = state.pop("graph", None)
-        state["_graph_pickle"] = state.get("_graph_pickle") if graph is None else zlib.compress(
-            pickle.dumps(graph, protocol=5), 1)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
-    def __getattr__(self, name: str):
-        if name == "graph" and "_graph_pickle" in self.__dict__:
-            self.graph = pickle.loads(zlib.decompress(self.__dict__.pop("_graph_pickle")))
-            return self.graph
-        raise AttributeError(name)
 
     def conforms(self, fail_on: str = "violation") -> bool:
         return not any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in self.findings)
