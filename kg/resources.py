@@ -104,6 +104,18 @@ def read_cached(name: str, key: str):
         return None
 
 
+def cached(name: str | None, key: str | None, build):
+    """The object kept as `name` with the key `key`, else `build()` kept there and returned (no name: built,
+    not kept)."""
+    if name is None:
+        return build()
+    value = read_cached(name, key)
+    if value is None:
+        value = build()
+        keep_cached(name, key, value)
+    return value
+
+
 def keep_cached(name: str, key: str, value) -> None:
     """Keep `value` as `name` with the key `key`: written to a temporary file then renamed over the entry, so a
     reader sees the old entry or the new one whole; a folder that cannot be written keeps nothing."""

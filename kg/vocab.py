@@ -151,22 +151,15 @@ class Vocabulary:
         so that a build with a warm cache parses no Turtle (~1 s a build)."""
         import pyoxigraph as ox
 
+        from .resources import cached
         from .terms import ox_quads
-        name, key = getattr(self, "cache_name", None), getattr(self, "cache_key", None)
-        if name is not None:
-            from .resources import read_cached
-            kept = read_cached(name + "-quads", key)
-            if kept is not None:
-                data, count = kept
-                return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)), count
-        quads, count = [], 0
-        for _, g in sorted(self.graphs().items()):
-            quads += ox_quads(g, ns.VOCAB_GRAPH)
-            count += len(g)
-        if name is not None:
-            from .resources import keep_cached
-            keep_cached(name + "-quads", key, (ox.serialize(quads, format=ox.RdfFormat.N_QUADS), count))
-        return quads, count
+
+        def build() -> tuple[bytes, int]:
+            quads = [q for _, g in sorted(self.graphs().items()) for q in ox_quads(g, ns.VOCAB_GRAPH)]
+            return ox.serialize(quads, format=ox.RdfFormat.N_QUADS), sum(len(g) for g in self.graphs().values())
+        name = getattr(self, "cache_name", None)
+        data, count = cached(name and name + "-quads", getattr(self, "cache_key", None), build)
+        return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)), count
 
     def exists(self, iri) -> bool:
         if type(iri) is str and "://" in iri:  # the loader's question, once per term of every card: no URIRef

@@ -61,13 +61,8 @@ def _compiled_key(kind: str, shapes_dir, pids, folders) -> tuple[str, str]:
 
 @lru_cache(maxsize=32)
 def _profile_shapes_of(shapes_dir, pids, folders, _signature) -> tuple[Graph, dict[str, str]]:
-    from ..resources import keep_cached, read_cached
-    name, key = _compiled_key("shapes", shapes_dir, pids, folders)
-    kept = read_cached(name, key)
-    if kept is None:
-        kept = _union_shapes(shapes_dir, pids, folders)
-        keep_cached(name, key, kept)
-    return kept
+    from ..resources import cached
+    return cached(*_compiled_key("shapes", shapes_dir, pids, folders), lambda: _union_shapes(shapes_dir, pids, folders))
 
 
 def _union_shapes(shapes_dir, pids, folders) -> tuple[Graph, dict[str, str]]:
@@ -91,16 +86,12 @@ def _shapes_engine(shapes_dir: str | None, pids: tuple[str, ...], folders: tuple
 
 @lru_cache(maxsize=32)
 def _shapes_engine_of(shapes_dir, pids, folders, _signature):
-    from ..resources import keep_cached, read_cached
+    from ..resources import cached
     from ..shacl import ShapesEngine
+    from ..shacl.shapes import compile_shapes
     graph = _profile_shapes_of(shapes_dir, pids, folders, _signature)[0]
-    name, key = _compiled_key("engine", shapes_dir, pids, folders)
-    compiled = read_cached(name, key)
-    if compiled is not None:
-        return ShapesEngine(graph, compiled=compiled)
-    engine = ShapesEngine(graph)
-    keep_cached(name, key, engine.shapes)
-    return engine
+    compiled = cached(*_compiled_key("engine", shapes_dir, pids, folders), lambda: compile_shapes(graph))
+    return ShapesEngine(graph, compiled=compiled)
 
 
 class Workspace:
@@ -204,26 +195,25 @@ def _closure_index(vocabulary, graph) -> tuple:
     (read back for the IRIs a policy reaches only) when the vocabulary has a key (kg.vocab._load)."""
     import pyoxigraph as ox
 
-    from ..resources import code_digest, digest, keep_cached, read_cached
+    from ..resources import cached, code_digest, digest
     from ..terms import to_ox
     key = name = None
     if getattr(vocabulary, "cache_key", None):   # one entry per vocabulary folder, replaced when its files change
         key = digest("workspace", code_digest(), vocabulary.cache_key)
         name = "workspace-" + digest(*getattr(vocabulary, "files", ()))[:16]
-        kept = read_cached(name, key)
-        if kept is not None:
-            return _ClosureIndex(kept[0], graph), _ClosureIndex(kept[1], graph)
-    walk: dict[str, list] = {}
-    facts: dict[str, list] = {}
-    vgraph = vocabulary.graph
-    for preds, index in ((WALK, walk), (CARRIED_FACTS, facts)):
-        for p in preds:
-            for s, o in vgraph.subject_objects(p):
-                index.setdefault(str(s), []).append(
-                    (ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph), str(o) if isinstance(o, URIRef) else None))
-    if key:
-        keep_cached(name, key, (_as_text(walk), _as_text(facts)))
-    return walk, facts
+
+    def build() -> tuple:
+        walk: dict[str, list] = {}
+        facts: dict[str, list] = {}
+        vgraph = vocabulary.graph
+        for preds, index in ((WALK, walk), (CARRIED_FACTS, facts)):
+            for p in preds:
+                for s, o in vgraph.subject_objects(p):
+                    index.setdefault(str(s), []).append(
+                        (ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph), str(o) if isinstance(o, URIRef) else None))
+        return _as_text(walk), _as_text(facts)
+    walk, facts = cached(name, key, build)
+    return _ClosureIndex(walk, graph), _ClosureIndex(facts, graph)
 
 
 def _as_text(index: dict[str, list]) -> dict[str, tuple[str, list]]:

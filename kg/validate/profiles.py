@@ -104,14 +104,8 @@ def _read_profile(folder: Path, graph: Graph, header, origin: str = "built-in") 
 def _builtin_profiles(shapes_dir: str | None = None) -> dict[str, Profile]:
     """Every profile folder of shapes/ (each with a profile.ttl header), by id; kept in the cache folder, keyed
     by the bytes of the shapes files (shapes_key)."""
-    from ..resources import keep_cached, read_cached
-
-    key, name = shapes_key(shapes_dir), "profiles-" + _place(shapes_dir)
-    profiles = read_cached(name, key)
-    if profiles is None:
-        profiles = _read_builtin_profiles(shapes_dir)
-        keep_cached(name, key, profiles)
-    return profiles
+    from ..resources import cached
+    return cached("profiles-" + _place(shapes_dir), shapes_key(shapes_dir), lambda: _read_builtin_profiles(shapes_dir))
 
 
 @lru_cache(maxsize=4)
