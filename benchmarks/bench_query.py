@@ -2,7 +2,7 @@
 seeds + N synthetic policies (run by hand; prints a table).
 
     python benchmarks/bench_query.py --sizes 1000,10000 [--repeat 7] [--timeout 120] [--out FILE.md]
-    python benchmarks/bench_query.py --paging --store /tmp/policykg-bench/store-10000/store [--limit 100]
+    python benchmarks/bench_query.py --paging [--store /tmp/policykg-bench/store-10000/store | --n 10000] [--limit 100]
         [--forms] [--dump-forms data-subjects,…] [--only a,b] [--timeout 120] [--out FILE.md]
 
 --paging (issue 18, docs/queries-engine.md "Paging") measures, for every library query on one store, each
@@ -258,6 +258,7 @@ def paging(store_path: Path, limit: int, timeout: float, forms: bool, dump_forms
             print("  dumps: " + " | ".join(dump_rows[-1][1:]), flush=True)
     text = table(["query", "form", f"first page (--limit {limit}) ms", "warm ms", "SELECTs", "whole answer ms",
                   "rows", "dump µs/row", "CSV alone µs/row", "one policy ms"], rows)
+    text += "\n\nTargets (issue 18):\n\n" + "\n".join(_paging_targets(results, names, limit))
     if form_rows:
         text += ("\n\nFirst page in each form (ms, SELECTs sent; the form a query takes is the one of the table "
                  "above):\n\n" + table(["query", "policy", "batch", "whole"], form_rows))
@@ -266,6 +267,22 @@ def paging(store_path: Path, limit: int, timeout: float, forms: bool, dump_forms
                  "in turn (policy) or batch by batch (batch):\n\n" + table(["query", "whole", "policy", "batch"],
                                                                              dump_rows))
     return results, text
+
+
+def _paging_targets(results: dict, names: list[str], limit: int) -> list[str]:
+    """The verdicts of the paging run: each query's corpus form (its first page in the form it takes, an
+    aggregate's whole answer) <= 300 ms, one policy <= 5 ms, full dumps <= 10 µs a row."""
+    def over(key: str, field: str, bound: float) -> list[str]:
+        return [n for n in names if results[n][key] is None or (results[n][key].get(field) or 0) > bound]
+
+    def line(what: str, bound: str, slow: list[str], of: int) -> str:
+        listed = f" ({', '.join(slow)})" if slow else ""
+        return f"- {what} {bound}: {of - len(slow)} of {of} — {target(not slow)}{listed}"
+    single = [n for n in names if results[n]["single"] is None or results[n]["single"].get("ms") is not None]
+    return [line(f"every library query's corpus form (first page, --limit {limit})", "≤ 300 ms at this size",
+                 over("page", "ms", 300), len(names)),
+            line("one policy", "≤ 5 ms", [n for n in over("single", "ms", 5) if n in single], len(single)),
+            line("full dumps", "≤ 10 µs a row", over("whole", "dump_us_row", 10), len(names))]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -279,7 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     if "--paging" in argv:
         parser = argparse.ArgumentParser(description="first pages, whole answers and dumps of the library")
         parser.add_argument("--paging", action="store_true")
-        parser.add_argument("--store", type=Path, required=True)
+        parser.add_argument("--store", type=Path, help="the store (default: --scratch's store of --n policies)")
+        parser.add_argument("--n", type=int, default=10000)
+        parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
         parser.add_argument("--limit", type=int, default=100)
         parser.add_argument("--timeout", type=float, default=120.0)
         parser.add_argument("--forms", action="store_true")
@@ -288,6 +307,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument("--out", type=Path)
         args = parser.parse_args(argv)
         facts = machine()
+        if args.store is None:
+            args.store = store(args.n, args.scratch)
         results, text = paging(args.store, args.limit, args.timeout, args.forms,
                                [x for x in args.dump_forms.split(",") if x], [x for x in args.only.split(",") if x])
         graphs = results["graphs"]

@@ -5,7 +5,8 @@
 
 Sections: corpus (the synthetic corpus, benchmarks/generate.py), 1 build, 2 validate
 (benchmarks/validate_corpus.py, when present: run with --n N --scratch DIR --out FILE.md, or --n and --out
-only if it has no --scratch; it writes its Markdown section to FILE.md), 3 query, 4 export (at 10k, or the largest size), 5 reason
+only if it has no --scratch; it writes its Markdown section to FILE.md), 3 query, 3b paging (each library
+query's corpus form: first page, whole answer, dump and one policy, at the middle size), 4 export (at 10k, or the largest size), 5 reason
 (benchmarks/bench_reason.py, when present), 6 soak (benchmarks/soak.py: exports, interrupted and concurrent
 builds must all end, with no traceback and nothing lost), 7 extraction (benchmarks/bench_extract.py: policykg
 draft against gold cards; --extract-texts DIR adds the development set). Each section writes its Markdown to --results-dir/<section>.md;
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import DEFAULT_SCRATCH, corpus, machine, machine_line, table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("corpus", "build", "validate", "query", "export", "reason", "soak", "extract")
+SECTIONS = ("corpus", "build", "validate", "query", "paging", "export", "reason", "soak", "extract")
 
 
 def _script_section(name: str, script: Path, args: list[str], out: Path, timeout: float | None) -> str:
@@ -84,7 +85,8 @@ def assemble(results_dir: Path, facts: dict, command: str) -> str:
              "run of its script, whose own header gives the date and the machine's load at its start; figures "
              "of a section (and their ratios) are measured in that same run.", "",
              f"Runs: {command}", "", f"Machine of the last run: {machine_line(facts)}", ""]
-    titles = {"validate": "## 2. Validate", "reason": "## 5. Reason", "soak": "## 6. Soak", "extract": "## 7. Extraction"}
+    titles = {"validate": "## 2. Validate", "paging": "## 3b. Query: pages, whole answers and dumps",
+              "reason": "## 5. Reason", "soak": "## 6. Soak", "extract": "## 7. Extraction"}
     for name in SECTIONS:
         fragment = results_dir / f"{name}.md"
         status = results_dir / f"{name}.status"
@@ -142,6 +144,9 @@ def main(argv: list[str] | None = None) -> None:
                         ["--single", "30", "--slow-single", "3", "--sample", "2", "--agree-max", "60"])),
         "query": (HERE / "bench_query.py", ["--sizes", ",".join(str(n) for n in sizes if n <= args.query_max)]
                   + common + (["--in-process", "--repeat", "1"] if args.quick else [])),
+        # 3b. the corpus forms: first pages, whole answers, dumps and one policy, at the middle size
+        "paging": (HERE / "bench_query.py", ["--paging", "--n", str(mid)] + common
+                   + (["--only", "policy-summary,statement-evidence"] if args.quick else [])),
         "export": (HERE / "bench_export.py", ["--n", str(args.export_n or mid)] + common),
         "reason": (HERE / "bench_reason.py", ["--sizes", "2" if args.quick else "10,100"] + common),
         "soak": (HERE / "soak.py", (["--n", "20", "--exports", "1", "--interrupts", "1", "--rounds", "1"]

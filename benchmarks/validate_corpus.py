@@ -7,11 +7,14 @@
    store-<N>/store: made once and shared with the other benchmarks, benchmarks/common.py), or the
    given --corpus and --store.
 2. One new policy: `validate_graph` on --single cards' graphs (profiles `auto`), after one warm-up
-   validation per engine: median and p95 latency. Target (issue 7): oxigraph <= 10 ms median.
+   validation per engine: median and p95 latency. Targets: oxigraph <= 10 ms median (issue 7), <= 15 ms
+   (issue 18).
 3. Whole store: `validate_store` on every policy of the store, by one worker process per core as the CLI
    does (oxigraph; the slower engines on --sample policies only, and oxigraph on --limit policies if given;
-   said in the table): policies/s.
-   Target: >= 500 policies/s at 10k.
+   said in the table): policies/s, the first time (the store's report cache emptied first) and again, when
+   nothing changed (every report from the cache, kg.validate.cache).
+   Targets: >= 500 policies/s at 10k (issue 7); >= 100 policies/s the first time and >= 2,000 policies/s
+   when nothing changed (issue 18).
 4. Planted defects (manifest.json, category validation): each engine must report the planted shape on
    the planted focus node (recall, target 100 %), and report exactly pySHACL's findings on those
    policies (shape, focus, value, severity, message). oxigraph runs on every planted policy; the slower
@@ -25,6 +28,7 @@ import argparse
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -101,16 +105,20 @@ def main() -> None:
         latency[engine] = (statistics.median(times), percentile(times, 0.95))
         print(f"{engine}: one policy median {latency[engine][0]:.1f} ms, p95 {latency[engine][1]:.1f} ms")
     # 2. whole store
-    throughput = {}
+    throughput, again = {}, {}
     for engine in engines:
         size = (args.limit or len(everything)) if engine == "oxigraph" else args.sample
         chosen = everything if size >= len(everything) else rng.sample(everything, size)
-        t = time.perf_counter()
-        # given the store's path, as `policykg validate SLUG...` does: one worker process per core
-        run = validate_store(store_dir, [p.key for p in chosen], engine=engine, workers=os.cpu_count())
-        seconds = time.perf_counter() - t
-        throughput[engine] = (len(run.reports) / seconds, len(run.reports))
-        print(f"{engine}: {len(run.reports)} store policies in {seconds:.1f} s = {throughput[engine][0]:.3g} policies/s")
+        # the first validation of these policies: no report kept from an earlier run
+        shutil.rmtree(Path(f"{store_dir}.reports"), ignore_errors=True)
+        for rounds, into in ((1, throughput), (2, again)):
+            t = time.perf_counter()
+            # given the store's path, as `policykg validate SLUG...` does: one worker process per core
+            run = validate_store(store_dir, [p.key for p in chosen], engine=engine, workers=os.cpu_count())
+            seconds = time.perf_counter() - t
+            into[engine] = (len(run.reports) / seconds, len(run.reports))
+            print(f"{engine}: {len(run.reports)} store policies in {seconds:.1f} s = {into[engine][0]:.3g} "
+                  f"policies/s ({'first' if rounds == 1 else 'again, nothing changed'})")
     # 3. planted defects: recall and agreement with pySHACL
     defect_models = {}
     for defect in manifest.validation_defects:
@@ -155,24 +163,30 @@ def main() -> None:
              f"engines on {len(sample)} covering every kind, and agreement with pySHACL is counted on those), "
              f"{platform.python_implementation()} "
              f"{platform.python_version()}, {os.cpu_count()} cores, load average {load_at_start:.1f} at start. "
-             "Targets (issue 7): "
-             "one new policy <= 10 ms median; whole store >= 500 policies/s at 10k; findings identical to "
-             "pySHACL; recall of planted defects 100 %.", "",
-             f"| engine | one policy median (ms) | p95 (ms) | whole store (policies/s, {os.cpu_count()} workers) | planted defects found |"
-             " same findings as pySHACL | targets |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+             "Targets: one new policy <= 10 ms median (issue 7), <= 15 ms (issue 18); whole store >= 500 "
+             "policies/s at 10k (issue 7), >= 100 policies/s the first time and >= 2,000 policies/s when nothing "
+             "changed (issue 18: the reports kept by the first run); findings identical to pySHACL; recall of "
+             "planted defects 100 %.", "",
+             f"| engine | one policy median (ms) | p95 (ms) | whole store, first (policies/s, {os.cpu_count()} workers) "
+             "| again, nothing changed (policies/s) | planted defects found | same findings as pySHACL | targets |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for engine in engines:
         med, p95 = latency[engine]
         per_s, count = throughput[engine]
         sample = "" if count == len(everything) else f" ({count}-policy sample of {len(everything)})"
         hits, total = recall[engine]
         agree = f"{same[engine][0]}/{same[engine][1]}" if engine in same else "n/a"
+        cached = again[engine][0]
         verdict = ", ".join([f"10 ms {'met' if med <= 10 else '**missed**'}",
+                             f"15 ms {'met' if med <= 15 else '**missed**'}",
                              f"500/s {'met' if per_s >= 500 else '**missed**'}",
+                             f"100/s first {'met' if per_s >= 100 else '**missed**'}",
+                             f"2,000/s again {'met' if cached >= 2000 else '**missed**'}",
                              f"recall {'met' if hits == total else '**missed**'}"]
                             + ([f"identical {'met' if same[engine][0] == same[engine][1] else '**missed**'}"]
                                if engine in same else []))
-        lines.append(f"| {engine} | {med:.1f} | {p95:.1f} | {per_s:.3g}{sample} | {hits}/{total} | {agree} | {verdict} |")
+        lines.append(f"| {engine} | {med:.1f} | {p95:.1f} | {per_s:.3g}{sample} | {cached:.3g} | {hits}/{total} | {agree} "
+                     f"| {verdict} |")
     lines += ["", "Why a target is missed (profiled): docs/decisions/0004-oxigraph-shacl-engine.md.",
               "", "Recall by planted defect kind: " + ", ".join(
         f"{kind} {hit}/{total}" for kind, (hit, total) in sorted(by_kind.items())) + ".", ""]

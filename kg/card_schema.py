@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
 
 from .errors import (CardError, Location)
@@ -102,21 +101,26 @@ def _python_patterns(schema: Any, originals: dict[str, str]) -> Any:
     return out
 
 
-def _finite_number(checker, instance) -> bool:
-    # jsonschema-rs: NaN and infinities are not JSON numbers (JSON has no way to write them)
-    return (jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")
-            and (not isinstance(instance, float) or math.isfinite(instance)))   # an int of 400 digits is finite
+@lru_cache(maxsize=1)
+def _ecma_validator_class():
+    """jsonschema's Draft 2020-12 validator with finite numbers only. Imported on first use: jsonschema (and
+    attrs) cost ~70 ms to import, and only a card with an error needs them (jsonschema-rs checks the others)."""
+    import jsonschema
+    draft = jsonschema.Draft202012Validator
+
+    def finite_number(checker, instance) -> bool:
+        # jsonschema-rs: NaN and infinities are not JSON numbers (JSON has no way to write them)
+        return (draft.TYPE_CHECKER.is_type(instance, "number")
+                and (not isinstance(instance, float) or math.isfinite(instance)))   # an int of 400 digits is finite
+    return jsonschema.validators.extend(draft, type_checker=draft.TYPE_CHECKER.redefine("number", finite_number))
 
 
-_EcmaValidator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator,
-    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("number", _finite_number))
 _ECMA_ORIGINALS: dict[str, str] = {}   # Python pattern -> the schema's own, for messages
 
 
 def ecma_validator(schema: dict):
     """A jsonschema validator that agrees with jsonschema-rs: patterns read as ECMA-262, numbers finite."""
-    return _EcmaValidator(_python_patterns(copy.deepcopy(schema), _ECMA_ORIGINALS))
+    return _ecma_validator_class()(_python_patterns(copy.deepcopy(schema), _ECMA_ORIGINALS))
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +168,7 @@ _TYPE_WORDS = {"string": "a string (text)", "integer": "a whole number", "number
                "boolean": "true or false", "object": "a mapping (key: value)", "array": "a list", "null": "empty"}
 
 
-def _explain(err: jsonschema.ValidationError) -> tuple[str, str, tuple]:
+def _explain(err) -> tuple[str, str, tuple]:
     """(what, fix, field path) of a schema error, in the card's words."""
     v, instance, where = err.validator, err.instance, tuple(err.absolute_path)
     schema_path = list(err.relative_schema_path)

@@ -400,5 +400,5 @@ def find_cards(root: str | Path) -> list[Path]:
         return [root]
     if not root.exists():
         raise InputNotFoundError(f"no such file or folder: {root}", str(root), "check the path")
-    return sorted(p for p in root.rglob("*.yaml") if "sources" not in p.parts) + \
-        sorted(p for p in root.rglob("*.yml") if "sources" not in p.parts)
+    from .sources import CARD_SUFFIXES, files_under
+    return [p for p in files_under(root) if p.suffix in CARD_SUFFIXES]

@@ -49,8 +49,8 @@ def build_command(
     from ..sources import input_files
     choice(fmt, ("text", "json"), "--format")
     apply_input_options(max_input_size, allow_remote_context)
-    paths = paths or [DEFAULT_DATA]
-    total = len(input_files(paths))
+    files = input_files(paths or [DEFAULT_DATA])   # listed once: the bar's total and what is built
+    total = len(files)
     # the description holds a file name: plain text, not markup
     with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=err.console, transient=True,
@@ -62,7 +62,7 @@ def build_command(
                 progress.update(task, advance=1, description=f"loading {printable(Path(label).name)}")
 
         try:
-            result = build(paths, store=store, vocab_dir=vocab_dir, progress=step, incremental=not full)
+            result = build(files, store=store, vocab_dir=vocab_dir, progress=step, incremental=not full)
         except KgError as exc:
             if fmt == "json":   # the errors as data too (stderr has them as text), then the usual exit
                 from ..report import error_dict
