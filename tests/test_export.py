@@ -197,7 +197,6 @@ def test_streamed_export_merges_subjects_shared_by_graphs():
 
     import pyoxigraph as ox
 
-    import kg.export
     from kg.export import FORMATS, serialize, store_quads, write_graphs
     base = "https://w3id.org/policykg/policy/"
     g1, g2, g3 = base + "a/2024", base + "a/2024-x", base + "b/2020-01-01"

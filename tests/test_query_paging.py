@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
