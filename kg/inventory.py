@@ -119,14 +119,17 @@ def select_policies(store, selectors: list[str] | None) -> list[PolicyInfo]:
     if not selectors:
         return policies
     latest = latest_versions(policies)
-    chosen = []
+    by_slug: dict[str, list[PolicyInfo]] = {}   # a store of 10k policies named one by one: no scan per name
+    for p in policies:
+        by_slug.setdefault(p.slug, []).append(p)
+    chosen: dict[str, PolicyInfo] = {}
     for sel in selectors:
         slug, at, version = sel.partition("@")
         if at and not version:
             raise UsageError(f"'{sel}' names no version", None,
                              f"write {slug}@DATE for one version, {slug}@* for every version, or {slug} "
                              "for the latest", error_id="unknown-policy")
-        match = [p for p in policies if p.slug == slug and (
+        match = [p for p in by_slug.get(slug, ()) if (
             p.version == version if version and version != ALL_VERSIONS else
             version == ALL_VERSIONS or p.key in latest)]
         if not match:
@@ -136,5 +139,6 @@ def select_policies(store, selectors: list[str] | None) -> list[PolicyInfo]:
                              str(store) if remote else None,
                              f"use one of: {known} (SLUG for the latest version, SLUG@DATE for one, "
                              "SLUG@* for every version)", error_id="unknown-policy")
-        chosen += [p for p in match if p not in chosen]
-    return chosen
+        for p in match:
+            chosen.setdefault(p.graph, p)   # each policy graph once, in the order first named
+    return list(chosen.values())
