@@ -96,10 +96,13 @@ def main(argv: list[str] | None = None) -> None:
     for fmt, name in (("ttl", "Turtle"), ("nq", "N-Quads")):
         r = results.get(10000, {}).get(fmt)
         if r is not None:
-            shown = (f"{r['first_seconds']:.1f} s the first time, {r['seconds']:.1f} s after"
-                     if r["seconds"] is not None else f"> {r['timeout']:.0f} s (stopped)")
-            goals.append(f"- export 10k policies to {name} ≤ 10 s: {shown} — "
-                         f"{target(r['seconds'] is not None and r['seconds'] <= 10)}")
+            if r["seconds"] is None:
+                goals.append(f"- export 10k policies to {name} ≤ 10 s: > {r['timeout']:.0f} s (stopped) — {target(False)}")
+                continue
+            # the first export after a build reads every graph out of the store; the next ones read what it kept
+            goals.append(f"- export 10k policies to {name} ≤ 10 s: {r['first_seconds']:.1f} s the first time after a "
+                         f"build — {target(r['first_seconds'] <= 10)}; {r['seconds']:.1f} s after — "
+                         f"{target(r['seconds'] <= 10)}")
     if goals:
         section += "\nTargets:\n\n" + "\n".join(goals) + "\n"
     write_fragment(args.out, section)
