@@ -400,5 +400,5 @@ def find_cards(root: str | Path) -> list[Path]:
         return [root]
     if not root.exists():
         raise InputNotFoundError(f"no such file or folder: {root}", str(root), "check the path")
-    from .sources import CARD_SUFFIXES, files_under
-    return [p for p in files_under(root) if p.suffix in CARD_SUFFIXES]
+    from .files import files_under
+    return files_under(root, (".yaml",), (".yml",))

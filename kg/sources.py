@@ -86,20 +86,10 @@ def input_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def files_under(folder: Path) -> list[Path]:
-    """The cards (.yaml, then .yml) and RDF files under a folder, each kind sorted, in one walk that does not
-    enter the `sources/` folders (the snapshots: at 10k policies, walking them was most of a rebuild's
-    planning)."""
-    import os
-    rdf = rdf_suffixes()
-    yaml, yml, other = [], [], []
-    for top, folders, names in os.walk(folder):
-        folders[:] = [f for f in folders if f != "sources"]
-        for name in names:
-            kind = yaml if name.endswith(".yaml") else yml if name.endswith(".yml") else \
-                other if os.path.splitext(name)[1].lower() in rdf else None
-            if kind is not None:
-                kind.append(Path(top, name))
-    return sorted(yaml) + sorted(yml) + sorted(other)
+    """The cards (.yaml, then .yml) and RDF files under a folder, each kind sorted, snapshots (`sources/`) left
+    out."""
+    from .files import files_under as walk
+    return walk(folder, (".yaml",), (".yml",), rdf_suffixes())
 
 
 def file_sources(path: str | Path, vocabulary) -> list[PolicySource]:

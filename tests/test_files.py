@@ -106,3 +106,14 @@ def test_umask_is_read_without_changing_it(monkeypatch, umask_027):
         return real_open(path, *args, **kwargs)
     monkeypatch.setattr(builtins, "open", no_proc)
     assert current_umask() == 0o027 and calls == [0o022, 0o027]
+
+
+def test_files_under_walks_once_group_by_group_and_skips_the_snapshot_folders(tmp_path):
+    from kg.files import files_under
+    for name in ("b/x.yaml", "a/y.YAML", "a/z.yml", "a/g.nq", "a/sources/s.yaml", "a/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n", encoding="utf-8")
+    assert files_under(tmp_path, (".yaml",), (".nq", ".ttl")) == [
+        tmp_path / "a/y.YAML", tmp_path / "b/x.yaml", tmp_path / "a/g.nq"]
+    assert files_under(tmp_path, (".yaml",), skip="nothing")[-1] == tmp_path / "b/x.yaml"
+    assert tmp_path / "a/sources/s.yaml" in files_under(tmp_path, (".yaml",), skip="nothing")
