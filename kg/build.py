@@ -19,6 +19,7 @@ from .errors import EXIT_USAGE, CardError, InputErrors, KgError
 from .build_manifest import (Input, Manifest, StoredPolicy, build_key, keep_locations, plan, policy_locations_bytes,
                              read_manifest, sha256_of, write_locations, write_manifest)
 from .evidence import unreify
+from .files import CARD_SUFFIXES
 from .load import load_card
 from .load_rdf import load_rdf_policies
 from .mapping import graph_iri, policy_nquads
@@ -134,7 +135,7 @@ def _iter_files(files: list[Path], vocabulary, progress: Callable[[str], None] |
                 known: dict[str, str] | None) -> Iterator[tuple[PolicyGraph, bytes | list, bytes | None]]:
     """`iter_policy_graphs` of input files already listed (kg.sources.input_files)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    cards = [p for p in files if p.suffix.lower() in (".yaml", ".yml")]
+    cards = [p for p in files if p.suffix.lower() in CARD_SUFFIXES]
     results = _card_results(cards, vocabulary, workers)
     try:
         yield from _in_order(files, results, vocabulary, progress, dict(known or {}))
@@ -150,7 +151,7 @@ def _in_order(files: list[Path], results: Iterator[tuple[Path, tuple | KgError]]
         if progress:
             progress(str(path))
         try:
-            if path.suffix.lower() in (".yaml", ".yml"):
+            if path.suffix.lower() in CARD_SUFFIXES:
                 _, result = next(results)
                 if isinstance(result, KgError):
                     raise result

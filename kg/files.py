@@ -195,6 +195,9 @@ def _write_error(exc: OSError, out: Path) -> WriteError:
                       "choose an --out in a folder you can write to")
 
 
+CARD_SUFFIXES = (".yaml", ".yml")   # a card (in lower case); a folder lists every .yaml, then every .yml
+
+
 def files_under(folder: str | Path, *groups: tuple[str, ...], skip: str = "sources") -> list[Path]:
     """The files under `folder` whose suffix (in lower case) is in one of `groups`: the first group's, sorted,
     then the next group's... One walk, which does not enter the folders named `skip` (a policy's snapshots

@@ -21,7 +21,7 @@ from typing import Any
 from . import namespaces as ns
 from .errors import (CardError, InputFileError, InputNotFoundError, Location, QuoteNotFoundError, SnapshotError,
                      SunsetTermWarning, UnknownTermError)
-from .files import read_input
+from .files import CARD_SUFFIXES, read_input
 from .model import Evidence, Fact, Lit, NodeRef, Policy, Process, Source, Statement, Term
 from .card_schema import _schema_error, card_schema, ecma_validator  # noqa: F401 - card_schema, ecma_validator: API
 from .card_schema import check_typed_value, typed_lexical  # noqa: F401 - check_typed_value: API
@@ -401,4 +401,4 @@ def find_cards(root: str | Path) -> list[Path]:
     if not root.exists():
         raise InputNotFoundError(f"no such file or folder: {root}", str(root), "check the path")
     from .files import files_under
-    return files_under(root, (".yaml",), (".yml",))
+    return files_under(root, *((suffix,) for suffix in CARD_SUFFIXES))

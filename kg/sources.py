@@ -6,7 +6,7 @@ A target is a card (`.yaml`), an RDF file (`.ttl`, `.trig`, `.nq`, `.nt`, `.json
 (its latest version), `SLUG@DATE`, `SLUG@*` (every version).
 
     split_targets(targets)            -> (file targets, store selectors)
-    input_files(paths)                -> the cards and RDF files under files and folders
+    input_files(paths)                -> the cards and RDF files under files and folders (policy_files)
     file_sources(path, vocabulary)    -> the policies of one card or RDF file
     stored_sources(store, selectors)  -> the policies of the store that selectors name
     resolve(targets, ...)             -> every policy the targets name, in order
@@ -23,8 +23,8 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from .errors import CardError, InputNotFoundError, Location
+from .files import CARD_SUFFIXES
 
-CARD_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -70,7 +70,7 @@ def input_files(paths: Iterable[str | Path]) -> list[Path]:
         if not path.exists():
             raise InputNotFoundError(f"no such file or folder: {path}", str(path),
                                      "check the path (policies live under data/policies/)")
-        out += files_under(path) if path.is_dir() else [path]
+        out += policy_files(path) if path.is_dir() else [path]
     seen, unique = set(), []
     for p in out:
         resolved = p.resolve()
@@ -85,11 +85,11 @@ def input_files(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def files_under(folder: Path) -> list[Path]:
+def policy_files(folder: Path) -> list[Path]:
     """The cards (.yaml, then .yml) and RDF files under a folder, each kind sorted, snapshots (`sources/`) left
     out."""
-    from .files import files_under as walk
-    return walk(folder, (".yaml",), (".yml",), rdf_suffixes())
+    from .files import files_under
+    return files_under(folder, *((suffix,) for suffix in CARD_SUFFIXES), rdf_suffixes())
 
 
 def file_sources(path: str | Path, vocabulary) -> list[PolicySource]:

@@ -1,11 +1,11 @@
-"""kg.sources: what the targets of a command name on disk (input_files, files_under)."""
+"""kg.sources: what the targets of a command name on disk (input_files, policy_files)."""
 from __future__ import annotations
 
 import pytest
 
 from kg.errors import CardError, InputNotFoundError
 from kg.load import find_cards
-from kg.sources import files_under, input_files, split_targets
+from kg.sources import input_files, policy_files, split_targets
 
 
 def _tree(root, *names):
@@ -20,7 +20,7 @@ def test_a_folder_gives_its_cards_then_its_rdf_files_each_sorted_and_no_snapshot
           "a/sources/2023.html", "a/sources/2023.ttl", "a/sub/sources/deep/x.yaml")
     expected = [tmp_path / "a/2023.yaml", tmp_path / "b/2024.yaml", tmp_path / "a/2022.yml",
                 tmp_path / "a/graph.nq", tmp_path / "c/graph.TTL"]
-    assert files_under(tmp_path) == expected
+    assert policy_files(tmp_path) == expected
     assert input_files([tmp_path]) == expected
     assert find_cards(tmp_path) == expected[:3]
 

@@ -241,7 +241,6 @@ class ValidationRun:
 # The errors of one input (exit 2, PKG-E001…E029: a card's YAML or term, an RDF file's syntax, a missing file):
 # validate_targets reports them with the others' reports instead of stopping
 LOAD_ERRORS = frozenset(i for i, code in CODES.items() if "PKG-E001" <= code <= "PKG-E029")
-RDF_SUFFIXES = (".yaml", ".yml", ".ttl", ".trig", ".nq", ".nt", ".jsonld", ".json")
 
 
 def validate_targets(targets: list[str | Path], *, store=None, profiles: list[str] | str = "auto",
@@ -254,12 +253,11 @@ def validate_targets(targets: list[str | Path], *, store=None, profiles: list[st
     that cannot be loaded (LOAD_ERRORS) does not stop the run: it is in `run.errors`, in order, and given to
     `on_error(exc)` when it happens; the problems of the users' profile folders are raised first, all at once."""
     from ..errors import KgError
-    from ..sources import input_files
+    from ..sources import input_files, split_targets
 
     if engine in ENGINES:
         load_profiles(None, split_profiles(profiles)[1], user_folder=True, engine=engine)
-    paths = [t for t in map(str, targets) if Path(t).exists() or Path(t).suffix.lower() in RDF_SUFFIXES]
-    slugs = [t for t in map(str, targets) if t not in paths]
+    paths, slugs = split_targets(map(str, targets))
     options = {"profiles": profiles, "engine": engine, "vocab_dir": vocab_dir, "as_of": parse_as_of(as_of),
                "applicability": applicability}
     run = ValidationRun()
@@ -279,8 +277,9 @@ def validate_targets(targets: list[str | Path], *, store=None, profiles: list[st
         files += guarded(input_files, [target]) or []
     seen = set()
     for path in files:
-        if path.resolve() not in seen:   # the same file reached from two targets is validated once
-            seen.add(path.resolve())
+        resolved = path.resolve()
+        if resolved not in seen:   # the same file reached from two targets is validated once
+            seen.add(resolved)
             done = guarded(validate_paths, [path], **options)
             run.reports += done.reports if done else []
     if slugs:
