@@ -14,8 +14,10 @@ from rdflib import Graph
 from kg.errors import UsageError
 from kg.load_rdf import load_rdf_policies
 from kg.shacl import ShapesEngine, _batch_body, _closure_filters_to_unions
+from kg.shacl.rewrite import required_terms
 from kg.validate import _profile_shapes, load_profiles, resolve_profiles, workspace
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FIXTURES = Path(__file__).resolve().parent / "shapes"
 HEAD = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> ."""
@@ -77,6 +79,78 @@ def test_batched_and_per_focus_runs_agree(profile, vocabulary):
             ws.load(ws.ox_triples(rp.graph))
             runs = [_results(e.validate(ws.store, [ws.graph])[1]) for e in (batched, per_focus)]
             assert runs[0] == runs[1], path.name
+
+
+@pytest.mark.parametrize("profile", ["gdpr", "law25"])
+def test_threaded_and_serial_runs_agree(profile, vocabulary):
+    """The SPARQL constraints run on two threads give the results of one thread (the walk's order kept)."""
+    pids = tuple(resolve_profiles([profile], load_profiles()))
+    engine = ShapesEngine(_profile_shapes(None, pids)[0])
+    ws = workspace(vocabulary)
+    for path in sorted((FIXTURES / profile).glob("*.ttl")):
+        for rp in load_rdf_policies(path, vocabulary=vocabulary):
+            ws.load(ws.ox_triples(rp.graph))
+            serial, threaded = (engine.validate(ws.store, [ws.graph], threads=n)[1] for n in (1, 2))
+            assert _results(threaded) == _results(serial) and len(threaded) == len(serial), path.name
+
+
+def test_an_error_on_a_thread_reaches_the_caller_and_stops_the_rest():
+    import threading
+
+    import pyoxigraph as ox
+    shapes = HEAD + """
+ex:a a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
+    sh:sparql [ sh:select "SELECT $this ?x WHERE { BIND ($this AS ?x) }" ] .
+ex:b a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this <http://example.org/q> ?o }" ] ."""
+    engine = ShapesEngine(Graph().parse(data=shapes, format="turtle"))
+    store, g = ox.Store(), ox.NamedNode("urn:g")
+    store.add(ox.Quad(ox.BlankNode(), ox.NamedNode("http://example.org/p"), ox.Literal("x"), g))
+    with pytest.raises(UsageError) as err:     # a blank node's $this in a BIND: refused, not answered wrongly
+        engine.validate(store, [g], threads=2)
+    assert err.value.id == "unsupported-shape"
+    assert not [t for t in threading.enumerate() if t.name.startswith("policykg-shacl")]
+
+
+@pytest.mark.parametrize("profile", sorted(load_profiles()))
+def test_pruned_and_full_runs_agree(profile, vocabulary):
+    """Not running a SPARQL constraint whose required terms the data graph lacks gives the results of
+    running every one."""
+    pids = tuple(resolve_profiles([profile], load_profiles()))
+    shapes = _profile_shapes(None, pids)[0]
+    pruned, full = ShapesEngine(shapes), ShapesEngine(shapes, prune=False)
+    ws = workspace(vocabulary)
+    for path in sorted((FIXTURES / profile).glob("*.ttl")):
+        for rp in load_rdf_policies(path, vocabulary=vocabulary):
+            ws.load(ws.ox_triples(rp.graph))
+            runs = [e.validate(ws.store, [ws.graph])[1] for e in (pruned, full)]
+            assert _results(runs[0]) == _results(runs[1]) and len(runs[0]) == len(runs[1]), path.name
+
+
+EX = "http://example.org/"
+
+
+@pytest.mark.parametrize("where,required", [
+    ("$this ex:p ?o", {(EX + "p", None)}),
+    ("$this ex:p ?o OPTIONAL { ?o ex:q ?z }", {(EX + "p", None)}),              # not the optional part
+    ("OPTIONAL { ?o ex:q ?z }", set()),
+    ("{ $this ex:p ?o } UNION { $this ex:p ?z . ?z ex:r ?y }", {(EX + "p", None)}),   # what both branches need
+    ("$this a ex:C ; ex:p/ex:q ?x . ?x ex:r* ?y", {(RDF_TYPE, EX + "C")}),  # not through paths
+    ("$this ex:a ?b FILTER NOT EXISTS { $this ex:p ?o } MINUS { $this ex:m ?m }", {(EX + "a", None)}),
+    ("{ SELECT $this (COUNT(?o) AS ?n) WHERE { $this ex:p ?o } }", set()),     # an aggregate of nothing is a row
+    ("{ SELECT $this WHERE { $this ex:p ?o } } $this ex:s ?t", {(EX + "p", None), (EX + "s", None)}),
+    ("BIND (1 AS ?x)", set()),
+])
+def test_required_terms(where, required):
+    assert required_terms(f"PREFIX ex: <{EX}>\nSELECT $this WHERE {{ {where} }}") == required
+
+
+def test_required_terms_of_aggregates_and_unread_queries():
+    head = f"PREFIX ex: <{EX}>\n"
+    assert required_terms(head + "SELECT (COUNT(?o) AS ?n) WHERE { $this ex:p ?o }") == set()
+    assert required_terms(head + "SELECT $this (COUNT(?o) AS ?n) WHERE { $this ex:p ?o } GROUP BY $this") == {
+        (EX + "p", None)}
+    assert required_terms("SELECT $this WHERE { $this undeclared:p ?o }") == set()     # always run
 
 
 def _results(report: Graph) -> set:

@@ -196,3 +196,51 @@ def _exists_to_joins(query: str) -> str:
         at = end
     out.append(query[at:])
     return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a query needs in the data graph to have any solution
+# ---------------------------------------------------------------------------------------------
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# algebra operators whose solutions are all solutions of their operand `p` (extended, filtered, projected...)
+_OF_P = {"Filter", "Extend", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "ToMultiSet", "SelectQuery",
+         "AskQuery", "AggregateJoin"}
+
+
+def required_terms(query: str) -> frozenset:
+    """What the data graph must hold for `query` to have a solution: (predicate IRI, None) for each triple
+    pattern with a constant predicate that every solution matches, (rdf:type, class IRI) for such a pattern
+    with a constant class. A graph without one of them gives the query no solution, so the engine need not run
+    it (SPARQL's algebra: a join, the left side of OPTIONAL and MINUS, a filter, a projection of nothing is
+    nothing; both branches of a UNION must need it). Not through property paths (a `*` path matches nothing),
+    nor through a group without GROUP BY (an aggregate over no solution is one row). Empty when rdflib cannot
+    read the query: the query is then always run."""
+    from rdflib.plugins.sparql import prepareQuery
+    try:
+        algebra = prepareQuery(query).algebra
+    except Exception:  # noqa: BLE001 - a query rdflib does not read is run, never skipped
+        return frozenset()
+    return frozenset(_needed(algebra))
+
+
+def _needed(node) -> set:
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import URIRef
+    if not isinstance(node, CompValue):
+        return set()
+    name = node.name
+    if name == "BGP":
+        return {(str(p), str(o) if str(p) == _RDF_TYPE and isinstance(o, URIRef) else None)
+                for _s, p, o in node.triples if isinstance(p, URIRef)}
+    if name == "Join":
+        return _needed(node.p1) | _needed(node.p2)
+    if name in ("LeftJoin", "Minus"):
+        return _needed(node.p1)
+    if name == "Union":
+        return _needed(node.p1) & _needed(node.p2)
+    if name == "Group":
+        return _needed(node.p) if node.get("expr") else set()
+    if name in _OF_P:
+        return _needed(node.get("p"))
+    return set()

@@ -15,7 +15,7 @@ from rdflib.namespace import OWL, SH
 
 from . import prebinding
 from .refusal import unsupported
-from .rewrite import _batch_body, _closure_filters_to_unions, _exists_split
+from .rewrite import _batch_body, _closure_filters_to_unions, _exists_split, required_terms
 
 SPARQL_PREDICATES = {SH.select, SH.prefixes, SH.message, SH.deactivated}
 
@@ -29,6 +29,9 @@ class SparqlConstraint:
     messages: list                   # the constraint's own sh:message literals
     triples: list                    # the node's triples, copied into the report as pySHACL does
     fixed: dict = field(default_factory=dict)   # other pre-bound variables: $currentShape -> the shape
+    # what the data graph must hold for the query to have a solution (rewrite.required_terms): without it,
+    # the query is not run
+    required: frozenset = frozenset()
 
 
 def compile_sparql(g: Graph, c, path=None, shape_predicates=frozenset(), shape=None) -> SparqlConstraint:
@@ -57,7 +60,7 @@ def compile_sparql(g: Graph, c, path=None, shape_predicates=frozenset(), shape=N
     cut = prebinding.template(query, prebinding.tokens(query), {"this", *fixed})
     _parses(cut.render({"this": "<urn:policykg:focus>", **fixed}), c, outside)
     return SparqlConstraint(c, query, cut, (f"{head}\n{body[0]}", body[1]) if body else None,
-                            list(g.objects(c, SH.message)), _subgraph(g, c), fixed)
+                            list(g.objects(c, SH.message)), _subgraph(g, c), fixed, required_terms(query))
 
 
 def current_shape(query: str, shape, where) -> dict:

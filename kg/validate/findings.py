@@ -97,19 +97,37 @@ class Report(GraphPickledLazily):
 def quoted_statements(policy: Graph, subjects: set | None = None):
     """(subject, predicate, object, quote, statement id, inferred) for each quoted statement of a policy graph
     in the RDF 1.1 form (kg.evidence), for the statements about `subjects` only when given."""
+    value = _first_values(policy, (RDF.subject, RDF.predicate, RDF.object, ns.PROV.wasDerivedFrom, OA.hasTarget,
+                                   OA.exact, DCTERMS.identifier))
+    inferring = set(policy.subjects(OA.motivatedBy, ns.PKX.inferring))
     for st in policy.subjects(RDF.type, RDF.Statement):
-        s = policy.value(st, RDF.subject)
+        s = value(st, RDF.subject)
         if subjects is not None and s not in subjects:
             continue
-        ann = policy.value(st, ns.PROV.wasDerivedFrom)
+        ann = value(st, ns.PROV.wasDerivedFrom)
         if ann is None:
             continue
-        target = policy.value(ann, OA.hasTarget)
-        exact = policy.value(target, OA.exact) if target is not None else None
+        target = value(ann, OA.hasTarget)
+        exact = value(target, OA.exact) if target is not None else None
         if exact is None:
             continue
-        yield (s, policy.value(st, RDF.predicate), policy.value(st, RDF.object), str(exact),
-               str(policy.value(ann, DCTERMS.identifier) or ""), (ann, OA.motivatedBy, ns.PKX.inferring) in policy)
+        yield (s, value(st, RDF.predicate), value(st, RDF.object), str(exact),
+               str(value(ann, DCTERMS.identifier) or ""), ann in inferring)
+
+
+def _first_values(graph: Graph, predicates):
+    """`graph.value(node, predicate)` for these predicates, from one scan of each: a node with several values
+    of one asks the graph, which gives the first in its own order."""
+    single: dict = {}
+    several: set = set()
+    for p in predicates:
+        for s, o in graph.subject_objects(p):
+            if single.setdefault((s, p), o) != o:
+                several.add((s, p))
+
+    def value(node, p):
+        return graph.value(node, p) if (node, p) in several else single.get((node, p))
+    return value
 
 
 def _evidence_index(policy: Graph, subjects: set | None = None) -> dict[tuple, tuple[str, str]]:
