@@ -23,7 +23,7 @@ Speed: shapes are compiled once per shapes graph (queries with their PREFIX line
 batching decision); a SPARQL constraint runs once for all its focus nodes (`VALUES ?this {...}` joined
 first in the WHERE group) when that is equivalent to pre-binding $this in each (see `_batch_body`),
 otherwise once per focus node with $this pre-bound (`prebinding`); a query whose required predicates or classes
-the data graph lacks is not run (`rewrite.required_terms`); the queries run on one thread per core.
+the data graph lacks is not run (`rewrite.required_terms`).
 
 The package, by job: `shapes` (compiling a shapes graph into plans, refusing what is not implemented),
 `paths` (property paths), `sparql_constraints` (a sh:sparql query: prefixes, $PATH, its forms),

@@ -8,16 +8,13 @@ WHERE group) when that is equivalent to pre-binding $this in each (see `rewrite.
 once per focus node with $this pre-bound (`prebinding`); what every shape needs (a target's focus nodes, a
 predicate's values and counts, a class's instances, whether a node conforms to a shape) is computed once
 per validation (`_Run`); a constraint whose query needs a predicate or class the data graph lacks is not run
-(`SparqlConstraint.required`); with `threads`, the SPARQL constraints run on threads while the walk goes on.
+(`SparqlConstraint.required`).
 
 Separate from compiling (`shapes`: once per shapes graph, where refusals are made) and from writing the
 results (`results`: pySHACL's triples and the report), so this module is only the evaluation: which focus
 nodes, which queries, which rows.
 """
 from __future__ import annotations
-
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -48,7 +45,7 @@ class ShapesEngine:
         self.shapes: list[Shape] = compile_shapes(shapes) if compiled is None else compiled
 
     def validate(self, store: ox.Store, graphs: list, only: set | None = None, *,
-                 written=None, threads: int = 1) -> tuple[bool, Graph]:
+                 written=None) -> tuple[bool, Graph]:
         """Run the shapes (those in `only`, if given) on the union of `graphs` of `store`. Returns
         (conforms, the sh:ValidationReport graph).
 
@@ -56,19 +53,16 @@ class ShapesEngine:
         pyoxigraph store keeps some literals in another form (numbers, booleans, dates and durations by value,
         so "01"^^xsd:integer is read back as "1", "5"^^xsd:byte as "5"^^xsd:integer, an ill-formed
         "2011-01-01"^^xsd:dateTime as a well-formed one; language tags in lower case): given them, the engine
-        checks and reports the literals as written (one form read back for two written ones is refused).
-
-        `threads`: with more than one, the SPARQL constraints of the shapes that have targets run on that many
-        threads while the rest is evaluated (pyoxigraph parses, plans and evaluates a query without holding
-        Python's lock); the results are the same, in the same order."""
+        checks and reports the literals as written (one form read back for two written ones is refused)."""
         run = _Run(store, graphs, self.batch, _written_forms(written) if written is not None else None)
         if self.prune:
             run.read_present()
-        chosen = [(shape, focus) for shape in self.shapes if only is None or shape.node in only
-                  for focus in [run.focus_nodes(shape.targets)] if focus]
         results: list[list] = []
-        with _prefetched(run, chosen, threads):
-            for shape, focus in chosen:
+        for shape in self.shapes:
+            if only is not None and shape.node not in only:
+                continue
+            focus = run.focus_nodes(shape.targets)
+            if focus:
                 results += run.evaluate(shape, focus)
         return validation_report(results)
 
@@ -87,7 +81,6 @@ class _Run:
         self._conforms: dict = {}
         self._holds: dict = {}
         self._terms: dict = {}
-        self.prefetched: dict = {}   # (SPARQL constraint, focus nodes) -> the Future of its rows
         self.present: set | None = None   # (predicate, None) and (rdf:type, class) in the data graph
 
     def read_present(self) -> None:
@@ -125,8 +118,7 @@ class _Run:
         for c in shape.constraints:
             out += core.check(self, shape, c, focus, values)
         for c in shape.sparql:
-            future = self.prefetched.pop((id(c), tuple(focus)), None)
-            rows = future.result() if future is not None else _sparql_rows(self, c, focus, self.batch)
+            rows = _sparql_rows(self, c, focus, self.batch)
             out += [(shape, triples) for triples in sparql_results(shape, c, focus, rows)]
         for p in shape.properties:
             # each focus node's value nodes on their own: a value node two focus nodes reach is validated
@@ -235,27 +227,6 @@ class _Values:
         if self.table is None:
             self.table = self.run.values(self.path, self.focus)
         return self.table.get(f) if f in self.table else self.run.values(self.path, [f])[f]
-
-
-@contextmanager
-def _prefetched(run: _Run, chosen: list, threads: int):
-    """Start the SPARQL constraints of `chosen` (shape, focus nodes) on `threads` threads, as `run.prefetched`;
-    what is not consumed when the block ends (an error) is cancelled, and the threads end with it."""
-    if threads <= 1:
-        yield
-        return
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="policykg-shacl")
-    try:
-        for shape, focus in chosen:
-            if not shape.deactivated:
-                for c in shape.sparql:
-                    run.prefetched[(id(c), tuple(focus))] = pool.submit(_sparql_rows, run, c, focus, run.batch)
-        yield
-    finally:
-        for future in run.prefetched.values():
-            future.cancel()
-        run.prefetched.clear()
-        pool.shutdown(wait=True)
 
 
 def _sparql_rows(run: _Run, c: SparqlConstraint, focus: list, batch: bool = True) -> dict:

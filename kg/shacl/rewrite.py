@@ -203,44 +203,111 @@ def _exists_to_joins(query: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-# algebra operators whose solutions are all solutions of their operand `p` (extended, filtered, projected...)
-_OF_P = {"Filter", "Extend", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "ToMultiSet", "SelectQuery",
-         "AskQuery", "AggregateJoin"}
+_PATH_SIGNS = {"/", "|", "*", "+", "?", "^", "!"}
+_TERMS = ("var", "iri", "pname", "bnode", "string", "number")
 
 
 def required_terms(query: str) -> frozenset:
     """What the data graph must hold for `query` to have a solution: (predicate IRI, None) for each triple
-    pattern with a constant predicate that every solution matches, (rdf:type, class IRI) for such a pattern
-    with a constant class. A graph without one of them gives the query no solution, so the engine need not run
-    it (SPARQL's algebra: a join, the left side of OPTIONAL and MINUS, a filter, a projection of nothing is
-    nothing; both branches of a UNION must need it). Not through property paths (a `*` path matches nothing),
-    nor through a group without GROUP BY (an aggregate over no solution is one row). Empty when rdflib cannot
-    read the query: the query is then always run."""
-    from rdflib.plugins.sparql import prepareQuery
-    try:
-        algebra = prepareQuery(query).algebra
-    except Exception:  # noqa: BLE001 - a query rdflib does not read is run, never skipped
+    pattern with a constant predicate written directly in the query's WHERE group, (rdf:type, class IRI) for
+    such a pattern with a constant class. The WHERE group joins its triple patterns with everything else in
+    it (OPTIONAL, MINUS, FILTER and BIND apply to that join), so a graph without one of them gives the query
+    no solution, and the engine need not run it. Only plain predicates count (a path such as `ex:p*` matches a
+    graph without ex:p), and nothing of a nested group (a UNION branch, OPTIONAL, EXISTS, sub-select); none
+    when the query aggregates without GROUP BY (an aggregate over no solution is one row). What this reading
+    does not follow is left out: it may miss a requirement, never invent one."""
+    from .prebinding import tokens
+    toks = tokens(query)
+    prefixes = {}
+    for i, t in enumerate(toks[:-2]):
+        if t.word == "PREFIX" and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text[:-1]] = toks[i + 2].text[1:-1]
+    if not any(t.word == "SELECT" and t.select == 0 for t in toks):
         return frozenset()
-    return frozenset(_needed(algebra))
+    projection = [t for t in toks if t.select == 0 and t.part == "projection"]
+    aggregates = any(t.word in _AGGREGATES for t in projection)
+    if aggregates and not any(t.word == "GROUP" and t.select == 0 and t.part == "modifiers" for t in toks):
+        return frozenset()
+    where = [t for t in toks if t.select == 0 and t.part == "where" and t.brace == 1 and t.paren == 0]
+    return frozenset(_plain_patterns(where, prefixes))
 
 
-def _needed(node) -> set:
-    from rdflib.plugins.sparql.parserutils import CompValue
-    from rdflib.term import URIRef
-    if not isinstance(node, CompValue):
-        return set()
-    name = node.name
-    if name == "BGP":
-        return {(str(p), str(o) if str(p) == _RDF_TYPE and isinstance(o, URIRef) else None)
-                for _s, p, o in node.triples if isinstance(p, URIRef)}
-    if name == "Join":
-        return _needed(node.p1) | _needed(node.p2)
-    if name in ("LeftJoin", "Minus"):
-        return _needed(node.p1)
-    if name == "Union":
-        return _needed(node.p1) & _needed(node.p2)
-    if name == "Group":
-        return _needed(node.p) if node.get("expr") else set()
-    if name in _OF_P:
-        return _needed(node.get("p"))
-    return set()
+def _iri(t, prefixes: dict) -> str | None:
+    if t.kind == "iri":
+        return t.text[1:-1]
+    if t.kind == "pname":
+        prefix, _, local = t.text.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes and "\\" not in local else None
+    return None
+
+
+def _plain_patterns(where: list, prefixes: dict) -> set:
+    """(predicate, class or None) of the plain triple patterns among the WHERE group's own tokens (those of
+    nested groups and of parentheses left out: the `{` or `(` that opens one stays, as a boundary)."""
+    out: set = set()
+    state = "subject"       # subject, predicate, object, after (an object read), skip (to `.`), pending
+    predicate = None
+    i = 0
+    while i < len(where):
+        t = where[i]
+        text = t.text
+        if text in ("{", "(") and state in ("pending", "subject", "after"):
+            state = "subject"        # what follows the group or the expression starts a new triples block
+        elif t.kind == "word" and text not in ("a", "true", "false"):
+            state = "pending"        # FILTER, OPTIONAL, BIND, UNION, a function...: until its ( or {
+        elif state == "pending":
+            pass
+        elif text == ".":
+            state = "subject"
+        elif state == "skip":
+            if text == ";":
+                state = "predicate"
+        elif state == "subject":
+            state = "predicate" if t.kind in ("var", "iri", "pname", "bnode") else "skip"
+        elif state == "predicate":
+            if text == ";":
+                pass
+            elif t.kind == "var":
+                state, predicate = "object", None
+            elif t.kind in ("iri", "pname") or text == "a":
+                following = where[i + 1].text if i + 1 < len(where) else ""
+                if following in _PATH_SIGNS:
+                    state = "skip"
+                else:
+                    state, predicate = "object", (_RDF_TYPE if text == "a" else _iri(t, prefixes))
+            else:
+                state = "skip"       # a path (^p, !p, (p|q)) or what this reading does not follow
+        elif state == "object":
+            end = _object_end(where, i)
+            if end is None:
+                state = "skip"
+                continue
+            if predicate is not None:
+                out.add((predicate, _iri(t, prefixes) if predicate == _RDF_TYPE else None))
+            i, state = end, "after"
+            continue
+        elif state == "after":
+            state = {";": "predicate", ",": "object"}.get(text, "skip")
+        i += 1
+    return out
+
+
+def _object_end(where: list, i: int) -> int | None:
+    """The index after the object term at `i` (a literal with its language or datatype; the `[` of a blank
+    node, whose own patterns are then skipped), or None when `i` is not a term this reading follows."""
+    t = where[i]
+    if t.text == "[":
+        return i + 1
+    if t.text in ("-", "+") and i + 1 < len(where) and where[i + 1].kind == "number":
+        return i + 2
+    if t.kind not in _TERMS and t.text not in ("a", "true", "false"):
+        return None
+    if t.text == "a":
+        return None
+    i += 1
+    if t.kind == "string" and i < len(where):
+        if where[i].kind == "lang":
+            i += 1
+        elif where[i].text == "^" and i + 2 < len(where) and where[i + 1].text == "^":
+            i += 3
+    return i

@@ -32,8 +32,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
                    engine: str = DEFAULT_ENGINE, shapes_dir: str | None = None,
                    locations: dict | None = None, source: str | None = None,
                    only_shapes: list[str] | None = None, ox_triples: list | None = None,
-                   from_store: tuple | None = None, as_of=None, applicability: bool = True,
-                   threads: int | None = None) -> Report:
+                   from_store: tuple | None = None, as_of=None, applicability: bool = True) -> Report:
     """Validate one policy graph on the date `as_of` (a date or "YYYY-MM-DD"; default today).
 
     `profiles` is 'auto' (the profiles whose profile.ttl says they apply) or a list of profile ids (their
@@ -47,9 +46,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
     only infers are not counted. `only_shapes` (shape ids) restricts the run to those shapes.
     `ox_triples`: the same graph as pyoxigraph triples, when the caller has them (the oxigraph engine then
     skips the conversion), or `from_store` = (store, graph IRI) where it is; `policy` may then be None: the
-    rdflib graph of what the findings describe is built only when there are findings. `threads`: how many
-    threads the oxigraph engine runs the SPARQL constraints on (default one per core; the whole-store workers,
-    one process per core already, use one)."""
+    rdflib graph of what the findings describe is built only when there are findings."""
     day = parse_as_of(as_of)
     requested, folders = split_profiles(profiles)
     available = load_profiles(shapes_dir, folders, user_folder=True, engine=engine)
@@ -83,8 +80,7 @@ def validate_graph(policy: Graph | None, policy_key: str, vocabulary, *, profile
         results.add((BNode(), RDF.type, SH.ValidationReport))
     elif ws is not None:
         only = {PKS[sid] for sid in run_only} if run_only is not None else None
-        _conforms, results = _shapes_engine(shapes_dir, pids, folders).validate(
-            ws.store, [ws.graph], only, threads=threads if threads is not None else (os.cpu_count() or 1))
+        _conforms, results = _shapes_engine(shapes_dir, pids, folders).validate(ws.store, [ws.graph], only)
     else:
         extra = {"use_shapes": [str(PKS[sid]) for sid in sorted(run_only)]} if run_only is not None else {}
         run_engine = _engine(engine)
@@ -408,25 +404,23 @@ def _validate_batch(items: list[tuple[str, str]]) -> list[Report | None]:
             if _worker_store is None:
                 from ..stores import EmbeddedStore
                 _worker_store = EmbeddedStore(store_path)
-            out.append(_validate_stored(_worker_store, key, graph, vocabulary, card_lines=generation, threads=1,
-                                        **options))
+            out.append(_validate_stored(_worker_store, key, graph, vocabulary, card_lines=generation, **options))
         except BaseException:  # noqa: BLE001 - the parent validates it again and raises the error itself
             out.append(None)
     return out
 
 
 def _validate_stored(store, key: str, graph: str, vocabulary, *, profiles, engine, shapes_dir, as_of,
-                     applicability, card_lines: Path | None = None, threads: int | None = None) -> Report:
+                     applicability, card_lines: Path | None = None) -> Report:
     """One policy graph of a PolicyStore, validated. Both engines read it through the store interface
     (`dump` and `quads_for_pattern` of the graph: pyoxigraph's own calls on the embedded store, SELECTs with
     the graph bound on an endpoint), in the store's order of the triples. `card_lines`: the store generation
-    that says where the card of each policy writes each statement (findings then give file:line). `threads`
-    as for validate_graph."""
+    that says where the card of each policy writes each statement (findings then give file:line)."""
     from ..build_manifest import read_locations
     more = {"as_of": as_of, "applicability": applicability, "locations": read_locations(card_lines, graph)}
     if engine == "oxigraph":   # straight from store to store; the rdflib graph only if there are findings
         return validate_graph(None, key, vocabulary, profiles=profiles, engine=engine, shapes_dir=shapes_dir,
-                              source=graph, from_store=(store, graph), threads=threads, **more)
+                              source=graph, from_store=(store, graph), **more)
     import pyoxigraph as ox
 
     from ..terms import rdflib_graph
