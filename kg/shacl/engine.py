@@ -85,7 +85,8 @@ class _Run:
 
     def read_present(self) -> None:
         """The predicates the data graph uses and the classes it types nodes with: a SPARQL constraint that
-        needs another (SparqlConstraint.required) has no solution, and is not run."""
+        needs another (SparqlConstraint.required) has no solution, and is not run; a predicate's subjects,
+        objects, values and counts are not looked up when no triple has it."""
         self.present = {(s["p"].value, None) for s in self.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")}
         self.present |= {(str(RDF.type), s["c"].value)
                          for s in self.query(f"SELECT DISTINCT ?c WHERE {{ ?s <{RDF.type}> ?c }}")}
@@ -146,6 +147,8 @@ class _Run:
                      "objects": "SELECT DISTINCT ?this ?t WHERE { ?s ?t ?this }"}.get(kind)
                 if q is None:
                     self._targets[target] = [term]
+                elif kind != "class" and self.present is not None and (term.value, None) not in self.present:
+                    self._targets[target] = []       # no triple has the predicate: no subject, no object
                 else:
                     self._targets[target] = [self.term(s["this"])
                                              for s in self.query(q, substitutions={ox.Variable("t"): term})]
@@ -156,8 +159,9 @@ class _Run:
         """focus node -> number of distinct values of the predicate `path`."""
         if path not in self._counts:
             q = "SELECT ?s ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ?p"
-            self._counts[path] = {s["s"]: int(s["n"].value)
-                                  for s in self.query(q, substitutions={ox.Variable("p"): ox.NamedNode(str(path))})}
+            absent = self.present is not None and (str(path), None) not in self.present
+            self._counts[path] = {} if absent else {
+                s["s"]: int(s["n"].value) for s in self.query(q, substitutions={ox.Variable("p"): ox.NamedNode(str(path))})}
         return self._counts[path]
 
     def values(self, path: Path, focus: list) -> dict:
@@ -166,8 +170,9 @@ class _Run:
             pattern = (f"?s {path.sparql} ?o" if path.predicate is not None else f"?o {path.inverse_of.n3()} ?s")
             if pattern not in self._pairs:
                 table: dict = {}
-                for s in self.query(f"SELECT ?s ?o WHERE {{ {pattern} }}"):
-                    table.setdefault(self.term(s["s"]), {})[self.term(s["o"])] = None
+                if self.present is None or (str(path.predicate or path.inverse_of), None) in self.present:
+                    for s in self.query(f"SELECT ?s ?o WHERE {{ {pattern} }}"):
+                        table.setdefault(self.term(s["s"]), {})[self.term(s["o"])] = None
                 self._pairs[pattern] = table
             table = self._pairs[pattern]
             return {f: list(table.get(f, ())) for f in focus}
