@@ -126,6 +126,8 @@ def test_required_terms_of_aggregates_and_unread_queries():
     assert required_terms(head + "SELECT $this (COUNT(?o) AS ?n) WHERE { $this ex:p ?o } GROUP BY $this") == {
         (EX + "p", None)}
     assert required_terms("SELECT $this WHERE { $this undeclared:p ?o }") == set()     # always run
+    assert required_terms("SELECT $this WHERE { $this <p> ?o ; <http://e/q> ?v }") == {("http://e/q", None)}
+    assert required_terms("BASE <http://e/> SELECT $this WHERE { $this <http://e/q> ?o }") == set()
 
 
 def _results(report: Graph) -> set:

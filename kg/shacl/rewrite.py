@@ -222,8 +222,8 @@ def required_terms(query: str) -> frozenset:
     for i, t in enumerate(toks[:-2]):
         if t.word == "PREFIX" and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
             prefixes[toks[i + 1].text[:-1]] = toks[i + 2].text[1:-1]
-    if not any(t.word == "SELECT" and t.select == 0 for t in toks):
-        return frozenset()
+    if not any(t.word == "SELECT" and t.select == 0 for t in toks) or any(t.word == "BASE" for t in toks):
+        return frozenset()      # (a relative IRI's meaning depends on BASE: not followed)
     projection = [t for t in toks if t.select == 0 and t.part == "projection"]
     aggregates = any(t.word in _AGGREGATES for t in projection)
     if aggregates and not any(t.word == "GROUP" and t.select == 0 and t.part == "modifiers" for t in toks):
@@ -233,8 +233,9 @@ def required_terms(query: str) -> frozenset:
 
 
 def _iri(t, prefixes: dict) -> str | None:
+    """The absolute IRI a token writes, or None (a variable, a literal, a relative IRI, an unknown prefix)."""
     if t.kind == "iri":
-        return t.text[1:-1]
+        return t.text[1:-1] if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", t.text[1:]) else None
     if t.kind == "pname":
         prefix, _, local = t.text.partition(":")
         return prefixes[prefix] + local if prefix in prefixes and "\\" not in local else None
