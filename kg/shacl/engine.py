@@ -29,6 +29,7 @@ from .shapes import Shape, compile_shapes
 from .sparql_constraints import SparqlConstraint
 
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+_RDF_TYPE, _SUBCLASS_OF = ox.NamedNode(str(RDF.type)), ox.NamedNode(RDFS_SUBCLASS)
 _EXPRESSIONS = ox.Store()     # FILTERs on constants only (comparisons, REGEX): no data
 
 
@@ -78,6 +79,7 @@ class _Run:
         self._counts: dict = {}
         self._pairs: dict = {}
         self._instances: dict = {}
+        self._typing: tuple | None = None   # (class -> typed nodes, class -> direct subclasses), read once
         self._conforms: dict = {}
         self._holds: dict = {}
         self._terms: dict = {}
@@ -142,10 +144,11 @@ class _Run:
         for target in targets:
             if target not in self._targets:
                 kind, term = target
-                q = {"class": "SELECT DISTINCT ?this ?t WHERE { ?this <%s>/<%s>* ?t }" % (RDF.type, RDFS_SUBCLASS),
-                     "subjects": "SELECT DISTINCT ?this ?t WHERE { ?this ?t ?o }",
+                q = {"subjects": "SELECT DISTINCT ?this ?t WHERE { ?this ?t ?o }",
                      "objects": "SELECT DISTINCT ?this ?t WHERE { ?s ?t ?this }"}.get(kind)
-                if q is None:
+                if kind == "class":
+                    self._targets[target] = self.members(term)
+                elif q is None:
                     self._targets[target] = [term]
                 elif kind != "class" and self.present is not None and (term.value, None) not in self.present:
                     self._targets[target] = []       # no triple has the predicate: no subject, no object
@@ -191,9 +194,32 @@ class _Run:
     def instances(self, cls) -> set:
         """The SHACL instances of `cls` in the data graph (rdf:type/rdfs:subClassOf*)."""
         if cls not in self._instances:
-            q = "SELECT DISTINCT ?i ?c WHERE { ?i <%s>/<%s>* ?c }" % (RDF.type, RDFS_SUBCLASS)
-            self._instances[cls] = {s["i"] for s in self.query(q, substitutions={ox.Variable("c"): cls})}
+            self._instances[cls] = set(self.members(cls))
         return self._instances[cls]
+
+    def members(self, cls) -> list:
+        """The nodes `?x rdf:type/rdfs:subClassOf* cls` gives, each once: walked in Python over the data graph's
+        rdf:type and rdfs:subClassOf triples, read once (a query per class cost ~0.5 ms)."""
+        if self._typing is None:
+            typed: dict = {}       # class -> the nodes typed with it
+            below: dict = {}       # class -> its direct subclasses
+            for g in self.graphs:
+                for q in self.store.quads_for_pattern(None, _RDF_TYPE, None, g):
+                    typed.setdefault(q.object, {})[q.subject] = None
+                for q in self.store.quads_for_pattern(None, _SUBCLASS_OF, None, g):
+                    below.setdefault(q.object, {})[q.subject] = None
+            self._typing = (typed, below)
+        typed, below = self._typing
+        out: dict = {}
+        seen, todo = {cls}, [cls]
+        while todo:
+            c = todo.pop()
+            out.update(typed.get(c, {}))
+            for sub in below.get(c, ()):
+                if sub not in seen:
+                    seen.add(sub)
+                    todo.append(sub)
+        return list(out)
 
     def outgoing(self, node) -> list:
         """(predicate, object) of the triples whose subject is `node`."""

@@ -141,9 +141,9 @@ class Workspace:
         self.store = ox.Store()
         g = self.graph
         self.store.extend([ox.Quad(q.subject, q.predicate, q.object, g) for q in quads])
-        rows = self.store.query("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s ?p ?t FILTER (isIRI(?t)) } }",
-                                default_graph=self.graph)
-        self._add_closure({r[0].value for r in rows})
+        # the vocabulary terms the policy uses as predicates or IRI objects
+        self._add_closure({q.predicate.value for q in quads}
+                          | {q.object.value for q in quads if isinstance(q.object, ox.NamedNode)})
 
     def _add_closure(self, terms: set) -> None:
         """validation_graph's vocabulary part: what the policy's vocabulary terms reach."""
