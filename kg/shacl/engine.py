@@ -87,8 +87,7 @@ class _Run:
 
     def read_present(self) -> None:
         """The predicates the data graph uses and the classes it types nodes with: a SPARQL constraint that
-        needs another (SparqlConstraint.required) has no solution, and is not run; a predicate's subjects,
-        objects, values and counts are not looked up when no triple has it."""
+        needs another (SparqlConstraint.required) has no solution, and is not run."""
         self.present = {(s["p"].value, None) for s in self.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")}
         self.present |= {(str(RDF.type), s["c"].value)
                          for s in self.query(f"SELECT DISTINCT ?c WHERE {{ ?s <{RDF.type}> ?c }}")}
@@ -139,45 +138,48 @@ class _Run:
 
     # --- what the data graph says ------------------------------------------------------------------
 
+    def quads(self, s=None, p=None, o=None):
+        """The quads of the data graph's graphs that match (pyoxigraph's index look-up: no query to parse)."""
+        for g in self.graphs:
+            yield from self.store.quads_for_pattern(s, p, o, g)
+
     def focus_nodes(self, targets: list) -> list:
         out: dict = {}
         for target in targets:
             if target not in self._targets:
                 kind, term = target
-                q = {"subjects": "SELECT DISTINCT ?this ?t WHERE { ?this ?t ?o }",
-                     "objects": "SELECT DISTINCT ?this ?t WHERE { ?s ?t ?this }"}.get(kind)
                 if kind == "class":
                     self._targets[target] = self.members(term)
-                elif q is None:
-                    self._targets[target] = [term]
-                elif kind != "class" and self.present is not None and (term.value, None) not in self.present:
-                    self._targets[target] = []       # no triple has the predicate: no subject, no object
+                elif kind == "subjects":
+                    self._targets[target] = list(dict.fromkeys(self.term(q.subject) for q in self.quads(None, term)))
+                elif kind == "objects":
+                    self._targets[target] = list(dict.fromkeys(self.term(q.object) for q in self.quads(None, term)))
                 else:
-                    self._targets[target] = [self.term(s["this"])
-                                             for s in self.query(q, substitutions={ox.Variable("t"): term})]
+                    self._targets[target] = [term]
             out.update(dict.fromkeys(self._targets[target]))
         return list(out)
 
     def counts(self, path: URIRef) -> dict:
         """focus node -> number of distinct values of the predicate `path`."""
         if path not in self._counts:
-            q = "SELECT ?s ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ?p"
-            absent = self.present is not None and (str(path), None) not in self.present
-            self._counts[path] = {} if absent else {
-                s["s"]: int(s["n"].value) for s in self.query(q, substitutions={ox.Variable("p"): ox.NamedNode(str(path))})}
+            objects: dict = {}
+            for q in self.quads(None, ox.NamedNode(str(path))):
+                objects.setdefault(q.subject, set()).add(q.object)
+            self._counts[path] = {s: len(o) for s, o in objects.items()}
         return self._counts[path]
 
     def values(self, path: Path, focus: list) -> dict:
         """focus node -> its value nodes for `path` (distinct, in the store's order)."""
         if path.predicate is not None or path.inverse_of is not None:
-            pattern = (f"?s {path.sparql} ?o" if path.predicate is not None else f"?o {path.inverse_of.n3()} ?s")
-            if pattern not in self._pairs:
+            key = (path.predicate, path.inverse_of)
+            if key not in self._pairs:
                 table: dict = {}
-                if self.present is None or (str(path.predicate or path.inverse_of), None) in self.present:
-                    for s in self.query(f"SELECT ?s ?o WHERE {{ {pattern} }}"):
-                        table.setdefault(self.term(s["s"]), {})[self.term(s["o"])] = None
-                self._pairs[pattern] = table
-            table = self._pairs[pattern]
+                inverse = path.predicate is None
+                for q in self.quads(None, ox.NamedNode(str(path.inverse_of if inverse else path.predicate))):
+                    s, o = (q.object, q.subject) if inverse else (q.subject, q.object)
+                    table.setdefault(self.term(s), {})[self.term(o)] = None
+                self._pairs[key] = table
+            table = self._pairs[key]
             return {f: list(table.get(f, ())) for f in focus}
         out: dict = {f: {} for f in focus}
         constants = [f for f in focus if not isinstance(f, ox.BlankNode)]
@@ -222,9 +224,8 @@ class _Run:
         return list(out)
 
     def outgoing(self, node) -> list:
-        """(predicate, object) of the triples whose subject is `node`."""
-        return [(s["p"], self.term(s["o"])) for s in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
-                                                     substitutions={ox.Variable("s"): node})]
+        """(predicate, object) of the triples whose subject is `node` (each once)."""
+        return list(dict.fromkeys((q.predicate, self.term(q.object)) for q in self.quads(node)))
 
     def holds(self, expression: str, *terms) -> bool:
         """Whether a SPARQL expression on constants is true (`{}` for each term; a blank node has no constant
