@@ -7,7 +7,8 @@ Speed: a SPARQL constraint runs once for all its focus nodes (`VALUES ?this {...
 WHERE group) when that is equivalent to pre-binding $this in each (see `rewrite._batch_body`), otherwise
 once per focus node with $this pre-bound (`prebinding`); what every shape needs (a target's focus nodes, a
 predicate's values and counts, a class's instances, whether a node conforms to a shape) is computed once
-per validation (`_Run`); a constraint whose query needs a predicate or class the data graph lacks is not run
+per validation (`_Run`), from pyoxigraph's index look-ups rather than queries (a query's parsing and planning
+cost more than the look-up); a constraint whose query needs a predicate or class the data graph lacks is not run
 (`SparqlConstraint.required`).
 
 Separate from compiling (`shapes`: once per shapes graph, where refusals are made) and from writing the
