@@ -206,11 +206,10 @@ class _Run:
         if self._typing is None:
             typed: dict = {}       # class -> the nodes typed with it
             below: dict = {}       # class -> its direct subclasses
-            for g in self.graphs:
-                for q in self.store.quads_for_pattern(None, _RDF_TYPE, None, g):
-                    typed.setdefault(q.object, {})[q.subject] = None
-                for q in self.store.quads_for_pattern(None, _SUBCLASS_OF, None, g):
-                    below.setdefault(q.object, {})[q.subject] = None
+            for q in self.quads(None, _RDF_TYPE):
+                typed.setdefault(q.object, {})[q.subject] = None
+            for q in self.quads(None, _SUBCLASS_OF):
+                below.setdefault(q.object, {})[q.subject] = None
             self._typing = (typed, below)
         typed, below = self._typing
         out: dict = {}
