@@ -114,6 +114,7 @@ EX = "http://example.org/"
      {(EX + "p", None), (EX + "r", None), (RDF_TYPE, EX + "C"), (RDF_TYPE, EX + "D")}),
     ("FILTER EXISTS { $this ex:p ?o } FILTER NOT EXISTS { $this ex:q ?o } MINUS { $this ex:m ?m }", set()),
     ("BIND (1 AS ?x)", set()),
+    ("$this ex:a\\.b ?o", {(EX + "a.b", None)}),                               # PN_LOCAL_ESC as SPARQL reads it
 ])
 def test_required_terms(where, required):
     assert required_terms(f"PREFIX ex: <{EX}>\nSELECT $this WHERE {{ {where} }}") == required

@@ -218,10 +218,10 @@ def required_terms(query: str) -> frozenset:
     does not follow is left out: it may miss a requirement, never invent one."""
     from .prebinding import tokens
     toks = tokens(query)
-    prefixes = {}
+    prefixes = {}     # "dpv:" -> its namespace, as kg.stores.sparql_text.expand takes them
     for i, t in enumerate(toks[:-2]):
         if t.word == "PREFIX" and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
-            prefixes[toks[i + 1].text[:-1]] = toks[i + 2].text[1:-1]
+            prefixes[toks[i + 1].text] = toks[i + 2].text[1:-1]
     if not any(t.word == "SELECT" and t.select == 0 for t in toks) or any(t.word == "BASE" for t in toks):
         return frozenset()      # (a relative IRI's meaning depends on BASE: not followed)
     projection = [t for t in toks if t.select == 0 and t.part == "projection"]
@@ -237,8 +237,11 @@ def _iri(t, prefixes: dict) -> str | None:
     if t.kind == "iri":
         return t.text[1:-1] if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", t.text[1:]) else None
     if t.kind == "pname":
-        prefix, _, local = t.text.partition(":")
-        return prefixes[prefix] + local if prefix in prefixes and "\\" not in local else None
+        from ..stores.sparql_text import expand
+        try:
+            return expand(t, prefixes)[1:-1]
+        except ValueError:      # an undeclared prefix
+            return None
     return None
 
 
