@@ -38,16 +38,26 @@ def corpus(n: int, scratch: Path, seed: int = 0) -> Path:
     return folder
 
 
+# A store made by an older build is made again: "2", the build keeps each card's lines in the export cache
+STORE_VERSION = "2"
+
+
 def store(n: int, scratch: Path) -> Path:
-    """A store of the seeds + the n synthetic policies (built on first use, by `policykg build`)."""
+    """A store of the seeds + the n synthetic policies (built on first use, by `policykg build`). What the build
+    left in the generation's export cache is listed in `built-export-cache.txt` beside it (bench_export)."""
     folder = Path(scratch) / f"store-{n}"
     path = folder / "store"
-    if not (folder / "done").exists():
+    done = folder / "done"
+    if not done.exists() or done.read_text().strip() != STORE_VERSION:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         from kg.build import build
+        from kg.stores.oxigraph import EXPORT_CACHE, current_generation
         build([SEEDS, corpus(n, scratch) / "policies"], store=path)
-        (folder / "done").write_text("ok\n")
+        kept = current_generation(path) / EXPORT_CACHE
+        names = sorted(p.name for p in kept.iterdir()) if kept.is_dir() else []
+        (folder / "built-export-cache.txt").write_text("".join(f"{name}\n" for name in names))
+        done.write_text(STORE_VERSION + "\n")
     return path
 
 

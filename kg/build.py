@@ -25,6 +25,7 @@ from .load_rdf import load_rdf_policies
 from .mapping import graph_iri, policy_nquads
 from .parallel import can_fork, closing_batches
 from .sources import input_files
+from .stores.export_cache import EXPORT_CACHE, keep_lines, stored_lines
 from .stores.oxigraph import DEFAULT_STORE, StoreBuilder, clean_stale_generations, current_generation
 from .terms import ox_quads
 
@@ -62,6 +63,7 @@ _PARALLEL_MIN_CARDS = 64
 _BATCH = 16
 _WINDOW = 8
 _worker_vocabulary = None
+_worker_kept: Path | None = None
 
 
 def _map_cards(paths: list[str]) -> list[tuple | KgError | None]:
@@ -70,7 +72,7 @@ def _map_cards(paths: list[str]) -> list[tuple | KgError | None]:
     out: list[tuple | KgError | None] = []
     for path in paths:
         try:
-            out.append(_mapped(load_card(Path(path), vocabulary=_worker_vocabulary)))
+            out.append(_mapped(load_card(Path(path), vocabulary=_worker_vocabulary), _worker_kept))
         except KgError as exc:
             out.append(exc)
         except BaseException:  # noqa: BLE001 - reported by the parent, with the exact same error
@@ -84,39 +86,47 @@ def _is_input_error(exc: BaseException) -> bool:
     return isinstance(exc, KgError) and exc.exit_code == EXIT_USAGE and not isinstance(exc, InputErrors)
 
 
-def _load_mapped(path: Path, vocabulary) -> tuple | KgError:
+def _load_mapped(path: Path, vocabulary, kept: Path | None) -> tuple | KgError:
     try:
-        return _mapped(load_card(path, vocabulary=vocabulary))
+        return _mapped(load_card(path, vocabulary=vocabulary), kept)
     except KgError as exc:
         if not _is_input_error(exc):
             raise
         return exc
 
 
-def _mapped(policy) -> tuple:
+def _mapped(policy, kept: Path | None) -> tuple:
+    """A card's policy as the build needs it; with `kept` (the new generation's export cache), its graph's
+    lines are kept there, so that the first export after the build reads none from the store."""
     text, count = policy_nquads(policy)
     iri = str(graph_iri(policy))
-    return (policy.key, iri, count, len(policy.statements), text.encode("utf-8"), policy.source.file,
+    data = text.encode("utf-8")
+    if kept is not None:
+        lines = stored_lines(data, iri)
+        if lines is not None:
+            keep_lines(kept, iri, lines)
+    return (policy.key, iri, count, len(policy.statements), data, policy.source.file,
             policy.source.sha256, policy_locations_bytes(policy, iri))
 
 
-def _card_results(cards: list[Path], vocabulary, workers: int) -> Iterator[tuple[Path, tuple | KgError]]:
+def _card_results(cards: list[Path], vocabulary, workers: int, kept: Path | None
+                  ) -> Iterator[tuple[Path, tuple | KgError]]:
     """(path, (key, graph IRI, triples, statements, N-Quads bytes, snapshot, its SHA-256, card locations)) for
     each card, in order, or (path, the card's error) for a card that cannot be loaded; an error that is not the
     card's own is raised."""
-    global _worker_vocabulary
+    global _worker_vocabulary, _worker_kept
     if workers > 1 and len(cards) >= _PARALLEL_MIN_CARDS and can_fork():
-        _worker_vocabulary = vocabulary
+        _worker_vocabulary, _worker_kept = vocabulary, kept
         batches = [[str(p) for p in cards[i:i + _BATCH]] for i in range(0, len(cards), _BATCH)]
         with closing_batches(_map_cards, batches, workers, _WINDOW) as mapped:   # an error ends the workers
             for index, results in enumerate(mapped):
                 for path, result in zip(cards[index * _BATCH:(index + 1) * _BATCH], results):
                     if isinstance(result, KgError) and not _is_input_error(result):
                         raise result
-                    yield path, _load_mapped(path, vocabulary) if result is None else result
+                    yield path, _load_mapped(path, vocabulary, kept) if result is None else result
         return
     for path in cards:
-        yield path, _load_mapped(path, vocabulary)
+        yield path, _load_mapped(path, vocabulary, kept)
 
 
 def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Callable[[str], None] | None = None,
@@ -132,11 +142,13 @@ def iter_policy_graphs(paths: Iterable[str | Path], *, vocabulary, progress: Cal
 
 
 def _iter_files(files: list[Path], vocabulary, progress: Callable[[str], None] | None, workers: int | None,
-                known: dict[str, str] | None) -> Iterator[tuple[PolicyGraph, bytes | list, bytes | None]]:
-    """`iter_policy_graphs` of input files already listed (kg.sources.input_files)."""
+                known: dict[str, str] | None, kept: Path | None = None
+                ) -> Iterator[tuple[PolicyGraph, bytes | list, bytes | None]]:
+    """`iter_policy_graphs` of input files already listed (kg.sources.input_files); with `kept`, each card's
+    graph's lines are kept in that export cache (`_mapped`)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     cards = [p for p in files if p.suffix.lower() in CARD_SUFFIXES]
-    results = _card_results(cards, vocabulary, workers)
+    results = _card_results(cards, vocabulary, workers, kept)
     try:
         yield from _in_order(files, results, vocabulary, progress, dict(known or {}))
     finally:
@@ -232,7 +244,6 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     waited = [0.0]
     known = {p.graph: entry.path for entry in todo.kept for p in entry.policies}
     absolute_of = {str(path): absolute[path] for path in todo.changed}
-    inputs = _iter_files(todo.changed, vocabulary, progress, None, known) if todo.changed else iter(())
 
     def card_nquads() -> Iterator[bytes]:
         while True:
@@ -261,6 +272,10 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
                 rdf_graphs.append((data, pg.graph_iri))
 
     builder = StoreBuilder(store, copy_of=copy_of)
+    # the cards' graphs' lines go to the new generation's export cache as they are mapped (a failed build
+    # removes the generation, and them with it)
+    lines_kept = builder.generation / EXPORT_CACHE
+    inputs = _iter_files(todo.changed, vocabulary, progress, None, known, lines_kept) if todo.changed else iter(())
     try:
         if copy_of is None:
             # one vocabulary graph, so that hierarchy walks (skos:broader*) cross from extension terms to DPV

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import bisect
 import io
-import json
 import os
-import re
 import tempfile
-import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
+from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,7 +22,9 @@ import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import KgError, UsageError
+from .export_turtle import TurtleWriter, header
 from .parallel import can_fork, closing_batches
+from .stores.export_cache import EXPORT_CACHE, keep_lines, read_lines
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,6 @@ FORMATS: dict[str, ExportFormat] = {
     "nq": ExportFormat("nq", "application/n-quads", ".nq", True),
     "jsonld": ExportFormat("jsonld", "application/ld+json", ".jsonld", True),
 }
-_OX = {"ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
 
 
 def format_for(name: str | None, out: str | Path | None) -> ExportFormat:
@@ -68,11 +66,30 @@ def serialize(quads: Iterable[ox.Quad], fmt: ExportFormat) -> bytes:
     if fmt.name == "jsonld":
         from .export_jsonld import jsonld
         return jsonld(quads, _used_prefixes(quads))
-    prefixes = {**_used_prefixes(quads), **_policy_prefixes(quads)}
+    if fmt.name == "nq":
+        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    policy_prefixes = _policy_prefixes(quads)
+    writer = TurtleWriter({**ns.PREFIXES, **policy_prefixes})
     if fmt.name == "ttl":  # one graph: the union of the selected graphs
         triples = sorted({q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-        return ox.serialize(triples, format=_OX["ttl"], prefixes=prefixes)
-    return ox.serialize(quads, format=_OX[fmt.name], prefixes=prefixes if fmt.name == "trig" else None)
+        body = writer.body(_nt_lines(triples))
+    else:
+        body = b"".join(writer.body(_nt_lines([q.triple for q in group]), _graph_name(name))
+                        for name, group in groupby(quads, key=lambda q: q.graph_name))
+    return header({**_known(writer.used), **policy_prefixes}) + body
+
+
+def _nt_lines(triples: list[ox.Triple]) -> list[bytes]:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n")[:-1]
+
+
+def _graph_name(name) -> str | None:
+    return name.value if isinstance(name, ox.NamedNode) else None   # the default graph: outside any block
+
+
+def _known(used: set[str]) -> dict[str, str]:
+    """The known prefixes named in `used`, in PREFIXES order."""
+    return {p: iri for p, iri in ns.PREFIXES.items() if p in used}
 
 
 def _policy_prefixes(quads) -> dict[str, str]:
@@ -173,57 +190,28 @@ def write_store(store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | N
 def _graph_lines(store, graph: str, kept: Path | None = None) -> list[bytes]:
     """The N-Triples lines of one graph, sorted (the embedded store dumps them; a remote store's triples are
     serialised here, which gives the same lines for the same triples). With `kept` (the embedded store's
-    export cache), the lines an earlier export kept are read from there, and new ones kept."""
-    from .stores.oxigraph import export_cache_file
+    export cache, kg.stores.export_cache), the lines kept there are read instead, and new ones kept."""
     # `policykg reason` rewrites a policy's /inferred graph in place: those are read from the store each time
-    cached = kept / export_cache_file(graph) if kept is not None and not graph.endswith("/inferred") else None
-    if cached is not None:
-        try:
-            data = zlib.decompress(cached.read_bytes())
-            return data.split(b"\n")[:-1] if data else []
-        except (OSError, zlib.error):
-            pass
+    if kept is not None and not graph.endswith("/inferred"):
+        lines = read_lines(kept, graph)
+        if lines is not None:
+            return lines
     data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
     lines = data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
     lines.sort()
-    if cached is not None:
-        _keep(cached, b"".join(line + b"\n" for line in lines))
+    if kept is not None and not graph.endswith("/inferred"):
+        keep_lines(kept, graph, lines)
     return lines
-
-
-# Reading a graph back from RocksDB is most of an export's time (issue 18: ~5 µs a quad), so an export of the
-# embedded store keeps each graph's sorted lines (and serialised bodies) in the generation it read
-# (`export-cache/`, zlib); a rebuild links the files of the graphs it kept (kg.stores.oxigraph.StoreBuilder).
 
 
 def export_cache(store) -> Path | None:
     """The export cache of the generation an embedded store opened (None for another store, or a folder
     that is not a generation a build made)."""
-    from .stores.oxigraph import EXPORT_CACHE, MARKER
+    from .stores.oxigraph import MARKER
     generation = getattr(store, "generation", None)
     return generation / EXPORT_CACHE if generation is not None and (generation / MARKER).is_file() else None
-
-
-def _keep(path: Path, data: bytes) -> None:
-    """Best effort: a read-only or full disk only costs the next export its time. Written beside, then
-    renamed (the temporary name is this process's and thread's own)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
-    try:
-        try:
-            f = open(tmp, "wb")
-        except FileNotFoundError:
-            path.parent.mkdir(exist_ok=True)
-            f = open(tmp, "wb")
-        with f:
-            f.write(zlib.compress(data, 1))
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 # Reading a graph out of the on-disk store (RocksDB string lookups) and serialising it are most of an export's
@@ -261,182 +249,113 @@ def _per_graph(store, graphs: list[str], make, store_path, workers: int | None, 
         yield g, make(store, g, kept)
 
 
-class _PrefixScan:
-    """`_used_prefixes` on N-Triples text, fed graph by graph: the known namespaces some IRI of the text is
-    directly in (`<` + namespace + a local part without '#', '/' or '>' + `>`). A namespace once found is not
-    searched for again. `bytes.find` and a match at each hit: a regular expression per namespace read every
-    graph's text 22 times (1.8 µs a line against 0.4)."""
-
-    def __init__(self) -> None:
-        self._left = {prefix: b"<" + iri.encode("utf-8") for prefix, iri in ns.PREFIXES.items()}
-        self.found: set[str] = set()
-
-    def feed(self, blob: bytes) -> None:
-        for prefix, needle in list(self._left.items()):
-            at = blob.find(needle)
-            while at >= 0:
-                if _LOCAL_PART.match(blob, at + len(needle)):
-                    self.found.add(prefix)
-                    del self._left[prefix]
-                    break
-                at = blob.find(needle, at + 1)
-
-    def add(self, prefixes) -> None:
-        """Prefixes found elsewhere (a graph's export-cache record)."""
-        self.found.update(prefixes)
-
-    def prefixes(self) -> dict[str, str]:
-        return {p: iri for p, iri in ns.PREFIXES.items() if p in self.found}  # in PREFIXES order
-
-
-_LOCAL_PART = re.compile(b"[^#/>]*>")
-
-
 def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
                  store_path: str | Path | None = None, workers: int | None = None) -> None:
     """Turtle, TriG or N-Quads of the named graphs `graphs` of `store`, streamed to `out`."""
     ordered = sorted(set(graphs), key=lambda g: f"<{g}>")
     if fmt.name == "nq":
-        with closing(_per_graph(store, ordered, _graph_lines, store_path, workers)) as read:
-            for g, lines in read:   # closing: an error ends the workers
-                tail = f" <{g}> .\n".encode("utf-8")
-                out.write(b"".join(line[:-2] + tail for line in lines))  # "s p o ." -> "s p o <g> ."
+        with closing(_per_graph(store, ordered, _graph_nquads, store_path, workers)) as read:
+            for _, data in read:   # closing: an error ends the workers
+                out.write(data)
         return
     policy_prefixes = _policy_prefixes_of(ordered)
-    name_of = {iri: name for name, iri in policy_prefixes.items()}
-    kept = export_cache(store)
-    # Each graph's body is serialised alone, with only the prefixes its own lines use, and kept in the export
-    # cache (keyed by its policy prefix's name, which depends on the selection) with the prefixes it uses and,
-    # for Turtle, its lines about other subjects: the next export of the same graphs reads only those (issue
-    # 18: the serialiser, ~10 µs a triple, and reading the lines, ~2 µs, were the floor)
-    order = ordered if fmt.name == "trig" else sorted(set(graphs), key=lambda g: f"<{g}#")
-    # once every part is kept, reading them here is faster than sending them back from workers
-    cached = kept is not None and all(_part_file(kept, g, fmt, name_of).is_file() for g in order)
-    make = partial(_graph_part, fmt=fmt, name_of=name_of)
-    scan = _PrefixScan()
-    scan.feed("\n".join(f"<{g}>" for g in ordered).encode("utf-8"))
-    foreign: list[bytes] = []
-    bodies: list[tuple[str, int, int]] = []   # graph, offset and length of its body in the spool
+    writer = TurtleWriter({**ns.PREFIXES, **policy_prefixes})
+    # Each graph's text is written alone (kg.export_turtle: a block never depends on the other graphs), in
+    # the worker processes for a large export; here, the texts are spooled, then written after the header
+    make = partial(_graph_pieces, writer=writer, trig=fmt.name == "trig")
+    used: set[str] = set()
+    pieces: list[_Piece] = []
     with tempfile.TemporaryFile(prefix="policykg-export-") as spool, \
-            closing(_per_graph(store, order, make, store_path, workers, parallel=not cached)) as parts:
-        for g, (used, others, body) in parts:   # closing: an error ends the workers
-            scan.add(used)
-            foreign += others
-            bodies.append((g, spool.tell(), len(body)))
-            spool.write(body)
-        out.write(_header(fmt, {**scan.prefixes(), **policy_prefixes}))
+            closing(_per_graph(store, ordered, make, store_path, workers)) as made:
+        for g, (graph_used, graph_pieces) in made:   # closing: an error ends the workers
+            used |= graph_used
+            for first, last, lines, text in graph_pieces:
+                pieces.append(_Piece(first, last, g, lines, spool.tell(), len(text)))
+                spool.write(text)
         if fmt.name == "trig":
+            out.write(header({**_known(used), **policy_prefixes}))
             spool.seek(0)
             for block in iter(lambda: spool.read(1 << 20), b""):
                 out.write(block)
             return
-        # Turtle: one graph, the union of the selected graphs, sorted, without duplicates. The lines whose
-        # subject is in a graph's own namespace (<g#...>) fill one range per graph, and those ranges follow
-        # each other in the order of "<g#"; the other lines (sources, vocabulary, foreign subjects) are few
-        # and kept in memory, then serialised between the ranges where they sort.
-        foreign = list(_unique(sorted(foreign)))
-        at = 0
-        for g, offset, length in bodies:
-            own = f"<{g}#".encode("utf-8")
-            start = bisect.bisect_left(foreign, own, lo=at)
-            out.write(_lines_body(foreign[at:start], fmt, name_of))
-            end = start
-            while end < len(foreign) and foreign[end].startswith(own):
-                end += 1
-            if end > start:   # another graph states something of this graph's nodes: merged into its range
-                mine = [line for line in _graph_lines(store, g, kept) if line.startswith(own)]
-                out.write(_lines_body(list(_unique(sorted(mine + foreign[start:end]))), fmt, name_of))
+        # Turtle: one graph, the union of the selected graphs, sorted, without duplicates. Each graph gave its
+        # lines in runs (before its own namespace <g#...>, in it, after it), each written alone; runs whose
+        # subjects do not meet another's follow each other as written, and runs that do (another graph
+        # states something of the same subjects) are merged and written again here.
+        pieces.sort(key=lambda piece: (piece.first, piece.last))
+        writer.used = used
+        chunks: list[bytes | _Piece] = []   # what follows the header: text, or a piece's text in the spool
+        i = 0
+        while i < len(pieces):
+            j, last = i + 1, pieces[i].last
+            while j < len(pieces) and pieces[j].first <= last:
+                last = max(last, pieces[j].last)
+                j += 1
+            if j == i + 1:
+                chunks.append(pieces[i])
             else:
-                spool.seek(offset)
-                out.write(spool.read(length))
-            at = end
-        out.write(_lines_body(foreign[at:], fmt, name_of))
+                lines = [line for piece in pieces[i:j] for line in piece.read_lines(store, export_cache(store))]
+                chunks.append(writer.body(list(_unique(sorted(lines)))))
+            i = j
+        out.write(header({**_known(writer.used), **policy_prefixes}))   # merged runs may use more
+        for chunk in chunks:
+            if isinstance(chunk, _Piece):
+                spool.seek(chunk.offset)
+                out.write(spool.read(chunk.length))
+            else:
+                out.write(chunk)
 
 
-def _part_file(kept: Path, graph: str, fmt: ExportFormat, name_of: dict[str, str]) -> Path:
-    from .stores.oxigraph import export_cache_file
-    return kept / export_cache_file(graph, f"{fmt.name}-{name_of.get(f'{graph}#', '')}")
+@dataclass
+class _Piece:
+    """A run of a graph's sorted lines (Turtle), its text in the spool: `first` and `last`, its first and
+    last subjects; `lines` are kept for the runs outside the graph's own namespace (few), the others read
+    again when a merge needs them."""
+    first: bytes
+    last: bytes
+    graph: str
+    lines: list[bytes] | None
+    offset: int
+    length: int
+
+    def read_lines(self, store, kept: Path | None) -> list[bytes]:
+        if self.lines is not None:
+            return self.lines
+        own = f"<{self.graph}#".encode("utf-8")
+        return [line for line in _graph_lines(store, self.graph, kept) if line.startswith(own)]
 
 
-def _graph_part(store, graph: str, kept: Path | None, *, fmt: ExportFormat, name_of: dict[str, str]
-                ) -> tuple[set[str], list[bytes], bytes]:
-    """(the known prefixes the graph's lines use, for Turtle its lines whose subject is not in its own
-    namespace, the serialised body without prefix lines: TriG, the graph's block; Turtle, its own
-    subjects' triples). Read from the export cache when an earlier export kept it, else made and kept."""
-    cached = _part_file(kept, graph, fmt, name_of) if kept is not None and not graph.endswith("/inferred") \
-        else None
-    if cached is not None:
-        try:
-            head, body = zlib.decompress(cached.read_bytes()).split(b"\n", 1)
-            meta = json.loads(head)
-            return set(meta["prefixes"]), [line.encode("utf-8") for line in meta["foreign"]], body
-        except (OSError, zlib.error, ValueError, KeyError):
-            pass
+def _graph_pieces(store, graph: str, kept: Path | None, *, writer: TurtleWriter, trig: bool
+                  ) -> tuple[set[str], list[tuple[bytes, bytes, list[bytes] | None, bytes]]]:
+    """(the known prefixes the writer used so far (for the header), the graph's runs: (first subject, last
+    subject, the lines unless they are the graph's own namespace's, the text)). TriG: one run, the graph's
+    block; Turtle: the lines before the graph's own namespace (<g#...>), in it and after it, each a run
+    when there are some."""
     lines = _graph_lines(store, graph, kept)
-    if fmt.name == "trig":
-        tail = f" <{graph}> .\n".encode("utf-8")
-        foreign = []
-        used, body = _text_body(b"".join(line[:-2] + tail for line in lines), fmt, name_of, ox.RdfFormat.N_QUADS)
-    else:
-        own = f"<{graph}#".encode("utf-8")
-        mine = [line for line in lines if line.startswith(own)]
-        foreign = [line for line in lines if not line.startswith(own)] if len(mine) < len(lines) else []
-        used, body = _text_body(b"\n".join(mine) + b"\n" if mine else b"", fmt, name_of)
-        if foreign:
-            scan = _PrefixScan()
-            scan.feed(b"\n".join(foreign))
-            used |= scan.found
-    if cached is not None:
-        meta = {"prefixes": sorted(used), "foreign": [line.decode("utf-8") for line in foreign]}
-        _keep(cached, json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n" + body)
-    return used, foreign, body
+    if not lines:
+        return writer.used, []
+    if trig:
+        return writer.used, [(b"", b"", None, writer.body(lines, graph))]
+    own = f"<{graph}#".encode("utf-8")
+    start = bisect.bisect_left(lines, own)
+    end = start
+    while end < len(lines) and lines[end].startswith(own):
+        end += 1
+    runs = []
+    for run, mine in ((lines[:start], False), (lines[start:end], True), (lines[end:], False)):
+        if run:
+            runs.append((_subject(run[0]), _subject(run[-1]), None if mine else run, writer.body(run)))
+    return writer.used, runs
 
 
-def _lines_body(lines: list[bytes], fmt: ExportFormat, name_of: dict[str, str]) -> bytes:
-    """The serialiser's body for these sorted N-Triples lines, without its prefix lines."""
-    return _text_body(b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines), fmt, name_of)[1]
+def _subject(line: bytes) -> bytes:
+    return line[:line.index(b" ")]
 
 
-def _text_body(text: bytes, fmt: ExportFormat, name_of: dict[str, str], kind=ox.RdfFormat.N_TRIPLES
-               ) -> tuple[set[str], bytes]:
-    """(the known prefixes the text uses, the serialiser's body for the text, with those prefixes and the
-    policy prefixes the text uses, without its prefix lines)."""
-    if not text:
-        return set(), b""
-    scan = _PrefixScan()
-    scan.feed(text)
-    # a graph's text names its own policy's nodes hundreds of times and another's rarely: the few other
-    # namespaces are searched for once the most frequent is taken out
-    first = _POLICY_NAMESPACE.search(text)
-    namespaces = set(_POLICY_NAMESPACE.findall(text.replace(first.group(0), b""))) | {first.group(1)} \
-        if first else set()
-    mine = {name_of[iri]: iri for iri in sorted(m.decode("utf-8") for m in namespaces) if iri in name_of}
-    prefixes = {**scan.prefixes(), **mine}
-    body = ox.serialize(ox.parse(text, format=kind), format=_OX[fmt.name], prefixes=prefixes)
-    at = 0
-    for _ in prefixes:   # the serialiser writes one "@prefix" line for each prefix, first
-        if not body.startswith(b"@prefix ", at):
-            raise RuntimeError("unexpected Turtle/TriG serialiser output: a prefix line is missing")
-        at = body.index(b"\n", at) + 1
-    return scan.found, body[at:]
-
-
-_POLICY_NAMESPACE = re.compile(b"<(" + re.escape(ns.POLICY_BASE.encode("utf-8")) + b"[^#>]*#)")
-
-
-# Oxigraph's Turtle and TriG serialisers try every prefix on every IRI, so one document with a prefix per
-# policy (10k of them) is quadratic: 230 s for 10k policies. Each body is serialised with only the prefixes
-# its lines use; the bodies, after the one header of every prefix, are the bytes of the whole.
-_PROBE = [ox.Triple(ox.NamedNode("urn:policykg:probe"), ox.NamedNode("urn:policykg:probe"),
-                    ox.NamedNode("urn:policykg:probe"))]
-
-
-def _header(fmt: ExportFormat, prefixes: dict[str, str]) -> bytes:
-    """The @prefix lines the serialiser writes for `prefixes` (in its own order: it writes none for an
-    empty document, so they are cut from a one-triple document)."""
-    with_prefixes = ox.serialize(_PROBE, format=_OX[fmt.name], prefixes=prefixes)
-    alone = ox.serialize(_PROBE, format=_OX[fmt.name])
-    return with_prefixes[:-len(alone)]
+def _graph_nquads(store, graph: str, kept: Path | None) -> bytes:
+    """The N-Quads of one graph, its lines sorted."""
+    tail = f" <{graph}> .\n".encode("utf-8")
+    return b"".join(line[:-2] + tail for line in _graph_lines(store, graph, kept))   # "s p o ." -> "s p o <g> ."
 
 
 def _unique(lines: Iterable[bytes]) -> Iterator[bytes]:

@@ -20,7 +20,8 @@ LAYERS = [
     ("mapping", ["kg.mapping"]),
     ("store", ["kg.stores", "kg.inventory"]),
     ("sources", ["kg.sources"]),
-    ("stages", ["kg.build", "kg.build_manifest", "kg.validate", "kg.shacl", "kg.report", "kg.report_graph", "kg.queries", "kg.render", "kg.export_jsonld", "kg.export",
+    ("stages", ["kg.build", "kg.build_manifest", "kg.validate", "kg.shacl", "kg.report", "kg.report_graph", "kg.queries", "kg.render", "kg.export_jsonld", "kg.export_turtle",
+                "kg.export",
                 "kg.diff", "kg.compare", "kg.owl_view", "kg.reason", "kg.site", "kg.preferences"]),
     ("interface", ["kg.cli", "kg.docs", "kg.__main__", "kg"]),
 ]

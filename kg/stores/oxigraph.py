@@ -12,7 +12,6 @@ and a sibling that merely looks like a generation (`store.gen-backup`) is left a
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from ..errors import StoreError
 from .bulk import ChunkReader, load_in_thread  # noqa: F401 - ChunkReader: API
+from .export_cache import EXPORT_CACHE, export_cache_file  # noqa: F401 - EXPORT_CACHE: API
 
 DEFAULT_STORE = Path(".policykg") / "store"
 _GEN = ".gen-"
@@ -151,20 +151,6 @@ def _not_a_store(path: Path, why: str) -> StoreError:
     return StoreError(f"{path} is not a policykg store: {why}", str(path),
                       "give the --store path of a store that 'policykg build' made, or build one there",
                       error_id="not-a-store")
-
-
-# Each generation may hold the export's cache of its graphs' sorted N-Triples lines (kg.export), one file per
-# graph; a generation copied from another keeps the files of the graphs it keeps (hard links).
-EXPORT_CACHE = "export-cache"
-
-
-def export_cache_file(graph: str, variant: str = "nt") -> str:
-    """The file of a graph's export cache: its sorted N-Triples lines ("nt"), or a serialised body (kg.export:
-    "ttl-NAME", "trig-NAME" for the policy prefix NAME); every file of a graph starts with the graph's hash."""
-    name = hashlib.sha256(graph.encode("utf-8")).hexdigest()[:40]
-    if variant == "nt":
-        return name + ".nt.z"
-    return f"{name}.{hashlib.sha256(variant.encode('utf-8')).hexdigest()[:16]}.z"
 
 
 def current_generation(path: str | Path) -> Path | None:
