@@ -104,7 +104,7 @@ def _mapped(policy, kept: Path | None) -> tuple:
     if kept is not None:
         lines = stored_lines(data, iri)
         if lines is not None:
-            keep_lines(kept, iri, lines)
+            keep_lines(kept, iri, lines, atomic=False)   # the generation is not in use yet
     return (policy.key, iri, count, len(policy.statements), data, policy.source.file,
             policy.source.sha256, policy_locations_bytes(policy, iri))
 

@@ -38,11 +38,12 @@ def read_lines(kept: Path, graph: str) -> list[bytes] | None:
     return data.split(b"\n")[:-1] if data else []
 
 
-def keep_lines(kept: Path, graph: str, lines: list[bytes]) -> None:
+def keep_lines(kept: Path, graph: str, lines: list[bytes], *, atomic: bool = True) -> None:
     """Keep a graph's sorted lines: written beside, then renamed (the temporary name is this process's and
-    thread's own). A read-only or full disk only costs the next export its time."""
+    thread's own); without `atomic`, written in place, for a generation no reader sees yet (a build's). A
+    read-only or full disk only costs the next export its time."""
     path = kept / export_cache_file(graph)
-    tmp = kept / f".{path.name}.{os.getpid()}-{threading.get_ident()}"
+    tmp = kept / f".{path.name}.{os.getpid()}-{threading.get_ident()}" if atomic else path
     try:
         try:
             f = open(tmp, "wb")
@@ -50,8 +51,9 @@ def keep_lines(kept: Path, graph: str, lines: list[bytes]) -> None:
             kept.mkdir(exist_ok=True)
             f = open(tmp, "wb")
         with f:
-            f.write(zlib.compress(b"".join(line + b"\n" for line in lines), 1))
-        os.replace(tmp, path)
+            f.write(zlib.compress(b"\n".join(lines) + b"\n" if lines else b"", 1))
+        if atomic:
+            os.replace(tmp, path)
     except OSError:
         try:
             tmp.unlink(missing_ok=True)
@@ -68,37 +70,69 @@ def stored_lines(nquads: bytes, graph: str) -> list[bytes] | None:
     as values and writes them back in their canonical form ("P1Y12M" -> "P2Y"), lower-cases language tags
     and escapes control characters. Such a literal is put in the store's form by the store itself (an
     in-memory one, remembered for the next time); the rest are written back as they were given."""
-    tail = b" <" + graph.encode("utf-8") + b"> ."
-    out = set()
-    for line in nquads.split(b"\n"):
-        if not line:
-            continue
-        if not line.endswith(tail):
+    tail = b" <" + graph.encode("utf-8") + b"> .\n"
+    if not nquads.endswith(b"\n"):
+        nquads += b"\n"
+    # a literal holds no raw line end (N-Quads escapes it), so the tail is found only at the lines' ends
+    if nquads.count(b"\n") != nquads.count(tail):
+        return None
+    text = nquads.replace(tail, b" .\n")
+    if b"_:" in text or len(text.translate(None, _CONTROLS)) < len(text) or _UPPER_TAG.search(text):
+        lines = []   # rare: line by line
+        for line in text.split(b"\n")[:-1]:
+            line = _line_in_store_form(line)
+            if line is None:
+                return None
+            lines.append(line)
+        return sorted(set(lines))
+    # the typed literals, each in the store's form: a line holds one literal at most, whose first quote is the
+    # line's first (no IRI holds one) and whose last is the line's last (a quote inside it is escaped)
+    parts = []
+    at = 0
+    found = text.find(b'"^^<')
+    while found >= 0:
+        start = text.rfind(b"\n", 0, found) + 1
+        end = text.index(b"\n", found)
+        close = text.rfind(b'"', start, end)
+        if text.startswith(b'"^^<', close):
+            opening = text.index(b'"', start)
+            literal_end = text.index(b">", close) + 1
+            stored = _stored_form(text[opening:literal_end])
+            if stored is None:
+                return None
+            parts += (text[at:opening], stored)
+            at = literal_end
+        found = text.find(b'"^^<', end)
+    parts.append(text[at:])
+    return sorted(set(b"".join(parts).split(b"\n")[:-1]))
+
+
+_CONTROLS = bytes(c for c in [*range(0x20), 0x7f] if c != 0x0a)   # line ends aside
+_CONTROL = re.compile(b"[" + re.escape(_CONTROLS) + b"]")
+_UPPER_TAG = re.compile(rb'"@[a-zA-Z0-9-]*[A-Z]')
+
+
+def _line_in_store_form(line: bytes) -> bytes | None:
+    """One N-Triples line in the store's form, or None (a blank node, a literal the store refuses)."""
+    quote = line.find(b'"')
+    if quote < 0:
+        return None if b"_:" in line else line
+    end = line.rindex(b'"')   # one literal at most: the object, or a triple term's object
+    if b"_:" in line[:quote] or b"_:" in line[end:]:
+        return None
+    suffix = line[end + 1:]
+    cut = suffix.find(b" ")
+    if cut >= 0:
+        suffix = suffix[:cut]
+    literal = line[quote:end + 1 + len(suffix)]
+    if suffix.startswith(b"^^") or suffix != suffix.lower() or _CONTROL.search(literal):
+        stored = _stored_form(literal)
+        if stored is None:
             return None
-        triple = line[:-len(tail)]
-        quote = triple.find(b'"')
-        if quote < 0:
-            if b"_:" in triple:
-                return None
-        else:   # one literal at most: the object, or a triple term's object
-            end = triple.rindex(b'"')
-            if b"_:" in triple[:quote] or b"_:" in triple[end:]:
-                return None
-            suffix = triple[end + 1:]
-            cut = suffix.find(b" ")
-            if cut >= 0:
-                suffix = suffix[:cut]
-            literal = triple[quote:end + 1 + len(suffix)]
-            if suffix.startswith(b"^^") or suffix != suffix.lower() or _CONTROL.search(literal):
-                stored = _stored_form(literal)
-                if stored is None:
-                    return None
-                triple = triple[:quote] + stored + triple[quote + len(literal):]
-        out.add(triple + b" .")
-    return sorted(out)
+        line = line[:quote] + stored + line[quote + len(literal):]
+    return line
 
 
-_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 _PROBE = b"<urn:policykg:s> <urn:policykg:p> "
 _probe_store: ox.Store | None = None
 
