@@ -338,9 +338,7 @@ def _graph_pieces(store, graph: str, kept: Path | None, *, writer: TurtleWriter,
         return writer.used, [(b"", b"", None, writer.body(lines, graph))]
     own = f"<{graph}#".encode("utf-8")
     start = bisect.bisect_left(lines, own)
-    end = start
-    while end < len(lines) and lines[end].startswith(own):
-        end += 1
+    end = bisect.bisect_left(lines, own[:-1] + b"$", start)   # "$" follows "#": past the last <g#… line
     runs = []
     for run, mine in ((lines[:start], False), (lines[start:end], True), (lines[end:], False)):
         if run:

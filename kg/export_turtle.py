@@ -112,8 +112,18 @@ class TurtleWriter:
                 append(indent)
                 append(memo.get(s) or term(s))
                 append(b" a " if p == _RDF_TYPE else b" " + (memo.get(p) or term(p)) + b" ")
-            # most objects are IRIs written before, or strings: those need no call
-            append(memo.get(o) or (o if o[-1:] == b'"' else term(o)))
+            # most objects are IRIs written before, strings, or triple terms of those: they need no call
+            written = memo.get(o)
+            if written is None:
+                if o[-1:] == b'"':
+                    written = o
+                elif o[:4] == b"<<( ":
+                    ts, tp, to = o[4:-4].split(b" ", 2)
+                    written = b"".join((b"<<( ", memo.get(ts) or term(ts), b" ", memo.get(tp) or term(tp), b" ",
+                                        memo.get(to) or (to if to[-1:] == b'"' else term(to)), b" )>>"))
+                else:
+                    written = term(o)
+            append(written)
             last_s, last_p = s, p
         append(b" .\n")
         if graph is not None:
