@@ -155,7 +155,7 @@ def write_store(store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | N
     pyoxigraph Store, or a location (kg.stores.as_store). Turtle, TriG and N-Quads are streamed graph by
     graph: memory holds one graph at a time (plus the few triples whose subject is outside their own graph's
     namespace), whatever the size of the store. Given the embedded store's path, `workers` processes
-    (default: one per core) read and sort the graphs of a large export. The evidence is written as stored,
+    (default: one per core) read and write the graphs of a large export. The evidence is written as stored,
     with RDF 1.2 triple terms, unless `reified` (or JSON-LD, which has no triple terms): then in its RDF 1.1
     form, each triple term an rdf:Statement (kg.evidence), in memory."""
     from .inventory import select_policies, vocabulary_graphs
@@ -182,10 +182,11 @@ def write_store(store, fmt: ExportFormat, out: BinaryIO, policies: list[str] | N
 
 
 # The fast path for Turtle, TriG and N-Quads: the same bytes as `serialize`, without a Python object per quad
-# and without holding the store in memory. The store dumps each graph as N-Triples; sorting those lines as
-# bytes is sorting the triples by (str(subject), str(predicate), str(object)) as `serialize` does (UTF-8
-# byte order is code point order, and a term is never a prefix of another term followed by a character below
-# the separating space). The sorted lines go to a temporary spool file, which the serialiser then streams.
+# and without holding the store in memory. Each graph's N-Triples lines come sorted from the export cache (the
+# build keeps them: kg.stores.export_cache) or from the store; sorting those lines as bytes is sorting the
+# triples by (str(subject), str(predicate), str(object)) as `serialize` does (UTF-8 byte order is code point
+# order, and a term is never a prefix of another term followed by a character below the separating space).
+# The texts written from them go to a temporary spool file, streamed after the header.
 
 def _graph_lines(store, graph: str, kept: Path | None = None) -> list[bytes]:
     """The N-Triples lines of one graph, sorted (the embedded store dumps them; a remote store's triples are
@@ -285,6 +286,7 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
         pieces.sort(key=lambda piece: (piece.first, piece.last))
         writer.used = used
         chunks: list[bytes | _Piece] = []   # what follows the header: text, or a piece's text in the spool
+        kept = export_cache(store)
         i = 0
         while i < len(pieces):
             j, last = i + 1, pieces[i].last
@@ -294,7 +296,7 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
             if j == i + 1:
                 chunks.append(pieces[i])
             else:
-                lines = [line for piece in pieces[i:j] for line in piece.read_lines(store, export_cache(store))]
+                lines = [line for piece in pieces[i:j] for line in piece.read_lines(store, kept)]
                 chunks.append(writer.body(list(_unique(sorted(lines)))))
             i = j
         out.write(header({**_known(writer.used), **policy_prefixes}))   # merged runs may use more

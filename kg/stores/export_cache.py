@@ -45,6 +45,8 @@ def keep_lines(kept: Path, graph: str, lines: list[bytes], *, atomic: bool = Tru
     path = kept / export_cache_file(graph)
     tmp = kept / f".{path.name}.{os.getpid()}-{threading.get_ident()}" if atomic else path
     try:
+        if not atomic:   # never write into a file the previous generation shares (a hard link)
+            path.unlink(missing_ok=True)
         try:
             f = open(tmp, "wb")
         except FileNotFoundError:
