@@ -87,3 +87,15 @@ def test_kept_lines_are_read_back(tmp_path):
     assert read_lines(tmp_path / "cache", G) is None                 # a damaged file: read from the store
     assert read_lines(tmp_path / "none", G) is None
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [export_cache_file(G)]   # no temporary left
+
+
+def test_a_write_in_place_never_goes_through_a_hard_link(tmp_path):
+    """A build writes its generation's files in place: one the previous generation shares (a rebuild links
+    the files of the graphs it keeps) must keep its old lines there."""
+    import os
+    keep_lines(tmp_path / "old", G, [b"<urn:x:a> <urn:x:b> <urn:x:old> ."])
+    (tmp_path / "new").mkdir()
+    os.link(tmp_path / "old" / export_cache_file(G), tmp_path / "new" / export_cache_file(G))
+    keep_lines(tmp_path / "new", G, [b"<urn:x:a> <urn:x:b> <urn:x:new> ."], atomic=False)
+    assert read_lines(tmp_path / "old", G) == [b"<urn:x:a> <urn:x:b> <urn:x:old> ."]
+    assert read_lines(tmp_path / "new", G) == [b"<urn:x:a> <urn:x:b> <urn:x:new> ."]
