@@ -262,12 +262,15 @@ def test_the_build_keeps_each_graphs_lines_and_exports_read_them(tmp_path):
     assert {fmt: export(fmt) for fmt in first} == first
     whiteprovider = next(p.graph for p in select_policies(EmbeddedStore(store), ["whiteprovider"]))
     inode = (cache / export_cache_file(planethoster)).stat().st_ino
+    stale = export_cache_file(planethoster)[:40] + ".0123456789abcdef.z"   # a body kept before decision 0008
+    (cache / stale).write_bytes(b"x")
     card = tmp_path / "data" / "policies" / "whiteprovider" / "2024-05-19.yaml"
     card.write_text(card.read_text(encoding="utf-8").replace("dpv:DirectMarketing", "dpv:Advertising", 1),
                     encoding="utf-8")
     build([tmp_path / "data"], store=store)
     again = current_generation(store) / EXPORT_CACHE
     assert (again / export_cache_file(planethoster)).stat().st_ino == inode
+    assert not (again / stale).exists()
     assert b"Advertising" in b"".join(read_lines(again, whiteprovider))
     build([tmp_path / "data"], store=tmp_path / "full", incremental=False)
     for fmt in ("nq", "trig", "ttl"):

@@ -316,13 +316,14 @@ class StoreBuilder:
 
 
 def _link_export_cache(old: Path, new: Path) -> None:
-    """The copy of a generation keeps its export cache (hard links; best effort: it is only a cache)."""
+    """The copy of a generation keeps its export cache (hard links; best effort: it is only a cache): each
+    graph's lines, not the Turtle and TriG bodies a store built before decision 0008 may still hold."""
     if not (old / EXPORT_CACHE).is_dir():
         return
     try:
         (new / EXPORT_CACHE).mkdir()
         for path in (old / EXPORT_CACHE).iterdir():
-            if not path.name.startswith("."):
+            if path.name.endswith(".nt.z") and not path.name.startswith("."):
                 os.link(path, new / EXPORT_CACHE / path.name)
     except OSError:
         shutil.rmtree(new / EXPORT_CACHE, ignore_errors=True)
