@@ -106,13 +106,16 @@ _NUMBER = st.sampled_from(["1", "-5", "+5", ".5", "5.", "1.50", "1e3", "1E-2", "
 _LITERAL = st.one_of(
     _TEXT.map(ox.Literal),
     st.builds(lambda t, lang: ox.Literal(t, language=lang), _TEXT, st.sampled_from(["fr", "en-gb", "de-ch-1996"])),
+    st.builds(lambda t, d: ox.Literal(t, language="ar", direction=d), _TEXT, st.sampled_from([ox.BaseDirection.LTR, ox.BaseDirection.RTL])),
     st.builds(lambda lex, dt: ox.Literal(lex, datatype=ox.NamedNode(XSD + dt)), _NUMBER,
               st.sampled_from(["integer", "decimal", "double", "boolean", "date", "duration"])),
     st.builds(lambda t, dt: ox.Literal(t, datatype=dt), _TEXT, _IRI),
 )
 _SUBJECT = st.one_of(_IRI, st.sampled_from([ox.BlankNode("b1"), ox.BlankNode("x2")]))
 _OBJECT = st.one_of(_IRI, _LITERAL, _SUBJECT)
-_TRIPLE = st.builds(ox.Triple, _SUBJECT, _IRI, st.one_of(_OBJECT, st.builds(ox.Triple, _SUBJECT, _IRI, _OBJECT)))
+_QUOTED = st.builds(ox.Triple, _SUBJECT, _IRI, _OBJECT)
+_TRIPLE = st.builds(ox.Triple, _SUBJECT, _IRI,
+                    st.one_of(_OBJECT, _QUOTED, st.builds(ox.Triple, _SUBJECT, _IRI, _QUOTED)))   # nested too
 
 
 @settings(max_examples=300, deadline=None)
