@@ -171,6 +171,34 @@ def test_a_closed_pipe_ends_the_command_quietly(built_store):
     assert done.stdout == "s,p,o\n" and done.stderr == ""
 
 
+@pytest.mark.parametrize("command", [["export", "--format", "ttl", "--policy", "whiteprovider"],
+                                     ["export", "--format", "nq"], ["list"]])
+def test_any_command_ends_quietly_when_its_reader_goes(built_store, command):
+    """Every command, not only `query`: `policykg export … | head -1` exits 0 with nothing on stderr (it
+    was reported as a bug, PKG-E099)."""
+    import shlex
+    script = (f"set -o pipefail; {sys.executable} -m kg {shlex.join(command)} --store {built_store[0]} | head -c 1"
+              " > /dev/null")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_a_broken_pipe_that_is_not_standard_output_is_a_bug(monkeypatch, capsys):
+    """Only a reader that went away ends a command quietly: a broken pipe elsewhere (a worker, a server) is
+    still reported."""
+    import typer
+
+    from kg.cli.main import report_errors
+
+    @report_errors
+    def command():
+        raise BrokenPipeError(32, "Broken pipe")
+    with pytest.raises(typer.Exit) as ended:
+        command()
+    assert ended.value.exit_code == 70 and "PKG-E099" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name", ["data-subjects", "purposes-by-policy", "recipients-and-third-parties",
                                   "rights-missing", "term-labels"])
 def test_table_labels_from_the_store_are_the_vocabulary_labels(built_store, vocabulary, name):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import signal
 import sys
 import traceback
@@ -105,6 +106,13 @@ def report_errors(func):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            if not _stdout_closed():
+                _bug(sys.exc_info()[1])
+            # standard output closed by its reader (`policykg export … | head`): the command ends quietly, as
+            # `policykg query` does; Python is kept from failing again when it flushes at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             known = _environment_error(exc)
             if known is None:
@@ -145,6 +153,17 @@ def _bug(exc: Exception):
               f"report it with the command line: {printable(' '.join(sys.argv))}\n  (run again with --debug for "
               f"the traceback)")
     raise typer.Exit(70) from None
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has gone (a broken pipe elsewhere is not this)."""
+    import select
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _in_main_thread() -> bool:
