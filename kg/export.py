@@ -270,8 +270,8 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
             closing(_per_graph(store, ordered, make, store_path, workers)) as made:
         for g, (graph_used, graph_pieces) in made:   # closing: an error ends the workers
             used |= graph_used
-            for first, last, lines, text in graph_pieces:
-                pieces.append(_Piece(first, last, g, lines, spool.tell(), len(text)))
+            for first, last, part, text in graph_pieces:
+                pieces.append(_Piece(first, last, g, part, spool.tell(), len(text)))
                 spool.write(text)
         if fmt.name == "trig":
             out.write(header({**_known(used), **policy_prefixes}))
@@ -311,41 +311,39 @@ def write_graphs(store, graphs: list[str], fmt: ExportFormat, out: BinaryIO, *,
 @dataclass
 class _Piece:
     """A run of a graph's sorted lines (Turtle), its text in the spool: `first` and `last`, its first and
-    last subjects; `lines` are kept for the runs outside the graph's own namespace (few), the others read
-    again when a merge needs them."""
+    last subjects; `part`, which of the graph's runs it is (`_runs`). Its lines are read again only when a
+    merge needs them, so memory holds no line, whatever the size of the export."""
     first: bytes
     last: bytes
     graph: str
-    lines: list[bytes] | None
+    part: int
     offset: int
     length: int
 
     def read_lines(self, store, kept: Path | None) -> list[bytes]:
-        if self.lines is not None:
-            return self.lines
-        own = f"<{self.graph}#".encode("utf-8")
-        return [line for line in _graph_lines(store, self.graph, kept) if line.startswith(own)]
+        return _runs(_graph_lines(store, self.graph, kept), self.graph)[self.part]
+
+
+def _runs(lines: list[bytes], graph: str) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """A graph's sorted lines before its own namespace (<g#...>), in it, and after it."""
+    own = f"<{graph}#".encode("utf-8")
+    start = bisect.bisect_left(lines, own)
+    end = bisect.bisect_left(lines, own[:-1] + b"$", start)   # "$" follows "#": past the last <g#… line
+    return lines[:start], lines[start:end], lines[end:]
 
 
 def _graph_pieces(store, graph: str, kept: Path | None, *, writer: TurtleWriter, trig: bool
-                  ) -> tuple[set[str], list[tuple[bytes, bytes, list[bytes] | None, bytes]]]:
+                  ) -> tuple[set[str], list[tuple[bytes, bytes, int, bytes]]]:
     """(the known prefixes the writer used so far (for the header), the graph's runs: (first subject, last
-    subject, the lines unless they are the graph's own namespace's, the text)). TriG: one run, the graph's
-    block; Turtle: the lines before the graph's own namespace (<g#...>), in it and after it, each a run
-    when there are some."""
+    subject, which run, the text)). TriG: one run, the graph's block; Turtle: the lines before the graph's
+    own namespace (<g#...>), in it and after it, each a run when there are some."""
     lines = _graph_lines(store, graph, kept)
     if not lines:
         return writer.used, []
     if trig:
-        return writer.used, [(b"", b"", None, writer.body(lines, graph))]
-    own = f"<{graph}#".encode("utf-8")
-    start = bisect.bisect_left(lines, own)
-    end = bisect.bisect_left(lines, own[:-1] + b"$", start)   # "$" follows "#": past the last <g#… line
-    runs = []
-    for run, mine in ((lines[:start], False), (lines[start:end], True), (lines[end:], False)):
-        if run:
-            runs.append((_subject(run[0]), _subject(run[-1]), None if mine else run, writer.body(run)))
-    return writer.used, runs
+        return writer.used, [(b"", b"", 0, writer.body(lines, graph))]
+    return writer.used, [(_subject(run[0]), _subject(run[-1]), part, writer.body(run))
+                         for part, run in enumerate(_runs(lines, graph)) if run]
 
 
 def _subject(line: bytes) -> bytes:
