@@ -242,9 +242,12 @@ def _per_graph(store, graphs: list[str], make, store_path, workers: int | None, 
         # the workers open the generation the parent reads (a build may have swapped the link since)
         _worker_job = (str(kept.parent if kept is not None else Path(store_path).resolve()), kept, make)
         batches = [graphs[i:i + _GRAPH_BATCH] for i in range(0, len(graphs), _GRAPH_BATCH)]
-        with closing_batches(_run_job, batches, workers) as made:
-            for batch, results in zip(batches, made):
-                yield from zip(batch, results)
+        try:
+            with closing_batches(_run_job, batches, workers) as made:
+                for batch, results in zip(batches, made):
+                    yield from zip(batch, results)
+        finally:
+            _worker_job = None   # the writer it holds remembers IRIs: not kept past the export
         return
     for g in graphs:
         yield g, make(store, g, kept)
