@@ -62,6 +62,7 @@ import pyoxigraph as ox
 from . import namespaces as ns
 from .errors import InputNotFoundError, KgError, Location, UsageError
 from .stores.ordering import split_order
+from .stores.oxigraph import QUERY_GRAPHS_FILE
 from .stores.sparql import serialize_term, where_brace
 from .stores.sparql_text import tokens
 
@@ -710,7 +711,7 @@ def policy_graphs(store, descending: bool = False) -> list[ox.NamedNode]:
     return [ox.NamedNode(g) for g in (reversed(graphs) if descending else graphs)]
 
 
-GRAPHS_FILE = "query-policy-graphs.txt"
+GRAPHS_FILE = QUERY_GRAPHS_FILE   # kg.stores.oxigraph: opening the store for writing drops it
 _GRAPHS_HEAD = "policykg policy graphs of "
 
 

@@ -28,6 +28,10 @@ from .export_cache import EXPORT_CACHE, export_cache_file  # noqa: F401 - EXPORT
 
 DEFAULT_STORE = Path(".policykg") / "store"
 _GEN = ".gen-"
+# The lists of its graphs a generation keeps for the commands that read them (kg.queries, kg.inventory);
+# only `policykg reason` writes into a generation after its build: opening one for writing drops them
+QUERY_GRAPHS_FILE = "query-policy-graphs.txt"
+VERSIONS_FILE = "inventory-policy-versions.json"
 MARKER = ".policykg-generation"
 # generations made before the marker (policykg 0.1): replaced when the store link points at one, else kept
 _LEGACY_GENERATION = r"\.gen-[0-9]{8}T[0-9]{6}-[0-9]+-[0-9]+"
@@ -51,9 +55,16 @@ def open_generation(path: str | Path = DEFAULT_STORE, *, read_only: bool = True)
         raise _not_a_store(path, "it is a file")
     generation = _hold_generation(path)
     try:
-        return (ox.Store.read_only(str(generation)) if read_only else ox.Store(str(generation))), generation
+        store = ox.Store.read_only(str(generation)) if read_only else ox.Store(str(generation))
     except (OSError, RuntimeError) as exc:
         raise _open_error(path, exc) from None
+    if not read_only:
+        for name in (QUERY_GRAPHS_FILE, VERSIONS_FILE):
+            try:
+                (generation / name).unlink(missing_ok=True)
+            except OSError:
+                pass
+    return store, generation
 
 
 # Readers and the build share the generations through flock on each generation's folder: a process that
