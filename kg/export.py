@@ -210,9 +210,8 @@ def _graph_lines(store, graph: str, kept: Path | None = None) -> list[bytes]:
 def export_cache(store) -> Path | None:
     """The export cache of the generation an embedded store opened (None for another store, or a folder
     that is not a generation a build made)."""
-    from .stores.oxigraph import MARKER
-    generation = getattr(store, "generation", None)
-    return generation / EXPORT_CACHE if generation is not None and (generation / MARKER).is_file() else None
+    from .stores.oxigraph import generation_file
+    return generation_file(store, EXPORT_CACHE)
 
 
 # Reading a graph out of the on-disk store (RocksDB string lookups) and serialising it are most of an export's

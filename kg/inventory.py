@@ -98,7 +98,8 @@ def stored_versions(store) -> list[PolicyInfo]:
     embedded store keeps the list in the generation it opened (kg.stores.oxigraph.VERSIONS_FILE; only
     `policykg reason` writes into a generation after its build, and opening it for writing drops the list):
     at 10k policies the query takes 0.4-0.5 s, and seconds on a store not yet in the page cache."""
-    kept = _versions_file(store)
+    from .stores.oxigraph import VERSIONS_FILE, generation_file
+    kept = generation_file(store, VERSIONS_FILE)
     rows = _read_versions(kept) if kept is not None else None
     if rows is None:
         rows = [_key(store, row) for row in _rows(store, _GRAPHS)]
@@ -109,14 +110,6 @@ def stored_versions(store) -> list[PolicyInfo]:
         slug, _, version = key.partition("@")
         policies.append(PolicyInfo(key, slug, version, graph, "", None, None, None))
     return sorted({p.graph: p for p in policies}.values(), key=lambda p: p.graph)
-
-
-def _versions_file(store) -> Path | None:
-    """Where the embedded store's generation keeps its policy versions (None: another store, or a folder
-    that is not a generation a build made)."""
-    from .stores.oxigraph import MARKER, VERSIONS_FILE
-    generation = getattr(store, "generation", None)
-    return generation / VERSIONS_FILE if generation is not None and (generation / MARKER).is_file() else None
 
 
 def _read_versions(path: Path) -> list[tuple[str, str]] | None:

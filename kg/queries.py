@@ -62,7 +62,7 @@ import pyoxigraph as ox
 from . import namespaces as ns
 from .errors import InputNotFoundError, KgError, Location, UsageError
 from .stores.ordering import split_order
-from .stores.oxigraph import QUERY_GRAPHS_FILE
+from .stores.oxigraph import QUERY_GRAPHS_FILE, generation_file
 from .stores.sparql import serialize_term, where_brace
 from .stores.sparql_text import tokens
 
@@ -697,7 +697,7 @@ def policy_graphs(store, descending: bool = False) -> list[ox.NamedNode]:
     `select` (an answer that holds something other than an IRI is the store's bad answer). The embedded
     store keeps the list in the generation it opened (GRAPHS_FILE), which a build never changes: listing
     10k graphs out of RocksDB takes 0.1-0.4 s, reading the list back a few milliseconds."""
-    kept = _graphs_file(store)
+    kept = generation_file(store, GRAPHS_FILE)
     graphs = _read_graphs(kept) if kept is not None else None
     if graphs is None:
         found = set()
@@ -713,14 +713,6 @@ def policy_graphs(store, descending: bool = False) -> list[ox.NamedNode]:
 
 GRAPHS_FILE = QUERY_GRAPHS_FILE   # kg.stores.oxigraph: opening the store for writing drops it
 _GRAPHS_HEAD = "policykg policy graphs of "
-
-
-def _graphs_file(store) -> Path | None:
-    """Where the embedded store's generation keeps its policy graphs (None: another store, or a folder that
-    is not a generation a build made)."""
-    from .stores.oxigraph import MARKER
-    generation = getattr(store, "generation", None)
-    return generation / GRAPHS_FILE if generation is not None and (generation / MARKER).is_file() else None
 
 
 def _read_graphs(path: Path) -> list[str] | None:

@@ -43,6 +43,13 @@ def open_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> o
     return open_generation(path, read_only=read_only)[0]
 
 
+def generation_file(store, name: str) -> Path | None:
+    """The file or folder `name` of the generation an embedded store (kg.stores.EmbeddedStore) opened; None
+    for another store, or a folder that is not a generation a build made."""
+    generation = getattr(store, "generation", None)
+    return generation / name if generation is not None and (generation / MARKER).is_file() else None
+
+
 def open_generation(path: str | Path = DEFAULT_STORE, *, read_only: bool = True) -> tuple[ox.Store, Path]:
     """`open_store`, and the generation folder it opened (what this process reads, whatever a build swaps in
     later)."""
