@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -30,14 +29,13 @@ def queries_command(
     from ..queries import find_queries
     from ..render import queries_json, queries_plain, queries_table
     library = find_queries(directory)
-    with _output():
-        if choice(fmt, ("table", "json"), "--format") == "json":
-            sys.stdout.write(queries_json(library))
-        elif out.is_terminal:
-            out.print(queries_table(library))
-        else:   # a file or a pipe: every cell whole, one line a query
-            sys.stdout.writelines(queries_plain(library))
-        sys.stdout.flush()
+    if choice(fmt, ("table", "json"), "--format") == "json":
+        sys.stdout.write(queries_json(library))
+    elif out.is_terminal:
+        out.print(queries_table(library))
+    else:   # a file or a pipe: every cell whole, one line a query
+        sys.stdout.writelines(queries_plain(library))
+    sys.stdout.flush()
 
 
 @app.command("query")
@@ -97,21 +95,19 @@ def query_command(
     result = stream_query(backend, query, values, policy, limit=limit, offset=offset)
     if fmt in ("csv", "tsv"):   # row by row, as they come: a large answer is never held as one string
         result.prime()          # the store's errors before any output
-        with _output():
-            to_csv(result, "," if fmt == "csv" else "\t", raw=raw_csv, stream=sys.stdout)
-            sys.stdout.flush()
+        to_csv(result, "," if fmt == "csv" else "\t", raw=raw_csv, stream=sys.stdout)
+        sys.stdout.flush()
         return
     rows = list(result.rows)
     answer = QueryResult(query, result.columns, rows, result.text, result.store, result.bindings, result.seconds,
                          result.form, limit, offset)
-    with _output():
-        if fmt == "json":
-            sys.stdout.write(render(answer, fmt))
-        elif out.is_terminal:
-            out.print(render(answer, fmt, lang, _labels(backend, rows)))
-        else:   # a file or a pipe: every cell whole
-            sys.stdout.writelines(plain_lines(answer, lang, _labels(backend, rows)))
-        sys.stdout.flush()
+    if fmt == "json":
+        sys.stdout.write(render(answer, fmt))
+    elif out.is_terminal:
+        out.print(render(answer, fmt, lang, _labels(backend, rows)))
+    else:   # a file or a pipe: every cell whole
+        sys.stdout.writelines(plain_lines(answer, lang, _labels(backend, rows)))
+    sys.stdout.flush()
     if fmt == "table":
         page = f" (rows {offset + 1}-{offset + len(rows)}, {result.form} form)" if limit is not None or offset else ""
         err.print(rich_text(f"{len(rows)} row{'' if len(rows) == 1 else 's'}{page} from {result.store} "
@@ -139,19 +135,6 @@ def _labels(backend, rows: list[tuple]):
         return None
     from ..vocab import load_vocabulary
     return load_vocabulary()
-
-
-@contextmanager
-def _output():
-    """Standard output closed by its reader (`policykg query … | head`) ends the command quietly (exit 0):
-    the rows not yet read are not asked for. Python is kept from failing again when it flushes at exit."""
-    try:
-        yield
-    except BrokenPipeError:
-        import os
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(0) from None
 
 
 def _query_of(name: Optional[str], sparql: Optional[str], directory: Optional[Path]):
@@ -220,9 +203,8 @@ def push_command(
         # after the push, so that the server never lacks a graph the store has
         removed = prune_graphs(remote, source.graph_names()) if prune else None
     if fmt == "json":
-        with _output():
-            sys.stdout.write(pushed_json(pushed, remote.url, remote.graph_store, removed))
-            sys.stdout.flush()
+        sys.stdout.write(pushed_json(pushed, remote.url, remote.graph_store, removed))
+        sys.stdout.flush()
         return
     total = sum(p.triples for p in pushed)
     for p in pushed:
