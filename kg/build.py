@@ -244,12 +244,6 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
     waited = [0.0]
     known = {p.graph: entry.path for entry in todo.kept for p in entry.policies}
     absolute_of = {str(path): absolute[path] for path in todo.changed}
-    # (cards to map, cards mapped, their N-Quads bytes): the bytes still to come, for the size of the last loads
-    cards = [len([p for p in todo.changed if p.suffix.lower() in CARD_SUFFIXES]), 0, 0]
-
-    def still_to_come() -> float:
-        total, done, made = cards
-        return (total - done) * (made / done) if done else float("inf")
 
     def card_nquads() -> Iterator[bytes]:
         while True:
@@ -273,8 +267,6 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
                     except BaseException as exc:
                         failure.append(exc)
                         return
-                cards[1] += 1
-                cards[2] += len(data)
                 yield data
             else:
                 rdf_graphs.append((data, pg.graph_iri))
@@ -293,7 +285,7 @@ def build(paths: Iterable[str | Path] | None = None, *, store: str | Path = DEFA
             vocab_triples = previous.vocabulary_triples
             builder.remove_graphs(todo.dropped)
             keep_locations(copy_of, builder.generation, (p.graph for entry in todo.kept for p in entry.policies))
-        builder.load_nquads(card_nquads(), still_to_come)
+        builder.load_nquads(card_nquads())
         if failure:
             raise failure[0]
         for quads, graph in rdf_graphs:

@@ -236,40 +236,6 @@ def test_the_bulk_loads_thread_raises_its_error_in_the_caller(tmp_path):
     assert len(store) == 500
 
 
-def test_the_last_bulk_loads_shrink_to_end_small(tmp_path, monkeypatch):
-    """With an estimate of what is still to come, the loads near the end take half of what is left each, down to
-    a floor, so that the last one (sorted after the input has ended) is small; the store is the same."""
-    import pyoxigraph as ox
-
-    from kg.stores import bulk
-    assert bulk.next_load(100, None, 10) == 100        # nothing known: full loads
-    assert bulk.next_load(100, 500, 10) == 100
-    assert bulk.next_load(100, 150, 10) == 75          # less than two loads left: half of it
-    assert bulk.next_load(100, 12, 10) == 10           # never under the floor
-    limits = []
-
-    class Recording(bulk.ChunkReader):
-        def __init__(self, chunks, limit=float("inf")):
-            limits.append(limit)
-            super().__init__(chunks, limit)
-    monkeypatch.setattr(bulk, "ChunkReader", Recording)
-    lines = [f"<urn:s> <urn:p> <urn:o{i}> <urn:g> .\n".encode() for i in range(2000)]
-    made = [0]
-
-    def chunks():
-        for line in lines:
-            made[0] += 1
-            yield line
-    size = len(lines[0])
-    store = ox.Store(str(tmp_path / "s"))
-    bulk.load_in_thread(store, chunks(), 500 * size, 1 << 20, still_to_come=lambda: (len(lines) - made[0]) * size,
-                        last_bytes=50 * size)
-    assert len(store) == len(lines)
-    assert limits[0] == 500 * size
-    assert limits[-1] == 50 * size and len(set(limits)) > 2      # halved towards the end, down to the floor
-    assert all(a >= b for a, b in zip(limits, limits[1:]))
-
-
 def test_an_interrupted_chunk_maker_stops_the_bulk_loads(tmp_path):
     """Ctrl-C while the chunks are made: raised at once, the load under way stopped at its next read."""
     import threading

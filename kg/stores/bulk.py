@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -47,30 +47,15 @@ class ChunkReader(io.RawIOBase):
         return n
 
 
-def next_load(load_bytes: int, left: float | None, last_bytes: int) -> float:
-    """The size of the next bulk load when about `left` bytes are still to load (None: unknown): `load_bytes`,
-    or half of what is left once that is less than two loads, never under `last_bytes`. A 10k build's last
-    load was ~170 MB, sorted and written on one core for ~8 s after the cards were all mapped; halving the last
-    loads ends with one of ~16 MB, at the cost of a few more (smaller) sorted runs for RocksDB to merge."""
-    if left is None or left >= 2 * load_bytes:
-        return load_bytes
-    return max(left / 2, last_bytes)
-
-
 class _Stopped(Exception):
     """The loads were told to stop (the caller failed or was interrupted)."""
 
 
-def load_in_thread(store: ox.Store, chunks: Iterable[bytes], load_bytes: int, queued_bytes: int, *,
-                   still_to_come: Callable[[], float] | None = None, last_bytes: int = 16 << 20) -> None:
+def load_in_thread(store: ox.Store, chunks: Iterable[bytes], load_bytes: int, queued_bytes: int) -> None:
     """Bulk load `chunks` (N-Quads text, each ending at a line end) into `store`, one bulk load per `load_bytes`,
     in a thread; at most `queued_bytes` wait between the caller and the loads. The chunks are made in the
     calling thread. An error of a load is raised here; if making the chunks fails (or Ctrl-C), the load under
-    way is stopped at its next read, waited for, and the error raised.
-
-    `still_to_come`: the caller's estimate of the bytes it has not made yet. With it, the loads near the end
-    take half of what is left each (down to `last_bytes`): the last load sorts and writes after the input has
-    ended, with nothing to overlap it, so it should be small (`last_loads`)."""
+    way is stopped at its next read, waited for, and the error raised."""
     feed: queue.Queue = queue.Queue()
     room = threading.Condition()
     waiting = [0]                     # bytes in the queue
@@ -96,8 +81,7 @@ def load_in_thread(store: ox.Store, chunks: Iterable[bytes], load_bytes: int, qu
         try:
             chunks_in = take()
             while True:
-                left = None if still_to_come is None else waiting[0] + still_to_come()
-                reader = ChunkReader(chunks_in, next_load(load_bytes, left, last_bytes))
+                reader = ChunkReader(chunks_in, load_bytes)
                 store.bulk_load(input=io.BufferedReader(reader, buffer_size=1 << 20), format=ox.RdfFormat.N_QUADS)
                 if reader.exhausted:
                     return

@@ -18,7 +18,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -286,17 +286,14 @@ class StoreBuilder:
     # 53 CPU-s, 1.65 GiB). Oxigraph sorts up to 1 M quads a batch; 192 MB is ~830k of ours.
     BULK_BYTES = 192 << 20
 
-    # N-Quads made while a load sorts and writes, waiting for the next load: a whole load's worth, so that the
-    # card workers never wait for a sort (64 MB made them stop ~4 s in every load of a 10k build: 66 -> 62 s)
-    QUEUED_BYTES = 192 << 20
+    QUEUED_BYTES = 64 << 20   # N-Quads made while a load sorts and writes, waiting for the next load
 
-    def load_nquads(self, chunks: Iterable[bytes], still_to_come: Callable[[], float] | None = None) -> None:
+    def load_nquads(self, chunks: Iterable[bytes]) -> None:
         """Stream N-Quads text (an iterable of byte chunks, each ending at a line end) into the store with
         the bulk loader, one bulk load per BULK_BYTES of text, so that memory stays bounded; the loads run in
-        a thread, the chunks are made in this one meanwhile (kg.stores.bulk). `still_to_come`: an estimate of
-        the bytes not made yet, so that the last loads are small (kg.stores.bulk.next_load)."""
+        a thread, the chunks are made in this one meanwhile (kg.stores.bulk)."""
         self._write_pending()
-        load_in_thread(self.store, chunks, self.BULK_BYTES, self.QUEUED_BYTES, still_to_come=still_to_come)
+        load_in_thread(self.store, chunks, self.BULK_BYTES, self.QUEUED_BYTES)
 
     def _write_pending(self) -> None:
         # each bulk_extend writes its own files: fewer, larger batches load ~1.5x faster (measured)
