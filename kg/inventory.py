@@ -7,15 +7,14 @@ on a remote store alike."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import namespaces as ns
-from .errors import UsageError
+from .errors import UsageError, WriteError
+from .files import write_atomic
 
 _LIST = """
 PREFIX dpv: <https://w3id.org/dpv#>
@@ -128,11 +127,8 @@ def _keep_versions(path: Path, rows: list[tuple[str, str]]) -> None:
     """Best effort: a read-only or full disk only costs the next listing its time."""
     data = json.dumps({"generation": path.parent.name, "versions": rows}, ensure_ascii=False)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".versions-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
+        write_atomic(data.encode("utf-8"), path)
+    except WriteError:
         pass
 
 

@@ -60,7 +60,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import namespaces as ns
-from .errors import InputNotFoundError, KgError, Location, UsageError
+from .errors import InputNotFoundError, KgError, Location, UsageError, WriteError
+from .files import write_atomic
 from .stores.ordering import split_order
 from .stores.oxigraph import QUERY_GRAPHS_FILE, generation_file
 from .stores.sparql import serialize_term, where_brace
@@ -728,13 +729,9 @@ def _read_graphs(path: Path) -> list[str] | None:
 
 def _keep_graphs(path: Path, graphs: list[str]) -> None:
     """Best effort: a read-only or full disk only costs the next page its time."""
-    import tempfile
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".graphs-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("\n".join([_GRAPHS_HEAD + path.parent.name, *graphs, ""]))
-        os.replace(tmp, path)
-    except OSError:
+        write_atomic("\n".join([_GRAPHS_HEAD + path.parent.name, *graphs, ""]).encode("utf-8"), path)
+    except WriteError:
         pass
 
 
